@@ -1,0 +1,68 @@
+/**
+ * Atomic file writes (DESIGN §5): the text goes to a temporary file beside the
+ * target, is flushed to disk, and is renamed over the target. A reader sees the old
+ * file or the new one, never a part; a crash leaves at most a temporary file.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import type { Writable } from 'node:stream';
+
+export interface Written {
+  bytes: number;
+  /** Hex SHA-256 of what was written. */
+  sha256: string;
+}
+
+/** Suffix of temporary files, so that a leftover from a crash is recognised and ignored. */
+export const TEMP_SUFFIX = '.zonelog-tmp';
+
+export function tempPathFor(target: string): string {
+  return path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
+}
+
+/** Writes the chunks (latin1/ASCII text) to `target` atomically. */
+export async function writeAtomic(target: string, chunks: Iterable<string> | AsyncIterable<string>): Promise<Written> {
+  const tmp = tempPathFor(target);
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const fh = await fs.promises.open(tmp, 'wx', 0o644);
+  try {
+    for await (const chunk of chunks) {
+      const buf = Buffer.from(chunk, 'latin1');
+      hash.update(buf);
+      bytes += buf.length;
+      await fh.write(buf);
+    }
+    await fh.sync();
+    await fh.close();
+    await fs.promises.rename(tmp, target);
+  } catch (e) {
+    await fh.close().catch(() => {});
+    await fs.promises.rm(tmp, { force: true });
+    throw e;
+  }
+  return { bytes, sha256: hash.digest('hex') };
+}
+
+/** Writes the chunks to a stream, waiting when it asks us to. */
+export async function writeToStream(out: Writable, chunks: Iterable<string> | AsyncIterable<string>): Promise<Written> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of chunks) {
+    const buf = Buffer.from(chunk, 'latin1');
+    hash.update(buf);
+    bytes += buf.length;
+    if (!out.write(buf)) await new Promise<void>((resolve, reject) => {
+      const done = (err?: Error) => {
+        out.off('drain', done);
+        out.off('error', done);
+        if (err) reject(err);
+        else resolve();
+      };
+      out.on('drain', done);
+      out.on('error', done);
+    });
+  }
+  return { bytes, sha256: hash.digest('hex') };
+}

@@ -1,0 +1,198 @@
+/**
+ * One zone transfer over TCP (RFC 5936), validated message by message.
+ *
+ * The loop follows one flag, `first`: the first record of the first message must
+ * be the zone's SOA; after it, records go to the canonical zone until an SOA of
+ * the zone with the same serial closes the transfer. Every failure ends as an
+ * Outcome value, and nothing of a failed transfer is kept.
+ */
+import net from 'node:net';
+import { randomInt } from 'node:crypto';
+import dnsPacket from 'dns-packet';
+import { CanonicalZone, type CanonicalZoneOptions } from './canonical.js';
+import { type ServerAddress } from './address.js';
+import { MessageFramer, frame } from './framing.js';
+import { decodeMessage, type WireRecord } from './message.js';
+import { isInZone, lowerName, nameToText } from './name.js';
+import { type Failure, type OtherFailure, type Transferred, rcodeKind } from './outcome.js';
+import { CLASS_IN, TYPE, rcodeName } from './types.js';
+
+export interface TransferLimits {
+  /** Milliseconds to wait for the TCP connection. */
+  connectTimeoutMs: number;
+  /** Milliseconds without a byte from the server before giving up. */
+  idleTimeoutMs: number;
+  /** Milliseconds for the whole transfer, connection included. */
+  deadlineMs: number;
+  /** Records received (all sections' answers, out-of-zone ones included). */
+  maxRecords: number;
+  /** Bytes received. */
+  maxBytes: number;
+}
+
+export const DEFAULT_LIMITS: TransferLimits = {
+  connectTimeoutMs: 5_000,
+  idleTimeoutMs: 10_000,
+  deadlineMs: 30 * 60_000,
+  maxRecords: 50_000_000,
+  maxBytes: 8 * 1024 ** 3,
+};
+
+export interface TransferRequest extends CanonicalZoneOptions {
+  /** The zone, wire form. */
+  zone: Buffer;
+  server: ServerAddress;
+  limits?: Partial<TransferLimits>;
+}
+
+export type TransferResult = { outcome: Transferred; zone: CanonicalZone } | { outcome: Failure; zone?: undefined };
+
+/** RFC 5936 §2.1: an AXFR query, one question, no OPT record (DESIGN §3). */
+export function axfrQuery(zone: Buffer, id: number): Buffer {
+  const text = nameToText(zone);
+  const packet = dnsPacket.encode({
+    type: 'query',
+    id,
+    flags: 0,
+    questions: [{ type: 'AXFR', class: 'IN', name: text === '.' ? '.' : text.slice(0, -1) }],
+  });
+  // dns-packet writes labels as UTF-8 split at dots; that is exact only for plain
+  // labels. For any other zone name, write the question ourselves.
+  const q = packet.subarray(12, 12 + zone.length);
+  if (q.equals(zone) && packet.length === 12 + zone.length + 4) return packet;
+  const out = Buffer.alloc(12 + zone.length + 4);
+  packet.copy(out, 0, 0, 12);
+  zone.copy(out, 12);
+  out.writeUInt16BE(TYPE.AXFR, 12 + zone.length);
+  out.writeUInt16BE(CLASS_IN, 14 + zone.length);
+  return out;
+}
+
+export function transfer(req: TransferRequest): Promise<TransferResult> {
+  const limits = { ...DEFAULT_LIMITS, ...req.limits };
+  const zoneName = lowerName(req.zone);
+  const id = randomInt(0, 0x10000);
+  const query = axfrQuery(zoneName, id);
+  const zone = new CanonicalZone(zoneName, req);
+  const started = Date.now();
+  const framer = new MessageFramer();
+
+  let messages = 0;
+  let bytes = 0;
+  let records = 0;
+  let first = true;
+  let serial = 0;
+
+  return new Promise<TransferResult>((resolve) => {
+    let settled = false;
+    const socket = net.connect({ host: req.server.host, port: req.server.port, noDelay: true });
+
+    const stats = () => ({ messages, bytes, durationMs: Date.now() - started });
+    const finish = (result: TransferResult) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(connectTimer);
+      clearTimeout(deadlineTimer);
+      socket.removeAllListeners('data');
+      // We close: servers keep the connection open after the last message (DESIGN §10).
+      socket.destroy();
+      if (result.outcome.kind !== 'transferred') zone.dispose();
+      resolve(result);
+    };
+    const fail = (kind: OtherFailure['kind'], detail: string) => finish({ outcome: { kind, detail, ...stats() } });
+
+    const connectTimer = setTimeout(() => fail('timeout', `no connection within ${limits.connectTimeoutMs / 1000} s`), limits.connectTimeoutMs);
+    const deadlineTimer = setTimeout(() => fail('timeout', `transfer not complete within the deadline of ${limits.deadlineMs / 1000} s`), limits.deadlineMs);
+
+    socket.on('connect', () => {
+      clearTimeout(connectTimer);
+      socket.setTimeout(limits.idleTimeoutMs);
+      socket.write(frame(query));
+    });
+    socket.on('timeout', () => fail('timeout', `no data for ${limits.idleTimeoutMs / 1000} s`));
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      switch (err.code) {
+        case 'ECONNREFUSED': return fail('connection-refused', err.message);
+        case 'ECONNRESET':
+        case 'EPIPE': return fail('reset', err.message);
+        case 'ETIMEDOUT': return fail('timeout', err.message);
+        default: return fail('unreachable', err.message);
+      }
+    });
+    socket.on('close', () => {
+      if (messages === 0 && framer.pending === 0) return fail('truncated', 'connection closed before any response');
+      fail('truncated', `connection closed before the closing SOA (after ${messages} messages, ${framer.pending} bytes of an unfinished one)`);
+    });
+
+    socket.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+      if (bytes > limits.maxBytes) return fail('limit', `more than ${limits.maxBytes} bytes`);
+      framer.push(chunk);
+      for (let msg = framer.next(); msg !== undefined; msg = framer.next()) {
+        messages++;
+        const result = onMessage(msg);
+        if (result) return finish(result);
+      }
+    });
+
+    /** Handles one message; returns the result when the transfer has ended. */
+    const onMessage = (msg: Buffer): TransferResult | undefined => {
+      const decoded = decodeMessage(msg);
+      if (!decoded.ok) return malformed(decoded.detail);
+      const { header, questions, answers } = decoded.message;
+      // RFC 5936 §2.2: a response to our query, same ID, QR set, opcode QUERY.
+      if (header.id !== id) return malformed(`message ID ${header.id}, expected ${id}`);
+      if (!header.qr) return malformed('QR bit not set');
+      if (header.opcode !== 0) return malformed(`opcode ${header.opcode}, expected QUERY`);
+      // RFC 5936 §2.2: any error rcode ends the transfer, in the first message or later.
+      if (header.rcode !== 0) {
+        const name = rcodeName(header.rcode);
+        return { outcome: { kind: rcodeKind(header.rcode), rcode: header.rcode, rcodeName: name, detail: `server answered ${name}`, ...stats() } };
+      }
+      // RFC 5936 §2.2.1: TC has no meaning over TCP and must not be set.
+      if (header.tc) return malformed('TC bit set');
+      // RFC 5936 §2.2.1: the question section is a copy of the query's, or empty after the first message.
+      if (questions.length > 1) return malformed(`${questions.length} questions`);
+      const q = questions[0];
+      if (q && (q.type !== TYPE.AXFR || q.class !== CLASS_IN || !lowerName(q.name).equals(zoneName))) {
+        return malformed(`question ${nameToText(q.name)} type ${q.type} class ${q.class} does not match the query`);
+      }
+      if (first && answers.length === 0) return malformed('first response has no records');
+      for (const rec of answers) {
+        if (++records > limits.maxRecords) return limit(`more than ${limits.maxRecords} records`);
+        const end = onRecord(rec);
+        if (end) return end;
+      }
+      return undefined;
+    };
+
+    const onRecord = (rec: WireRecord): TransferResult | undefined => {
+      const isZoneSoa = rec.type === TYPE.SOA && rec.class === CLASS_IN && isInZone(rec.owner, zoneName) && rec.owner.length === zoneName.length;
+      if (first) {
+        // RFC 5936 §2.2: the first record is the zone's SOA.
+        if (!isZoneSoa) return malformed(`first record is ${nameToText(rec.owner)} type ${rec.type}, not the SOA of the zone`);
+        if (rec.rdata.length < 20) return malformed('SOA RDATA too short');
+        serial = rec.rdata.readUInt32BE(rec.rdata.length - 20);
+        const admitted = zone.setSoa(rec);
+        if (admitted !== 'kept' && typeof admitted === 'object') return malformed(admitted.malformed);
+        first = false;
+        return undefined;
+      }
+      if (isZoneSoa) {
+        // RFC 5936 §2.2: the transfer ends with the zone's SOA again; anything after it is not ours.
+        const closing = rec.rdata.length >= 20 ? rec.rdata.readUInt32BE(rec.rdata.length - 20) : -1;
+        if (closing !== serial) return malformed(`closing SOA has serial ${closing}, the transfer began with ${serial}`);
+        return {
+          outcome: { kind: 'transferred', serial, counts: zone.counts, ...stats() },
+          zone,
+        };
+      }
+      const admitted = zone.add(rec);
+      if (typeof admitted === 'object') return malformed(admitted.malformed);
+      return undefined;
+    };
+
+    const malformed = (detail: string): TransferResult => ({ outcome: { kind: 'malformed', detail, ...stats() } });
+    const limit = (detail: string): TransferResult => ({ outcome: { kind: 'limit', detail, ...stats() } });
+  });
+}

@@ -1,0 +1,180 @@
+/**
+ * An external sort of byte strings (held as latin1 JS strings, so that plain string
+ * comparison is byte-wise comparison) with exact duplicates removed.
+ *
+ * Entries stay in memory until their estimated size passes the memory budget; then
+ * they are sorted and written to a run file on disk, and the final order is a k-way
+ * merge of the runs. Memory is bounded by the budget plus one read buffer per run.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/** Estimated heap cost of one entry beyond its characters (string header, array slot). */
+const ENTRY_OVERHEAD = 40;
+const READ_CHUNK = 1 << 20;
+
+export interface SorterOptions {
+  /** Bytes of entries to hold in memory before spilling a run to disk. */
+  memoryBudget: number;
+  /** Where run files go; a private folder is made inside it. */
+  tmpDir?: string;
+}
+
+export class ExternalSorter {
+  private entries: string[] = [];
+  private held = 0;
+  private runDir: string | undefined;
+  private runs: string[] = [];
+  private count = 0;
+
+  constructor(private readonly options: SorterOptions) {}
+
+  get size(): number {
+    return this.count;
+  }
+
+  get spilledRuns(): number {
+    return this.runs.length;
+  }
+
+  add(entry: string): void {
+    this.entries.push(entry);
+    this.count++;
+    this.held += entry.length + ENTRY_OVERHEAD;
+    if (this.held >= this.options.memoryBudget) this.spill();
+  }
+
+  /** The entries in order, each once. Consumes the sorter. */
+  *sorted(): Generator<string> {
+    if (this.runs.length === 0) {
+      const list = this.entries;
+      this.entries = [];
+      list.sort(compare);
+      let prev: string | undefined;
+      for (const e of list) {
+        if (e !== prev) yield e;
+        prev = e;
+      }
+      return;
+    }
+    if (this.entries.length > 0) this.spill();
+    yield* mergeRuns(this.runs.map((f) => new RunReader(f)));
+  }
+
+  /** Removes run files; safe to call more than once. */
+  dispose(): void {
+    this.entries = [];
+    if (this.runDir) fs.rmSync(this.runDir, { recursive: true, force: true });
+    this.runDir = undefined;
+    this.runs = [];
+  }
+
+  private spill(): void {
+    const list = this.entries;
+    this.entries = [];
+    this.held = 0;
+    list.sort(compare);
+    if (!this.runDir) this.runDir = fs.mkdtempSync(path.join(this.options.tmpDir ?? os.tmpdir(), 'zonelog-sort-'));
+    const file = path.join(this.runDir, `run-${this.runs.length}`);
+    const fd = fs.openSync(file, 'w');
+    try {
+      let buf = Buffer.allocUnsafe(READ_CHUNK);
+      let at = 0;
+      let prev: string | undefined;
+      for (const e of list) {
+        if (e === prev) continue;
+        prev = e;
+        const need = 4 + e.length;
+        if (at + need > buf.length) {
+          fs.writeSync(fd, buf, 0, at);
+          at = 0;
+          if (need > buf.length) buf = Buffer.allocUnsafe(need);
+        }
+        buf.writeUInt32BE(e.length, at);
+        buf.write(e, at + 4, 'latin1');
+        at += need;
+      }
+      fs.writeSync(fd, buf, 0, at);
+    } finally {
+      fs.closeSync(fd);
+    }
+    this.runs.push(file);
+  }
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Reads length-prefixed entries from a run file, one buffered chunk at a time. */
+class RunReader {
+  private fd: number;
+  private buf = Buffer.alloc(0);
+  private at = 0;
+  private eof = false;
+  current: string | undefined;
+
+  constructor(file: string) {
+    this.fd = fs.openSync(file, 'r');
+    this.advance();
+  }
+
+  advance(): void {
+    if (!this.ensure(4)) return this.close();
+    const len = this.buf.readUInt32BE(this.at);
+    if (!this.ensure(4 + len)) throw new Error('sort run file ends inside an entry');
+    this.current = this.buf.toString('latin1', this.at + 4, this.at + 4 + len);
+    this.at += 4 + len;
+  }
+
+  private ensure(n: number): boolean {
+    while (this.buf.length - this.at < n) {
+      if (this.eof) return false;
+      const rest = this.buf.subarray(this.at);
+      const chunk = Buffer.allocUnsafe(Math.max(READ_CHUNK, n));
+      const got = fs.readSync(this.fd, chunk, 0, chunk.length, null);
+      if (got === 0) this.eof = true;
+      this.buf = Buffer.concat([rest, chunk.subarray(0, got)]);
+      this.at = 0;
+    }
+    return true;
+  }
+
+  private close(): void {
+    this.current = undefined;
+    fs.closeSync(this.fd);
+  }
+}
+
+/** k-way merge over a binary heap of run readers, dropping duplicates across runs. */
+function* mergeRuns(readers: RunReader[]): Generator<string> {
+  const heap = readers.filter((r) => r.current !== undefined);
+  const less = (i: number, j: number) => heap[i]!.current! < heap[j]!.current!;
+  const down = (i: number) => {
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < heap.length && less(l, m)) m = l;
+      if (r < heap.length && less(r, m)) m = r;
+      if (m === i) return;
+      [heap[i], heap[m]] = [heap[m]!, heap[i]!];
+      i = m;
+    }
+  };
+  for (let i = (heap.length >> 1) - 1; i >= 0; i--) down(i);
+  let prev: string | undefined;
+  while (heap.length > 0) {
+    const top = heap[0]!;
+    const e = top.current!;
+    if (e !== prev) yield e;
+    prev = e;
+    top.advance();
+    if (top.current === undefined) {
+      heap[0] = heap[heap.length - 1]!;
+      heap.pop();
+    }
+    if (heap.length > 0) down(0);
+  }
+}
