@@ -41,7 +41,7 @@ describe('RDATA presentation', () => {
     expect(text(TYPE.NSEC3, hex('01 01 000c 04 aabbccdd 14 174ee7dc7e2c7fb94dd88d0a1c4de6aa9fff5c28 0006 4000 0000 0002')))
       .toBe('1 1 12 AABBCCDD 2t7efn3u5hvrijeohk51ojf6lafvun18 A RRSIG');
     expect(text(TYPE.NSEC3PARAM, hex('01 00 0000 00'))).toBe('1 0 0 -');
-    expect(text(TYPE.ZONEMD, hex('7848b78c 01 01 0102030405060708090a0b0c'))).toBe('2018031900 1 1 0102030405060708090A0B0C');
+    expect(text(TYPE.ZONEMD, hex('7848b78c 01 01 0102030405060708090a0b0c'))).toBe('2018031500 1 1 0102030405060708090A0B0C');
     expect(base32hex(hex('00'))).toBe('00');
   });
 
