@@ -8,10 +8,10 @@
  */
 import net from 'node:net';
 import { randomInt } from 'node:crypto';
-import dnsPacket from 'dns-packet';
 import { CanonicalZone, type CanonicalZoneOptions } from './canonical.js';
 import { type ServerAddress } from './address.js';
 import { MessageFramer, frame } from './framing.js';
+import { buildQuery } from './query.js';
 import { decodeMessage, type WireRecord } from './message.js';
 import { isInZone, lowerName, nameToText } from './name.js';
 import { type Failure, type OtherFailure, type Transferred, rcodeKind } from './outcome.js';
@@ -49,23 +49,7 @@ export type TransferResult = { outcome: Transferred; zone: CanonicalZone } | { o
 
 /** RFC 5936 §2.1: an AXFR query, one question, no OPT record (DESIGN §3). */
 export function axfrQuery(zone: Buffer, id: number): Buffer {
-  const text = nameToText(zone);
-  const packet = dnsPacket.encode({
-    type: 'query',
-    id,
-    flags: 0,
-    questions: [{ type: 'AXFR', class: 'IN', name: text === '.' ? '.' : text.slice(0, -1) }],
-  });
-  // dns-packet writes labels as UTF-8 split at dots; that is exact only for plain
-  // labels. For any other zone name, write the question ourselves.
-  const q = packet.subarray(12, 12 + zone.length);
-  if (q.equals(zone) && packet.length === 12 + zone.length + 4) return packet;
-  const out = Buffer.alloc(12 + zone.length + 4);
-  packet.copy(out, 0, 0, 12);
-  zone.copy(out, 12);
-  out.writeUInt16BE(TYPE.AXFR, 12 + zone.length);
-  out.writeUInt16BE(CLASS_IN, 14 + zone.length);
-  return out;
+  return buildQuery(zone, TYPE.AXFR, id);
 }
 
 export function transfer(req: TransferRequest): Promise<TransferResult> {

@@ -43,6 +43,8 @@ export interface Message {
   header: Header;
   questions: Question[];
   answers: WireRecord[];
+  authority: WireRecord[];
+  additional: WireRecord[];
 }
 
 export type DecodeResult = { ok: true; message: Message } | { ok: false; detail: string };
@@ -92,16 +94,21 @@ export function decodeMessage(msg: Buffer): DecodeResult {
     }
     const answers: WireRecord[] = new Array(header.ancount);
     for (let i = 0; i < header.ancount; i++) {
-      answers[i] = reader.record(pos, true);
+      answers[i] = reader.record(pos);
       pos = reader.next;
     }
-    const rest = header.nscount + header.arcount;
-    for (let i = 0; i < rest; i++) {
-      reader.record(pos, false);
+    const authority: WireRecord[] = new Array(header.nscount);
+    for (let i = 0; i < header.nscount; i++) {
+      authority[i] = reader.record(pos);
+      pos = reader.next;
+    }
+    const additional: WireRecord[] = new Array(header.arcount);
+    for (let i = 0; i < header.arcount; i++) {
+      additional[i] = reader.record(pos);
       pos = reader.next;
     }
     if (pos !== msg.length) throw new WireError(`${msg.length - pos} bytes after the last record`);
-    return { ok: true, message: { header, questions, answers } };
+    return { ok: true, message: { header, questions, answers, authority, additional } };
   } catch (e) {
     if (e instanceof WireError) return { ok: false, detail: e.message };
     throw e;
@@ -202,7 +209,7 @@ class MessageReader {
     }
   }
 
-  record(pos: number, canonical: boolean): WireRecord {
+  record(pos: number): WireRecord {
     const msg = this.msg;
     const owner = this.name(pos, msg.length, true);
     let p = this.next;
@@ -216,7 +223,7 @@ class MessageReader {
     // RFC 1035 §3.2.1: RDLENGTH is the length of the RDATA; it may not reach past the message.
     if (end > msg.length) throw new WireError(`RDLENGTH ${rdlength} runs past the end of the message`);
     this.next = end;
-    const layout = canonical ? NAME_LAYOUT.get(type) : undefined;
+    const layout = NAME_LAYOUT.get(type);
     const rdata = layout ? this.canonicalRdata(type, layout, p, end) : msg.subarray(p, end);
     this.next = end;
     return { owner, type, class: cls, ttl, rdata };
