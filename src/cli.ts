@@ -4,9 +4,18 @@
  * code (0 success, 1 usage error, 2 the work failed), so tests call it directly.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
-import { formatAddress, parseAddress, parsePort } from './address.js';
+import { formatAddress, parseAddress, parsePort, type ServerAddress } from './address.js';
+import { CONFIG_FILE, addExclusion, loadConfig } from './config.js';
+import { delegationsFromZoneText, parseZoneList } from './discovery.js';
+import { Progress } from './progress.js';
+import { checkOutDir } from './results.js';
+import { DEFAULT_ROOTS } from './roots.js';
+import { scan } from './scan.js';
+import { parseShard } from './targets.js';
 import { writeAtomic, writeToStream, type Written } from './atomic.js';
 import { DEFAULT_LIMITS, transfer, type TransferLimits } from './axfr.js';
 import { DEFAULT_MEMORY_BUDGET } from './canonical.js';
@@ -17,6 +26,8 @@ export interface Io {
   stdout: Writable;
   stderr: Writable;
   env: Record<string, string | undefined>;
+  /** Whether stderr is a terminal (live progress bar). */
+  isTTY?: boolean;
 }
 
 /** A usage problem found after commander parsed the line: exit 1. */
@@ -56,39 +67,182 @@ function buildProgram(io: Io): Command {
     })
     .showSuggestionAfterError();
 
-  program
-    .command('axfr')
-    .description('Transfer one zone from one server and print its canonical text (DESIGN §4).')
-    .argument('<zone>', 'zone name, e.g. "." or "example."', parseZone)
-    .requiredOption('--server <addr>', 'server address: IPv4, [IPv6]:PORT, or host name, with an optional :PORT')
-    .option('-o, --output <file>', 'write the text to FILE (atomically: nothing is written unless the transfer completes)')
-    .option('--port <n>', 'port when --server has none', parsePortOption, 53)
-    .option('--dnssec', 'keep RRSIG, NSEC and NSEC3 records (left out by default)', false)
-    .option('--timeout <seconds>', 'idle timeout: give up after this long without a byte', parseSeconds, DEFAULT_LIMITS.idleTimeoutMs)
-    .option('--connect-timeout <seconds>', 'give up when the connection takes longer', parseSeconds, DEFAULT_LIMITS.connectTimeoutMs)
+  addTransferOptions(
+    program
+      .command('axfr')
+      .description('Transfer one zone from one server and print its canonical text (DESIGN §4).')
+      .argument('<zone>', 'zone name, e.g. "." or "example."', parseZone)
+      .requiredOption('--server <addr>', 'server address: IPv4, [IPv6]:PORT, or host name, with an optional :PORT')
+      .option('-o, --output <file>', 'write the text to FILE (atomically: nothing is written unless the transfer completes)')
+      .option('--port <n>', 'port when --server has none', parsePortOption, 53),
+  )
     .option('--deadline <seconds>', 'total time allowed for the transfer', parseSeconds, DEFAULT_LIMITS.deadlineMs)
-    .option('--max-records <n>', 'stop after this many records', parseCount, DEFAULT_LIMITS.maxRecords)
-    .option('--max-bytes <size>', 'stop after this many bytes (suffixes KB, MB, GB)', parseSize, DEFAULT_LIMITS.maxBytes)
-    .addOption(new Option('--memory-budget <size>', 'memory for sorting before records spill to disk').argParser(parseSize).default(DEFAULT_MEMORY_BUDGET, '256MB'))
     .option('--json', 'print the outcome as JSON on stdout (the text then goes only to --output)', false)
     .action(async (zone: Buffer, opts: AxfrOptions) => {
       exitCode.value = await axfrCommand(zone, opts, io);
     });
 
+  addTransferOptions(
+    program
+      .command('scan')
+      .description('Discover the servers of the root and of every TLD and try a transfer from each address; write a results directory.')
+      .requiredOption('--out <dir>', 'results directory to create (must not exist, or be empty)')
+      .option('--root <addrs>', 'root server addresses, comma-separated, each ADDR[:PORT] (default: the root servers and ICANN\'s transfer servers)')
+      .option('--port <n>', 'DNS port for every server address', parsePortOption, 53)
+      .option('--zones <file>', 'more zones to scan, one name per line (also the TLD list when no root server allows transfer)')
+      .option('--archive <dir>', 'archive whose root.zone lists the TLDs when no root server allows transfer', 'archive')
+      .option('--shard <i/n>', 'scan only shard I of N (shards 1..N together cover every target once)')
+      .option('--exclude <zone-or-address...>', 'never contact this zone or address (repeatable)')
+      .option('--config <file>', `exclusion list (default ./${CONFIG_FILE} when it exists)`)
+      .option('--ipv4-only', 'only IPv4 addresses', false)
+      .option('--ipv6-only', 'only IPv6 addresses', false)
+      .option('--concurrency <n>', 'transfers at once in all', parseCount, 128)
+      .option('--per-address <n>', 'transfers at once to one address', parseCount, 2)
+      .option('--transfer-deadline <seconds>', 'total time allowed for one transfer', parseSeconds, DEFAULT_LIMITS.deadlineMs)
+      .option('--deadline <seconds>', 'time allowed for the whole scan; what is left is skipped', parseSeconds)
+      .option('--json', 'print the report summary as JSON on stdout', false)
+      .option('--quiet', 'no progress output', false),
+  ).action(async (opts: ScanCliOptions) => {
+    exitCode.value = await scanCommand(opts, io);
+  });
+
   return program;
 }
 
-interface AxfrOptions {
-  server: string;
-  output?: string;
-  port: number;
+interface TransferCliOptions {
   dnssec: boolean;
   timeout: number;
   connectTimeout: number;
-  deadline: number;
   maxRecords: number;
   maxBytes: number;
   memoryBudget: number;
+}
+
+/** Options every command that transfers shares. */
+function addTransferOptions(cmd: Command): Command {
+  return cmd
+    .option('--dnssec', 'keep RRSIG, NSEC and NSEC3 records (left out by default)', false)
+    .option('--timeout <seconds>', 'idle timeout: give up after this long without a byte', parseSeconds, DEFAULT_LIMITS.idleTimeoutMs)
+    .option('--connect-timeout <seconds>', 'give up when the connection takes longer', parseSeconds, DEFAULT_LIMITS.connectTimeoutMs)
+    .option('--max-records <n>', 'stop a transfer after this many records', parseCount, DEFAULT_LIMITS.maxRecords)
+    .option('--max-bytes <size>', 'stop a transfer after this many bytes (suffixes KB, MB, GB)', parseSize, DEFAULT_LIMITS.maxBytes)
+    .addOption(new Option('--memory-budget <size>', 'memory for sorting before records spill to disk').argParser(parseSize).default(DEFAULT_MEMORY_BUDGET, '256MB'));
+}
+
+function limitsFrom(opts: TransferCliOptions, deadlineMs: number): TransferLimits {
+  return {
+    connectTimeoutMs: opts.connectTimeout,
+    idleTimeoutMs: opts.timeout,
+    deadlineMs,
+    maxRecords: opts.maxRecords,
+    maxBytes: opts.maxBytes,
+  };
+}
+
+interface ScanCliOptions extends TransferCliOptions {
+  out: string;
+  root?: string;
+  port: number;
+  zones?: string;
+  archive: string;
+  shard?: string;
+  exclude?: string[];
+  config?: string;
+  ipv4Only: boolean;
+  ipv6Only: boolean;
+  concurrency: number;
+  perAddress: number;
+  transferDeadline: number;
+  deadline?: number;
+  json: boolean;
+  quiet: boolean;
+}
+
+async function scanCommand(opts: ScanCliOptions, io: Io): Promise<number> {
+  if (opts.ipv4Only && opts.ipv6Only) throw new UsageError('--ipv4-only and --ipv6-only exclude each other');
+  const roots: ServerAddress[] = [];
+  for (const r of (opts.root ?? DEFAULT_ROOTS.join(',')).split(',').map((x) => x.trim()).filter(Boolean)) {
+    const parsed = parseAddress(r, opts.port);
+    if (!parsed.ok) throw new UsageError(parsed.error);
+    if (!net.isIP(parsed.address.host)) throw new UsageError(`--root takes IP addresses, not ${JSON.stringify(r)}`);
+    roots.push(parsed.address);
+  }
+  const shard = opts.shard === undefined ? undefined : parseShard(opts.shard);
+  if (opts.shard !== undefined && !shard) throw new UsageError(`--shard takes I/N with 1 ≤ I ≤ N, not ${JSON.stringify(opts.shard)}`);
+  const configFile = opts.config ?? CONFIG_FILE;
+  const config = loadConfig(configFile, opts.config !== undefined);
+  if (!config.ok) throw new UsageError(config.error);
+  const exclusions = config.exclusions;
+  for (const e of opts.exclude ?? []) {
+    const err = addExclusion(exclusions, e);
+    if (err) throw new UsageError(`--exclude: ${err}`);
+  }
+  let zones: string[] = [];
+  if (opts.zones !== undefined) {
+    let text: string;
+    try {
+      text = fs.readFileSync(opts.zones, 'utf8');
+    } catch (e) {
+      throw new UsageError(`cannot read the zones file ${opts.zones}: ${(e as Error).message}`);
+    }
+    const parsed = parseZoneList(text);
+    if (!parsed.ok) throw new UsageError(`${opts.zones}: ${parsed.error}`);
+    zones = parsed.zones;
+  }
+  const out = path.resolve(opts.out);
+  const outCheck = checkOutDir(out);
+  if (!outCheck.ok) throw new UsageError(outCheck.error);
+
+  const fallbackZones = zones.length > 0 ? zones : archivedTlds(opts.archive);
+  const progress = new Progress({
+    out: io.stderr,
+    mode: opts.quiet || opts.json ? 'quiet' : io.isTTY ? 'tty' : 'plain',
+    githubSummary: io.env.GITHUB_ACTIONS === 'true' ? io.env.GITHUB_STEP_SUMMARY : undefined,
+    annotations: io.env.GITHUB_ACTIONS === 'true',
+  });
+  const report = await scan({
+    roots,
+    port: opts.port,
+    zones,
+    fallbackZones,
+    shard,
+    family: opts.ipv4Only ? 'ipv4' : opts.ipv6Only ? 'ipv6' : 'any',
+    exclusions,
+    concurrency: opts.concurrency,
+    perAddress: opts.perAddress,
+    limits: limitsFrom(opts, opts.transferDeadline),
+    deadlineMs: opts.deadline,
+    dnssec: opts.dnssec,
+    memoryBudget: opts.memoryBudget,
+    out,
+    progress,
+  });
+  const counts: Record<string, number> = {};
+  for (const t of report.targets) counts[t.outcome] = (counts[t.outcome] ?? 0) + 1;
+  const zonesTransferred = new Set(report.targets.filter((t) => t.outcome === 'transferred').map((t) => t.zone)).size;
+  if (opts.json) io.stdout.write(JSON.stringify({ out, targets: report.targets.length, zonesTransferred, outcomes: counts, discovery: report.discovery }) + '\n');
+  if (report.targets.length === 0) {
+    io.stderr.write('zonelog: the scan found no targets: no root server answered and no zone list was given; check --root and the network\n');
+    return 2;
+  }
+  return 0;
+}
+
+/** TLDs named in the archived root zone, for discovery when no root server allows transfer. */
+function archivedTlds(archiveDir: string): string[] {
+  try {
+    const text = fs.readFileSync(path.join(archiveDir, 'root.zone'), 'latin1');
+    return [...delegationsFromZoneText(text, '.').delegations.keys()];
+  } catch {
+    return [];
+  }
+}
+
+interface AxfrOptions extends TransferCliOptions {
+  server: string;
+  output?: string;
+  port: number;
+  deadline: number;
   json: boolean;
 }
 
@@ -96,13 +250,7 @@ async function axfrCommand(zone: Buffer, opts: AxfrOptions, io: Io): Promise<num
   const parsed = parseAddress(opts.server, opts.port);
   if (!parsed.ok) throw new UsageError(parsed.error);
   const server = parsed.address;
-  const limits: TransferLimits = {
-    connectTimeoutMs: opts.connectTimeout,
-    idleTimeoutMs: opts.timeout,
-    deadlineMs: opts.deadline,
-    maxRecords: opts.maxRecords,
-    maxBytes: opts.maxBytes,
-  };
+  const limits = limitsFrom(opts, opts.deadline);
   const output = opts.output ? path.resolve(opts.output) : undefined;
   const result = await transfer({
     zone,
@@ -176,7 +324,12 @@ export function parseSize(text: string): number {
 /** The entry point for the installed command. */
 export async function runCli(): Promise<void> {
   try {
-    process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env });
+    process.exitCode = await main(process.argv.slice(2), {
+      stdout: process.stdout,
+      stderr: process.stderr,
+      env: process.env,
+      isTTY: process.stderr.isTTY,
+    });
   } catch (e) {
     process.stderr.write(`zonelog: internal error: ${(e as Error).stack ?? e}\n`);
     process.exitCode = 2;

@@ -1,0 +1,123 @@
+/**
+ * Scan progress (DESIGN §6): a live bar on a terminal, a plain line every 10 s
+ * otherwise, and on GitHub Actions a job summary and `::warning::` annotations.
+ */
+import fs from 'node:fs';
+import type { Writable } from 'node:stream';
+import type { Report, TargetResult } from './results.js';
+import type { ScanProgress } from './scan.js';
+
+export interface ProgressOptions {
+  out: Writable;
+  mode: 'tty' | 'plain' | 'quiet';
+  /** `$GITHUB_STEP_SUMMARY` when running on GitHub Actions. */
+  githubSummary?: string;
+  /** Emit `::warning::` annotations (GitHub Actions). */
+  annotations?: boolean;
+  intervalMs?: number;
+}
+
+/** Outcomes that say something is wrong at the server, worth a look by a person. */
+const WORTH_A_LOOK = new Set(['malformed', 'limit']);
+
+export class Progress implements ScanProgress {
+  private total = 0;
+  private done = 0;
+  private transferred = 0;
+  private refused = 0;
+  private failed = 0;
+  private startedAt = Date.now();
+  private lastDraw = 0;
+  private readonly interval: number;
+
+  constructor(private readonly o: ProgressOptions) {
+    this.interval = o.intervalMs ?? (o.mode === 'tty' ? 200 : 10_000);
+  }
+
+  phase(text: string): void {
+    if (this.o.mode !== 'quiet') this.o.out.write(this.o.mode === 'tty' ? `\r\x1b[K${text}…` : `${text}\n`);
+  }
+
+  start(total: number): void {
+    this.total = total;
+    this.startedAt = Date.now();
+    this.lastDraw = this.o.mode === 'plain' ? Date.now() : 0;
+    if (this.o.mode === 'plain') this.o.out.write(`${total} targets\n`);
+  }
+
+  result(r: TargetResult): void {
+    this.done++;
+    if (r.outcome === 'transferred') this.transferred++;
+    else if (r.outcome === 'refused' || r.outcome === 'notauth') this.refused++;
+    else this.failed++;
+    if (this.o.annotations && WORTH_A_LOOK.has(r.outcome)) {
+      this.o.out.write(`::warning title=${r.outcome} from ${r.address}::${escapeAnnotation(`${r.zone} ${r.detail ?? ''}`)}\n`);
+    }
+    const now = Date.now();
+    if (this.o.mode !== 'quiet' && now - this.lastDraw >= this.interval) {
+      this.lastDraw = now;
+      this.draw(now);
+    }
+  }
+
+  finish(report: Report): void {
+    if (this.o.mode === 'tty') this.o.out.write(`\r\x1b[K${this.line(Date.now())}\n`);
+    else if (this.o.mode === 'plain') this.o.out.write(`${this.line(Date.now())}\n`);
+    if (this.o.githubSummary) fs.appendFileSync(this.o.githubSummary, scanSummaryMarkdown(report));
+  }
+
+  /** `1234/12000 targets · 23 transferred · 9000 refused · 200 failed · 150/s · ETA 1m12s` */
+  line(now: number): string {
+    const secs = Math.max(0.001, (now - this.startedAt) / 1000);
+    const rate = this.done / secs;
+    const eta = rate > 0 ? (this.total - this.done) / rate : Infinity;
+    return `${this.done}/${this.total} targets · ${this.transferred} transferred · ${this.refused} refused · ${this.failed} failed · ${rate.toFixed(0)}/s · ETA ${duration(eta)}`;
+  }
+
+  private draw(now: number): void {
+    if (this.o.mode === 'tty') {
+      const width = 24;
+      const filled = this.total ? Math.round((this.done / this.total) * width) : 0;
+      this.o.out.write(`\r\x1b[K[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${this.line(now)}`);
+    } else this.o.out.write(`${this.line(now)}\n`);
+  }
+}
+
+function duration(s: number): string {
+  if (!Number.isFinite(s)) return '?';
+  const m = Math.floor(s / 60);
+  return m > 0 ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`;
+}
+
+/** GitHub escapes for annotation messages. */
+function escapeAnnotation(s: string): string {
+  return s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+}
+
+/** The job summary: counts by outcome, zones transferred, slowest addresses. */
+export function scanSummaryMarkdown(report: Report): string {
+  const byOutcome = new Map<string, number>();
+  const zones = new Set<string>();
+  const byAddress = new Map<string, number>();
+  for (const t of report.targets) {
+    byOutcome.set(t.outcome, (byOutcome.get(t.outcome) ?? 0) + 1);
+    if (t.outcome === 'transferred') zones.add(t.zone);
+    byAddress.set(t.address, (byAddress.get(t.address) ?? 0) + (t.durationMs ?? 0));
+  }
+  const rows = [...byOutcome].sort((a, b) => b[1] - a[1]).map(([k, v]) => `| ${k} | ${v} |`);
+  const slow = [...byAddress].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([a, ms]) => `| ${a} | ${(ms / 1000).toFixed(1)} s |`);
+  return [
+    `## zonelog scan${report.shard ? ` (shard ${report.shard.index}/${report.shard.count})` : ''}`,
+    '',
+    `${report.targets.length} targets, ${zones.size} zones transferred.`,
+    '',
+    '| outcome | targets |',
+    '| --- | --- |',
+    ...rows,
+    '',
+    '| slowest addresses | time spent |',
+    '| --- | --- |',
+    ...slow,
+    '',
+  ].join('\n') + '\n';
+}
