@@ -6,6 +6,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { formatAddress, parseAddress, parsePort, type ServerAddress } from './address.js';
@@ -15,6 +16,9 @@ import { Progress } from './progress.js';
 import { checkOutDir } from './results.js';
 import { DEFAULT_ROOTS } from './roots.js';
 import { scan } from './scan.js';
+import { DEFAULT_SPLIT_BYTES } from './archive.js';
+import type { Identity } from './commit.js';
+import { publish } from './publish.js';
 import { parseShard } from './targets.js';
 import { writeAtomic, writeToStream, type Written } from './atomic.js';
 import { DEFAULT_LIMITS, transfer, type TransferLimits } from './axfr.js';
@@ -82,28 +86,34 @@ function buildProgram(io: Io): Command {
       exitCode.value = await axfrCommand(zone, opts, io);
     });
 
-  addTransferOptions(
+  addScanOptions(
     program
       .command('scan')
       .description('Discover the servers of the root and of every TLD and try a transfer from each address; write a results directory.')
       .requiredOption('--out <dir>', 'results directory to create (must not exist, or be empty)')
-      .option('--root <addrs>', 'root server addresses, comma-separated, each ADDR[:PORT] (default: the root servers and ICANN\'s transfer servers)')
-      .option('--port <n>', 'DNS port for every server address', parsePortOption, 53)
-      .option('--zones <file>', 'more zones to scan, one name per line (also the TLD list when no root server allows transfer)')
-      .option('--archive <dir>', 'archive whose root.zone lists the TLDs when no root server allows transfer', 'archive')
-      .option('--shard <i/n>', 'scan only shard I of N (shards 1..N together cover every target once)')
-      .option('--exclude <zone-or-address...>', 'never contact this zone or address (repeatable)')
-      .option('--config <file>', `exclusion list (default ./${CONFIG_FILE} when it exists)`)
-      .option('--ipv4-only', 'only IPv4 addresses', false)
-      .option('--ipv6-only', 'only IPv6 addresses', false)
-      .option('--concurrency <n>', 'transfers at once in all', parseCount, 128)
-      .option('--per-address <n>', 'transfers at once to one address', parseCount, 2)
-      .option('--transfer-deadline <seconds>', 'total time allowed for one transfer', parseSeconds, DEFAULT_LIMITS.deadlineMs)
-      .option('--deadline <seconds>', 'time allowed for the whole scan; what is left is skipped', parseSeconds)
-      .option('--json', 'print the report summary as JSON on stdout', false)
-      .option('--quiet', 'no progress output', false),
+      .option('--archive <dir>', 'the archive, whose root.zone lists the TLDs when no root server allows transfer', 'archive'),
   ).action(async (opts: ScanCliOptions) => {
     exitCode.value = await scanCommand(opts, io);
+  });
+
+  addPublishOptions(
+    program
+      .command('publish')
+      .description('Merge results directories (the shards of one scan) into the archive; commit and push when asked.')
+      .argument('<dir...>', 'results directories written by zonelog scan')
+      .option('--commit', 'commit the archive when a byte changed', false),
+  ).action(async (dirs: string[], opts: PublishCliOptions) => {
+    exitCode.value = await publishCommand(dirs, opts, io);
+  });
+
+  addPublishOptions(
+    addScanOptions(
+      program
+        .command('run')
+        .description('Scan, publish and commit in one (what the scheduled workflow runs); --push to push.'),
+    ),
+  ).action(async (opts: ScanCliOptions & PublishCliOptions) => {
+    exitCode.value = await runCommand(opts, io);
   });
 
   return program;
@@ -137,6 +147,109 @@ function limitsFrom(opts: TransferCliOptions, deadlineMs: number): TransferLimit
     maxRecords: opts.maxRecords,
     maxBytes: opts.maxBytes,
   };
+}
+
+/** Options of scan (and run). */
+function addScanOptions(cmd: Command): Command {
+  return addTransferOptions(
+    cmd
+      .option('--root <addrs>', 'root server addresses, comma-separated, each ADDR[:PORT] (default: the root servers and ICANN\'s transfer servers)')
+      .option('--port <n>', 'DNS port for every server address', parsePortOption, 53)
+      .option('--zones <file>', 'more zones to scan, one name per line (also the TLD list when no root server allows transfer)')
+      .option('--shard <i/n>', 'scan only shard I of N (shards 1..N together cover every target once)')
+      .option('--exclude <zone-or-address...>', 'never contact this zone or address (repeatable)')
+      .option('--config <file>', `exclusion list (default ./${CONFIG_FILE} when it exists)`)
+      .option('--ipv4-only', 'only IPv4 addresses', false)
+      .option('--ipv6-only', 'only IPv6 addresses', false)
+      .option('--concurrency <n>', 'transfers at once in all', parseCount, 128)
+      .option('--per-address <n>', 'transfers at once to one address', parseCount, 2)
+      .option('--transfer-deadline <seconds>', 'total time allowed for one transfer', parseSeconds, DEFAULT_LIMITS.deadlineMs)
+      .option('--deadline <seconds>', 'time allowed for the whole scan; what is left is skipped', parseSeconds)
+      .option('--json', 'print a summary as JSON on stdout', false)
+      .option('--quiet', 'no progress output', false),
+  );
+}
+
+/** Options of publish (and run). */
+function addPublishOptions(cmd: Command): Command {
+  return cmd
+    .option('--archive <dir>', 'the archive folder, inside a git repository for --commit', 'archive')
+    .option('--push', 'push after committing; on rejection fetch, rebase and retry (implies --commit)', false)
+    .option('--remote <name>', 'remote to push to', 'origin')
+    .option('--split-bytes <size>', 'a zone text larger than this becomes a folder of parts', parseSize, DEFAULT_SPLIT_BYTES)
+    .option('--author <identity>', 'commit author and committer, "Name <email>"', parseIdentity);
+}
+
+interface PublishCliOptions {
+  archive: string;
+  commit?: boolean;
+  push: boolean;
+  remote: string;
+  splitBytes: number;
+  author?: Identity;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+async function publishCommand(dirs: string[], opts: PublishCliOptions, io: Io): Promise<number> {
+  const result = await publish({
+    dirs,
+    archiveDir: path.resolve(opts.archive),
+    splitBytes: opts.splitBytes,
+    commit: Boolean(opts.commit) || opts.push,
+    push: opts.push,
+    remote: opts.remote,
+    author: opts.author ?? identityFromEnv(io.env),
+    env: io.env,
+  });
+  if (!result.ok) {
+    if (result.usage) throw new UsageError(result.error);
+    io.stderr.write(`zonelog: ${result.error}\n`);
+    return 2;
+  }
+  const summary = {
+    changes: result.changes.length,
+    added: result.changes.filter((c) => c.kind === 'added').map((c) => c.zone),
+    changed: result.changes.filter((c) => c.kind === 'changed' || c.kind === 'servers').map((c) => c.zone),
+    removed: result.changes.filter((c) => c.kind === 'removed').map((c) => c.zone),
+    commit: result.commit?.committed ? result.commit.commit : null,
+    pushed: result.push ? result.push.ok : null,
+  };
+  if (opts.json) io.stdout.write(JSON.stringify(summary) + '\n');
+  else if (!opts.quiet) {
+    if (result.commit?.committed) io.stdout.write(`${result.commit.subject}\n${result.commit.body ? result.commit.body + '\n' : ''}`);
+    else io.stdout.write(result.changes.length ? `archive updated: ${result.changes.length} zones\n` : 'archive unchanged\n');
+  }
+  if (io.env.GITHUB_ACTIONS === 'true' && io.env.GITHUB_STEP_SUMMARY && result.commit?.committed) {
+    fs.appendFileSync(io.env.GITHUB_STEP_SUMMARY, `## zonelog publish\n\n${result.commit.subject}\n\n\`\`\`\n${result.commit.body}\n\`\`\`\n`);
+  }
+  if (result.push && !result.push.ok) {
+    io.stderr.write(`zonelog: push to ${opts.remote} failed after ${result.push.attempts} attempts: ${result.push.error}; the commit is kept locally, push it by hand or let the next run retry\n`);
+    return 2;
+  }
+  return 0;
+}
+
+async function runCommand(opts: ScanCliOptions & PublishCliOptions, io: Io): Promise<number> {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'zonelog-scan-'));
+  try {
+    const scanned = await scanCommand({ ...opts, out }, io);
+    if (scanned !== 0) return scanned;
+    return await publishCommand([out], { ...opts, commit: true }, io);
+  } finally {
+    fs.rmSync(out, { recursive: true, force: true });
+  }
+}
+
+/** `Name <email>` */
+function parseIdentity(text: string): Identity {
+  const m = /^\s*([^<>]+?)\s*<([^<>\s]+@[^<>\s]+)>\s*$/.exec(text);
+  if (!m) throw new InvalidArgumentError('expected "Name <email>"');
+  return { name: m[1]!, email: m[2]! };
+}
+
+function identityFromEnv(env: Record<string, string | undefined>): Identity | undefined {
+  return env.ZONELOG_AUTHOR ? parseIdentity(env.ZONELOG_AUTHOR) : undefined;
 }
 
 interface ScanCliOptions extends TransferCliOptions {

@@ -1,0 +1,246 @@
+/**
+ * Git as the database (DESIGN §5): one commit per scan that changed a byte under
+ * `archive/`, dated at the scan, with a message that lists every zone that
+ * changed; and a push that, when the remote moved on, rebases and tries again —
+ * never forcing.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { simpleGit, type SimpleGit } from 'simple-git';
+import { INDEX_FILE, compareZoneNames, type ArchiveIndex, type ZoneChange } from './archive.js';
+
+export interface Identity {
+  name: string;
+  email: string;
+}
+
+export interface CommitOptions {
+  repoDir: string;
+  archiveDir: string;
+  /** The scan's time: the commit's author and committer date. */
+  date: Date;
+  author?: Identity;
+  committer?: Identity;
+  /** Environment for git (PATH, HOME …); the CLI passes its own. */
+  env: Record<string, string | undefined>;
+}
+
+export type CommitResult = { committed: false } | { committed: true; commit: string; subject: string; body: string };
+
+export const DEFAULT_IDENTITY: Identity = { name: 'zonelog', email: 'zonelog@users.noreply.github.com' };
+
+export function git(repoDir: string, env: Record<string, string | undefined>, extra: Record<string, string> = {}): SimpleGit {
+  const clean: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) clean[k] = v;
+  const all = { ...clean, ...extra };
+  // simple-git refuses GIT_* variables unless they are named: these are our own environment and our dates and identity.
+  const allowEnvironment = Object.keys(all).filter((k) => k.toUpperCase().startsWith('GIT_'));
+  return simpleGit({ baseDir: repoDir, maxConcurrentProcesses: 4, allowEnvironment } as Parameters<typeof simpleGit>[0]).env(all);
+}
+
+export interface NumStat {
+  added: number;
+  removed: number;
+}
+
+/** Stages `archive/` and commits it when anything changed. */
+export async function commitArchive(changes: ZoneChange[], o: CommitOptions): Promise<CommitResult> {
+  const rel = path.relative(o.repoDir, path.resolve(o.archiveDir)) || '.';
+  const author = o.author ?? DEFAULT_IDENTITY;
+  const committer = o.committer ?? author;
+  const iso = o.date.toISOString();
+  const g = git(o.repoDir, o.env, {
+    GIT_AUTHOR_NAME: author.name,
+    GIT_AUTHOR_EMAIL: author.email,
+    GIT_AUTHOR_DATE: iso,
+    GIT_COMMITTER_NAME: committer.name,
+    GIT_COMMITTER_EMAIL: committer.email,
+    GIT_COMMITTER_DATE: iso,
+  });
+  await g.raw(['add', '-A', '--', rel]);
+  const numstat = parseNumstat(await g.raw(['diff', '--cached', '--numstat', '--no-renames', '--', rel]), rel);
+  if (numstat.size === 0) return { committed: false };
+  // What changed is read from the index files (HEAD's and the staged one), so the
+  // message is right even when an earlier run wrote the archive and did not commit.
+  const before = await indexAt(g, `HEAD:${rel === '.' ? '' : rel + '/'}${INDEX_FILE}`);
+  const after = await indexAt(g, `:${rel === '.' ? '' : rel + '/'}${INDEX_FILE}`);
+  const { subject, body } = commitMessage(indexChanges(before, after, changes), numstat);
+  await g.raw(['commit', '-q', '--no-verify', '-m', subject, ...(body ? ['-m', body] : []), '--', rel]);
+  const commit = (await g.raw(['rev-parse', 'HEAD'])).trim();
+  return { committed: true, commit, subject, body };
+}
+
+async function indexAt(g: SimpleGit, spec: string): Promise<ArchiveIndex | undefined> {
+  try {
+    return JSON.parse(await g.raw(['show', spec])) as ArchiveIndex;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Zone changes between two indexes; removals keep the evidence this run saw. */
+export function indexChanges(before: ArchiveIndex | undefined, after: ArchiveIndex | undefined, seen: ZoneChange[]): ZoneChange[] {
+  const b = before?.zones ?? {};
+  const a = after?.zones ?? {};
+  const out: ZoneChange[] = [];
+  for (const [zone, e] of Object.entries(a)) {
+    const old = b[zone];
+    if (!old) out.push({ kind: 'added', zone, serial: e.serial, records: e.records, paths: [e.path] });
+    else if (old.digest !== e.digest || old.path !== e.path) out.push({ kind: 'changed', zone, from: old.serial, to: e.serial, paths: [...new Set([old.path, e.path])] });
+    else if (JSON.stringify(old.servers) !== JSON.stringify(e.servers)) out.push({ kind: 'servers', zone, before: old.servers.length, after: e.servers.length });
+  }
+  for (const [zone, old] of Object.entries(b)) {
+    if (a[zone]) continue;
+    const evidence = seen.find((c): c is Extract<ZoneChange, { kind: 'removed' }> => c.kind === 'removed' && c.zone === zone);
+    out.push({ kind: 'removed', zone, refusing: evidence?.refusing ?? 0, answered: evidence?.answered ?? 0, paths: [old.path] });
+  }
+  return out;
+}
+
+/** `git diff --numstat` lines → path relative to the archive → counts. */
+export function parseNumstat(text: string, rel: string): Map<string, NumStat> {
+  const out = new Map<string, NumStat>();
+  const prefix = rel === '.' ? '' : rel.replace(/\/$/, '') + '/';
+  for (const line of text.split('\n')) {
+    const m = /^(\d+|-)\t(\d+|-)\t(.*)$/.exec(line);
+    if (!m) continue;
+    const file = m[3]!.startsWith(prefix) ? m[3]!.slice(prefix.length) : m[3]!;
+    out.set(file, { added: m[1] === '-' ? 0 : Number(m[1]), removed: m[2] === '-' ? 0 : Number(m[2]) });
+  }
+  return out;
+}
+
+/** Lines added and removed in a zone's file or folder. */
+function countsFor(paths: string[], numstat: Map<string, NumStat>): NumStat {
+  let added = 0;
+  let removed = 0;
+  for (const [file, n] of numstat) {
+    if (paths.some((p) => (p.endsWith('/') ? file.startsWith(p) : file === p))) {
+      added += n.added;
+      removed += n.removed;
+    }
+  }
+  return { added, removed };
+}
+
+/**
+ * Subject `archive: 3 changed, 1 added, 1 removed`; body one line per zone:
+ * `~ ba. 1689197401 → 1689283801 +12 −3`, `+ newtld. 2026112701 1234 records`,
+ * `- gone. refused by 4 of 4 addresses`, `* ba. 3 → 4 addresses allow transfer`.
+ */
+export function commitMessage(changes: ZoneChange[], numstat: Map<string, NumStat>): { subject: string; body: string } {
+  const sorted = [...changes].sort((a, b) => compareZoneNames(a.zone, b.zone));
+  const count = (k: ZoneChange['kind']) => sorted.filter((c) => c.kind === k).length;
+  const changed = count('changed') + count('servers');
+  const parts = [
+    changed ? `${changed} changed` : '',
+    count('added') ? `${count('added')} added` : '',
+    count('removed') ? `${count('removed')} removed` : '',
+  ].filter(Boolean);
+  const subject = `archive: ${parts.length ? parts.join(', ') : 'index updated'}`;
+  const lines = sorted.map((c) => {
+    switch (c.kind) {
+      case 'changed': {
+        const n = countsFor(c.paths, numstat);
+        return `~ ${c.zone} ${c.from} → ${c.to} +${n.added} −${n.removed}`;
+      }
+      case 'added':
+        return `+ ${c.zone} ${c.serial} ${c.records} records`;
+      case 'removed':
+        return c.answered ? `- ${c.zone} refused by ${c.refusing} of ${c.answered} addresses` : `- ${c.zone} removed`;
+      case 'servers':
+        return `* ${c.zone} ${c.before} → ${c.after} addresses allow transfer`;
+    }
+  });
+  return { subject, body: lines.join('\n') };
+}
+
+export interface PushOptions {
+  repoDir: string;
+  remote: string;
+  env: Record<string, string | undefined>;
+  attempts?: number;
+  backoffMs?: number;
+  /** Paths whose conflicts resolve in favour of the newer scan. */
+  archiveDir: string;
+}
+
+export type PushResult = { ok: true; attempts: number } | { ok: false; attempts: number; error: string };
+
+/**
+ * Pushes the current branch. When the remote has moved on, fetches, rebases our
+ * commits onto it and tries again; a conflict under the archive is resolved by
+ * taking the whole archive from whichever side has the newer commit date (the
+ * newer scan). Never forces.
+ */
+export async function pushWithRetry(o: PushOptions): Promise<PushResult> {
+  const g = git(o.repoDir, o.env, { GIT_TERMINAL_PROMPT: '0' });
+  const branch = (await g.raw(['rev-parse', '--abbrev-ref', 'HEAD'])).trim();
+  const attempts = o.attempts ?? 5;
+  const rel = path.relative(o.repoDir, path.resolve(o.archiveDir)) || '.';
+  let lastError = '';
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    try {
+      await g.raw(['push', '--porcelain', o.remote, `HEAD:refs/heads/${branch}`]);
+      return { ok: true, attempts: attempt };
+    } catch (e) {
+      lastError = firstLine((e as Error).message);
+    }
+    if (attempt === attempts) break;
+    await sleep((o.backoffMs ?? 1000) * 2 ** (attempt - 1) * (0.5 + Math.random()));
+    try {
+      await g.raw(['fetch', '--quiet', o.remote, branch]);
+      await rebaseOnto(g, `${o.remote}/${branch}`, rel, o.repoDir);
+    } catch (e) {
+      lastError = firstLine((e as Error).message);
+      await g.raw(['rebase', '--abort']).catch(() => {});
+    }
+  }
+  return { ok: false, attempts, error: lastError };
+}
+
+async function rebaseOnto(g: SimpleGit, upstream: string, rel: string, repoDir: string): Promise<void> {
+  try {
+    await g.raw(['-c', 'core.editor=true', 'rebase', '--quiet', upstream]);
+    return;
+  } catch {
+    /* conflicts: resolve below */
+  }
+  for (let step = 0; step < 100; step++) {
+    const status = await g.raw(['status', '--porcelain']);
+    if (!(await inRebase(g, repoDir))) return;
+    const conflicted = status.split('\n').filter((l) => /^(UU|AA|DU|UD|AU|UA|DD) /.test(l));
+    if (conflicted.length > 0) {
+      // The newer scan wins the archive: compare the date of the commit being
+      // replayed with the date of the upstream commit it lands on.
+      const ours = Number((await g.raw(['log', '-1', '--format=%ct', 'REBASE_HEAD'])).trim());
+      const theirs = Number((await g.raw(['log', '-1', '--format=%ct', 'HEAD'])).trim());
+      const winner = ours >= theirs ? 'REBASE_HEAD' : 'HEAD';
+      await g.raw(['rm', '-r', '-q', '-f', '--cached', '--ignore-unmatch', '--', rel]);
+      await g.raw(['checkout', winner, '--', rel]);
+      await g.raw(['add', '-A', '--', rel]);
+    }
+    const staged = await g.raw(['diff', '--cached', '--name-only']);
+    try {
+      if (staged.trim() === '') await g.raw(['-c', 'core.editor=true', 'rebase', '--skip']);
+      else await g.raw(['-c', 'core.editor=true', 'rebase', '--continue']);
+      if (!(await inRebase(g, repoDir))) return;
+    } catch {
+      /* the next commit conflicts too: loop */
+    }
+  }
+  throw new Error('rebase did not finish');
+}
+
+async function inRebase(g: SimpleGit, repoDir: string): Promise<boolean> {
+  const gitDir = path.resolve(repoDir, (await g.raw(['rev-parse', '--git-dir'])).trim());
+  return fs.existsSync(path.join(gitDir, 'rebase-merge')) || fs.existsSync(path.join(gitDir, 'rebase-apply'));
+}
+
+function firstLine(s: string): string {
+  return s.split('\n').find((l) => l.trim() !== '')?.trim() ?? s;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
