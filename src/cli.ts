@@ -18,7 +18,8 @@ import { DEFAULT_ROOTS } from './roots.js';
 import { scan } from './scan.js';
 import { DEFAULT_SPLIT_BYTES } from './archive.js';
 import type { Identity } from './commit.js';
-import { publish } from './publish.js';
+import { findRepo, publish } from './publish.js';
+import { HistoryError, openHistory, showZone, statsCsv, whenName, zoneDiff, zoneLog, zoneStats, type HistoryRepo } from './history.js';
 import { parseShard } from './targets.js';
 import { writeAtomic, writeToStream, type Written } from './atomic.js';
 import { DEFAULT_LIMITS, transfer, type TransferLimits } from './axfr.js';
@@ -116,7 +117,92 @@ function buildProgram(io: Io): Command {
     exitCode.value = await runCommand(opts, io);
   });
 
+  const historyCommand = (name: string, description: string) =>
+    program
+      .command(name)
+      .description(description)
+      .option('--repo <dir>', 'the git repository holding the archive', '.')
+      .option('--archive <dir>', 'the archive folder inside the repository', 'archive')
+      .option('--json', 'machine output', false);
+
+  historyCommand('log', 'One line per commit that changed the zone: date, commit, serial, records added and removed.')
+    .argument('<zone>')
+    .option('--since <date>', 'only commits after this date')
+    .option('--until <date>', 'only commits before this date')
+    .action(async (zone: string, opts: HistoryCliOptions & { since?: string; until?: string }) => {
+      exitCode.value = await history(io, opts, async (h) => {
+        const entries = await zoneLog(h, zone, opts);
+        return opts.json ? entries : entries.map((e) => `${e.date}\t${e.commit.slice(0, 12)}\t${e.serial ?? '-'}\t+${e.added}\t−${e.removed}`);
+      });
+    });
+
+  historyCommand('diff', 'Records added and removed between two points in time (revisions or dates); default: the last change.')
+    .argument('<zone>')
+    .option('--from <rev-or-date>', 'the earlier point')
+    .option('--to <rev-or-date>', 'the later point (default HEAD)')
+    .option('--type <type>', 'only records of this type')
+    .option('--name <name>', 'only records owned by this name')
+    .action(async (zone: string, opts: HistoryCliOptions & { from?: string; to?: string; type?: string; name?: string }) => {
+      exitCode.value = await history(io, opts, async (h) => {
+        const d = await zoneDiff(h, zone, opts);
+        return opts.json ? d : d.lines;
+      });
+    });
+
+  historyCommand('when', 'For each record owned by NAME: the first and last time it was present, and whether it is now.')
+    .argument('<name>')
+    .option('--zone <zone>', 'look only in this zone (default: every archived zone that holds NAME)')
+    .option('--below', 'also records owned by names below NAME', false)
+    .action(async (name: string, opts: HistoryCliOptions & { zone?: string; below: boolean }) => {
+      exitCode.value = await history(io, opts, async (h) => {
+        const list = await whenName(h, name, opts);
+        return opts.json ? list : list.map((p) => `${p.first.date}\t${p.present ? 'now' : p.last.date}\t${p.zone}\t${p.record}`);
+      });
+    });
+
+  historyCommand('show', 'The zone text as it was at a revision or date (split parts joined).')
+    .argument('<zone>')
+    .option('--at <rev-or-date>', 'revision or date (default HEAD)')
+    .action(async (zone: string, opts: HistoryCliOptions & { at?: string }) => {
+      exitCode.value = await history(io, opts, async (h) => {
+        const text = await showZone(h, zone, opts.at);
+        return opts.json ? { zone, at: opts.at ?? 'HEAD', text } : { raw: text };
+      });
+    });
+
+  historyCommand('stats', 'A time series, one row per (commit, zone): date, serial, records, records by type, delegations.')
+    .argument('[zone]')
+    .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
+    .action(async (zone: string | undefined, opts: HistoryCliOptions & { format: 'csv' | 'json' }) => {
+      exitCode.value = await history(io, opts, async (h) => {
+        const rows = await zoneStats(h, zone);
+        return opts.json || opts.format === 'json' ? rows : { raw: statsCsv(rows) };
+      });
+    });
+
   return program;
+}
+
+interface HistoryCliOptions {
+  repo: string;
+  archive: string;
+  json: boolean;
+}
+
+/** Runs a history query: lines are printed one per line, raw text as is, anything else as JSON. */
+async function history(io: Io, opts: HistoryCliOptions, query: (h: HistoryRepo) => Promise<string[] | { raw: string } | object>): Promise<number> {
+  const repo = path.resolve(opts.repo);
+  if (!findRepo(repo)) throw new UsageError(`${repo} is not inside a git repository`);
+  try {
+    const result = await query(openHistory(repo, opts.archive, io.env));
+    if (Array.isArray(result) && !opts.json) io.stdout.write(result.map((l) => l + '\n').join(''));
+    else if ('raw' in result && typeof (result as { raw: unknown }).raw === 'string') io.stdout.write((result as { raw: string }).raw);
+    else io.stdout.write(JSON.stringify(result) + '\n');
+    return 0;
+  } catch (e) {
+    if (e instanceof HistoryError) throw new UsageError(e.message);
+    throw e;
+  }
 }
 
 interface TransferCliOptions {
