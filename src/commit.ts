@@ -29,13 +29,19 @@ export type CommitResult = { committed: false } | { committed: true; commit: str
 
 export const DEFAULT_IDENTITY: Identity = { name: 'zonelog', email: 'zonelog@users.noreply.github.com' };
 
+const PASSED_ENV = new Set(['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TMPDIR', 'TZ', 'SSH_AUTH_SOCK', 'XDG_CONFIG_HOME']);
+
 export function git(repoDir: string, env: Record<string, string | undefined>, extra: Record<string, string> = {}): SimpleGit {
+  // Only what git needs to find itself, its config and credentials; simple-git refuses
+  // variables that change how git runs (EDITOR, PAGER …) unless named one by one.
   const clean: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (v !== undefined) clean[k] = v;
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && (PASSED_ENV.has(k) || (k.startsWith('GIT_') && k !== 'GIT_EDITOR'))) clean[k] = v;
   const all = { ...clean, ...extra };
   // simple-git refuses GIT_* variables unless they are named: these are our own environment and our dates and identity.
   const allowEnvironment = Object.keys(all).filter((k) => k.toUpperCase().startsWith('GIT_'));
-  return simpleGit({ baseDir: repoDir, maxConcurrentProcesses: 4, allowEnvironment } as Parameters<typeof simpleGit>[0]).env(all);
+  // The one editor we set is `true` (rebase --continue must not wait for a person).
+  const unsafe = { allowUnsafeEditor: all.GIT_EDITOR === 'true' };
+  return simpleGit({ baseDir: repoDir, maxConcurrentProcesses: 4, allowEnvironment, unsafe } as Parameters<typeof simpleGit>[0]).env(all);
 }
 
 export interface NumStat {
@@ -163,6 +169,7 @@ export interface PushOptions {
   backoffMs?: number;
   /** Paths whose conflicts resolve in favour of the newer scan. */
   archiveDir: string;
+  identity?: Identity;
 }
 
 export type PushResult = { ok: true; attempts: number } | { ok: false; attempts: number; error: string };
@@ -174,7 +181,9 @@ export type PushResult = { ok: true; attempts: number } | { ok: false; attempts:
  * newer scan). Never forces.
  */
 export async function pushWithRetry(o: PushOptions): Promise<PushResult> {
-  const g = git(o.repoDir, o.env, { GIT_TERMINAL_PROMPT: '0' });
+  const who = o.identity ?? DEFAULT_IDENTITY;
+  // Rebasing writes commits: it needs a committer, and keeps each commit's date (the scan's).
+  const g = git(o.repoDir, o.env, { GIT_TERMINAL_PROMPT: '0', GIT_EDITOR: 'true', GIT_COMMITTER_NAME: who.name, GIT_COMMITTER_EMAIL: who.email });
   const branch = (await g.raw(['rev-parse', '--abbrev-ref', 'HEAD'])).trim();
   const attempts = o.attempts ?? 5;
   const rel = path.relative(o.repoDir, path.resolve(o.archiveDir)) || '.';
@@ -201,7 +210,7 @@ export async function pushWithRetry(o: PushOptions): Promise<PushResult> {
 
 async function rebaseOnto(g: SimpleGit, upstream: string, rel: string, repoDir: string): Promise<void> {
   try {
-    await g.raw(['-c', 'core.editor=true', 'rebase', '--quiet', upstream]);
+    await g.raw(['rebase', '--quiet', '--committer-date-is-author-date', upstream]);
     return;
   } catch {
     /* conflicts: resolve below */
@@ -222,8 +231,8 @@ async function rebaseOnto(g: SimpleGit, upstream: string, rel: string, repoDir: 
     }
     const staged = await g.raw(['diff', '--cached', '--name-only']);
     try {
-      if (staged.trim() === '') await g.raw(['-c', 'core.editor=true', 'rebase', '--skip']);
-      else await g.raw(['-c', 'core.editor=true', 'rebase', '--continue']);
+      if (staged.trim() === '') await g.raw(['rebase', '--skip']);
+      else await g.raw(['rebase', '--continue']);
       if (!(await inRebase(g, repoDir))) return;
     } catch {
       /* the next commit conflicts too: loop */
@@ -237,8 +246,10 @@ async function inRebase(g: SimpleGit, repoDir: string): Promise<boolean> {
   return fs.existsSync(path.join(gitDir, 'rebase-merge')) || fs.existsSync(path.join(gitDir, 'rebase-apply'));
 }
 
+/** The line of git's output that says what went wrong. */
 function firstLine(s: string): string {
-  return s.split('\n').find((l) => l.trim() !== '')?.trim() ?? s;
+  const lines = s.split('\n').map((l) => l.trim()).filter(Boolean);
+  return lines.find((l) => /rejected|error|fatal|conflict/i.test(l)) ?? lines[0] ?? s;
 }
 
 function sleep(ms: number): Promise<void> {

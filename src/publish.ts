@@ -52,7 +52,7 @@ export async function publish(o: PublishOptions): Promise<PublishResult> {
   const commit = o.commit || o.push
     ? await commitArchive(changes, { repoDir, archiveDir: o.archiveDir, date: scanTime, author: o.author, env: o.env })
     : undefined;
-  const push = o.push ? await pushWithRetry({ repoDir, remote: o.remote, env: o.env, archiveDir: o.archiveDir }) : undefined;
+  const push = o.push ? await pushWithRetry({ repoDir, remote: o.remote, env: o.env, archiveDir: o.archiveDir, identity: o.author }) : undefined;
   return { ok: true, changes, decisions, commit, push, scanTime };
 }
 

@@ -1,0 +1,38 @@
+/** Builds scan results directories for publish tests, the way `scan` writes them. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ResultsWriter, type Report, type TargetResult, type TargetOutcome } from '../../src/results.js';
+
+export interface FakeTarget {
+  zone: string;
+  address: string;
+  outcome: TargetOutcome;
+  /** Canonical text, for transferred targets. */
+  text?: string;
+}
+
+export function tempDir(prefix = 'zonelog-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** A zone's canonical text: SOA with the serial, then the given lines. */
+export function zoneText(zone: string, serial: number, lines: string[]): string {
+  return [`${zone}\t3600\tIN\tSOA\tns1.${zone === '.' ? '' : zone} hostmaster.${zone === '.' ? '' : zone} ${serial} 7200 3600 1209600 300`, ...lines].join('\n') + '\n';
+}
+
+export async function writeResults(dir: string, targets: FakeTarget[], started = new Date('2026-01-01T00:00:00Z'), options: Record<string, unknown> = {}): Promise<string> {
+  const w = new ResultsWriter(dir);
+  const out: TargetResult[] = [];
+  for (const t of targets) {
+    const base = { zone: t.zone, address: t.address, port: 53, nameServers: [`ns.${t.zone}`], attempts: 1 };
+    if (t.outcome === 'transferred') {
+      const stored = await w.storeZone([t.text!]);
+      const serial = Number(t.text!.split('\n')[0]!.split('\t')[4]!.split(' ')[2]);
+      out.push({ ...base, outcome: 'transferred', serial, records: t.text!.trimEnd().split('\n').length, file: stored.file, sha256: stored.sha256 });
+    } else out.push({ ...base, outcome: t.outcome, detail: t.outcome });
+  }
+  const report: Report = { version: 1, started: started.toISOString(), finished: started.toISOString(), options: { dnssec: false, ...options }, shard: null, discovery: {}, targets: out };
+  await w.writeReport(report);
+  return dir;
+}
