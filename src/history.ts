@@ -208,22 +208,29 @@ export async function zoneDiff(h: HistoryRepo, zoneArg: string, opts: { from?: s
     from = opts.from ? await resolvePoint(h, opts.from) : `${to}^`;
   }
   const out = await h.g.raw(['diff', '-U0', '--no-renames', '--no-color', from, to, '--', ...zonePaths(h, zone)]);
-  const c: PatchCommit = { commit: to, date: '', files: new Map() };
-  let file: { added: string[]; removed: string[] } | undefined;
+  // Lines in the order of the files (hunk by hunk: the order of the zone), parts joined in their order.
+  const perFile = new Map<string, string[]>();
+  let seq: string[] | undefined;
   for (const line of out.split('\n')) {
     if (line.startsWith('diff --git ')) {
       const m = / b\/(.*)$/.exec(line);
-      file = m ? getFile(c, m[1]!) : undefined;
+      seq = m ? [] : undefined;
+      if (m && seq) perFile.set(m[1]!, seq);
     } else if (line.startsWith('+++ ') || line.startsWith('--- ')) continue;
-    else if (file && line.startsWith('+')) file.added.push(line.slice(1));
-    else if (file && line.startsWith('-')) file.removed.push(line.slice(1));
+    else if (seq && (line.startsWith('+') || line.startsWith('-'))) seq.push(line);
   }
-  const { added, removed } = netChanges(c);
+  let lines = [...perFile.entries()].sort((a, b) => comparePaths(a[0], b[0])).flatMap(([, l]) => l);
+  if (perFile.size > 1) {
+    // A zone that was split or joined: lines that only moved between files cancel out.
+    const added = new Set(lines.filter((l) => l[0] === '+').map((l) => l.slice(1)));
+    const removed = new Set(lines.filter((l) => l[0] === '-').map((l) => l.slice(1)));
+    lines = lines.filter((l) => !(l[0] === '+' ? removed : added).has(l.slice(1)));
+  }
   const keep = (l: string) => {
-    const f = l.split('\t');
+    const f = l.slice(1).split('\t');
     return (!opts.type || f[3] === opts.type.toUpperCase()) && (!opts.name || f[0] === canonicalText(opts.name));
   };
-  return { from, to, lines: [...removed.filter(keep).map((l) => `-${l}`), ...added.filter(keep).map((l) => `+${l}`)] };
+  return { from, to, lines: lines.filter(keep) };
 }
 
 /** Git's empty tree, to diff a zone's first commit against. */
