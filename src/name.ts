@@ -261,8 +261,13 @@ export function textToName(text: string, origin: Uint8Array = ROOT): Buffer {
         if (v > 255) throw new NameError(`escape \\${d} is over 255 in ${JSON.stringify(text)}`);
         cur.push(v);
         i += 3;
+      } else if (/^[0-9]/.test(d)) {
+        // RFC 1035 §5.1: a digit after a backslash starts exactly three digits.
+        throw new NameError(`bad escape \\${d} in ${JSON.stringify(text)}`);
       } else if (i + 1 < text.length) {
-        cur.push(text.charCodeAt(i + 1) & 0xff);
+        const c = text.charCodeAt(i + 1);
+        if (c > 0xff) throw new NameError(`character outside Latin-1 in ${JSON.stringify(text)}`);
+        cur.push(c);
         i += 1;
       } else throw new NameError(`dangling backslash in ${JSON.stringify(text)}`);
     } else if (ch === 0x2e) {

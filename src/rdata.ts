@@ -230,7 +230,8 @@ function eui(n: number) {
 function locSize(byte: number): string {
   const m = byte >> 4;
   const e = byte & 0xf;
-  if (m > 9 || e > 9) throw new NoPresentation();
+  // A mantissa of 0 with a non-zero exponent has no text that reads back to the same byte.
+  if (m > 9 || e > 9 || (m === 0 && e !== 0)) throw new NoPresentation();
   const cm = m * 10 ** e;
   return cm % 100 === 0 ? `${cm / 100}m` : `${(cm / 100).toFixed(2)}m`;
 }
@@ -279,7 +280,14 @@ function svcParam(key: number, v: Cursor): string {
     case 0: {
       if (v.left === 0 || v.left % 2) throw new Malformed('mandatory list of odd length');
       const keys: string[] = [];
-      while (v.left) keys.push(svcKey(v.u16()));
+      let last = -1;
+      while (v.left) {
+        const k = v.u16();
+        // RFC 9460 §8: sorted, no repeats, never "mandatory" itself; otherwise the text would not read back the same.
+        if (k <= last || k === 0) throw new NoPresentation();
+        last = k;
+        keys.push(svcKey(k));
+      }
       return `mandatory=${keys.join(',')}`;
     }
     case 1: {
@@ -318,8 +326,9 @@ function svcb(r: Cursor): string {
   let last = -1;
   while (r.left > 0) {
     const key = r.u16();
-    // RFC 9460 §2.2: keys in strictly increasing order, else the RR is malformed.
-    if (key <= last) throw new Malformed('SvcParamKeys not in increasing order');
+    // RFC 9460 §2.2: keys in strictly increasing order, else the RR is malformed for a
+    // client; the archive keeps it, in RFC 3597 form, since its text could not read back the same.
+    if (key <= last) throw new NoPresentation();
     last = key;
     const value = new Cursor(r.bytes(r.u16()));
     out.push(svcParam(key, value));

@@ -60,12 +60,13 @@ export function rcodeName(rcode: number): string {
 
 /**
  * RFC 4034 §6.2 item 3 as amended by RFC 6840 §5.1 (NSEC removed, HINFO holds no
- * names): the types whose RDATA names are lowercased in canonical form.
+ * names): the types whose RDATA names are lowercased in canonical form. A6 is on
+ * that list too but historic (RFC 6563): it is kept in RFC 3597 form, bytes as sent.
  */
 export const LOWERCASE_RDATA_NAMES: ReadonlySet<number> = new Set([
   TYPE.NS, TYPE.MD, TYPE.MF, TYPE.CNAME, TYPE.SOA, TYPE.MB, TYPE.MG, TYPE.MR, TYPE.PTR,
   TYPE.MINFO, TYPE.MX, TYPE.RP, TYPE.AFSDB, TYPE.RT, TYPE.SIG, TYPE.PX, TYPE.NXT,
-  TYPE.NAPTR, TYPE.KX, TYPE.SRV, TYPE.DNAME, TYPE.A6, TYPE.RRSIG,
+  TYPE.NAPTR, TYPE.KX, TYPE.SRV, TYPE.DNAME, TYPE.RRSIG,
 ]);
 
 /**

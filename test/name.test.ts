@@ -34,6 +34,12 @@ describe('name presentation', () => {
     expect(nameToText(textToName('a\\.b', origin))).toBe('a\\.b.example.');
   });
 
+  it('refuses bad escapes', () => {
+    expect(() => textToName('a\\1b.')).toThrow(NameError);
+    expect(() => textToName('\\\u0141.')).toThrow(NameError);
+    expect(() => textToName('a\\256.')).toThrow(NameError);
+  });
+
   it('refuses labels over 63 and names over 255 octets', () => {
     expect(() => textToName('a'.repeat(64) + '.')).toThrow(NameError);
     expect(() => textToName(Array(128).fill('a').join('.') + '.')).toThrow(NameError);
