@@ -19,6 +19,8 @@ import { scan } from './scan.js';
 import { DEFAULT_SPLIT_BYTES } from './archive.js';
 import type { Identity } from './commit.js';
 import { findRepo, publish } from './publish.js';
+import { runDemo } from './demo.js';
+import { runLab } from './lab/lab.js';
 import { HistoryError, openHistory, showZone, statsCsv, whenName, zoneDiff, zoneLog, zoneStats, type HistoryRepo } from './history.js';
 import { parseShard } from './targets.js';
 import { writeAtomic, writeToStream, type Written } from './atomic.js';
@@ -117,6 +119,36 @@ function buildProgram(io: Io): Command {
     exitCode.value = await runCommand(opts, io);
   });
 
+  program
+    .command('lab')
+    .description('Run the simulated internet on loopback (a root zone and N TLDs on many 127.x addresses) until interrupted.')
+    .option('--zones <n>', 'generated TLDs', parseCount, 50)
+    .option('--seed <n>', 'the world is deterministic from this seed', parseCount, 1)
+    .option('--port <n>', 'DNS port on every address', parsePortOption, 5300)
+    .option('--root-zone <file>', 'serve this root zone (e.g. a real one) with its addresses mapped to loopback')
+    .action(async (opts: { zones: number; seed: number; port: number; rootZone?: string }) => {
+      const stop = new AbortController();
+      const onSignal = () => stop.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        exitCode.value = await runLab({ zones: opts.zones, seed: opts.seed, port: opts.port, rootZoneFile: opts.rootZone }, io, stop.signal);
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+    });
+
+  program
+    .command('demo')
+    .description('Start the lab, run two rounds of scan + publish into a new git repository, and show log and diff.')
+    .option('--zones <n>', 'generated TLDs', parseCount, 40)
+    .option('--seed <n>', 'the world is deterministic from this seed', parseCount, 1)
+    .option('--dir <dir>', 'make the repository here (default: a new temporary folder)')
+    .action(async (opts: { zones: number; seed: number; dir?: string }) => {
+      exitCode.value = await runDemo({ zones: opts.zones, seed: opts.seed, dir: opts.dir, env: io.env }, io.stdout);
+    });
+
   const historyCommand = (name: string, description: string) =>
     program
       .command(name)
@@ -195,7 +227,7 @@ async function history(io: Io, opts: HistoryCliOptions, query: (h: HistoryRepo) 
   if (!findRepo(repo)) throw new UsageError(`${repo} is not inside a git repository`);
   try {
     const result = await query(openHistory(repo, opts.archive, io.env));
-    if (Array.isArray(result) && !opts.json) io.stdout.write(result.map((l) => l + '\n').join(''));
+    if (!opts.json && Array.isArray(result) && result.every((l) => typeof l === 'string')) io.stdout.write(result.map((l) => l + '\n').join(''));
     else if ('raw' in result && typeof (result as { raw: unknown }).raw === 'string') io.stdout.write((result as { raw: string }).raw);
     else io.stdout.write(JSON.stringify(result) + '\n');
     return 0;

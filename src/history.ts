@@ -55,11 +55,14 @@ export async function resolvePoint(h: HistoryRepo, point: string): Promise<strin
     if (!rev) throw new HistoryError(`no commit at or before ${point}`);
     return rev;
   }
+  let rev = '';
   try {
-    return (await h.g.raw(['rev-parse', '--verify', '--quiet', `${point}^{commit}`])).trim();
+    rev = (await h.g.raw(['rev-parse', '--verify', '--quiet', `${point}^{commit}`])).trim();
   } catch {
-    throw new HistoryError(`unknown revision ${point}`);
+    /* not a revision */
   }
+  if (!/^[0-9a-f]{40,64}$/.test(rev)) throw new HistoryError(`unknown revision ${point}`);
+  return rev;
 }
 
 export interface LogEntry {
