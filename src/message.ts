@@ -5,10 +5,10 @@
  * names as UTF-8 and leaves many types undecoded. This reader keeps names as raw
  * label bytes, follows compression pointers only backwards, and turns every record's
  * RDATA into its canonical wire form (RFC 4034 §6.2): names uncompressed, and
- * lowercased for the types that rule lists.
+ * lowercased for the types that rule lists (and the few of types.ts LOWERCASE_ALSO).
  */
-import { MAX_LABEL_LENGTH, MAX_NAME_LENGTH, lowerInPlace } from './name.js';
-import { COMPRESSIBLE_RDATA, LOWERCASE_RDATA_NAMES, TYPE } from './types.js';
+import { MAX_LABEL_LENGTH, MAX_NAME_LENGTH, hasUpper, lowerInPlace, nameLength } from './name.js';
+import { COMPRESSIBLE_RDATA, TYPE, lowercasesRdataNames } from './types.js';
 
 export interface Header {
   id: number;
@@ -135,7 +135,40 @@ const NAME_LAYOUT = new Map<number, readonly Field[]>([
   [TYPE.NAPTR, [4, 's', 's', 's', 'n']],
   [TYPE.NXT, ['n', 'r']],
   [TYPE.SIG, [18, 'n', 'r']], [TYPE.RRSIG, [18, 'n', 'r']],
+  [TYPE.SVCB, [2, 'n', 'r']], [TYPE.HTTPS, [2, 'n', 'r']],
 ]);
+
+/**
+ * The canonical form of RDATA that arrives uncompressed (RFC 3597 text, a zone
+ * file): its names checked against the type's layout and lowercased exactly as
+ * for a record received in a message, so both paths give the same bytes.
+ */
+export function canonicalUncompressedRdata(type: number, rdata: Buffer): { ok: true; rdata: Buffer } | { ok: false; detail: string } {
+  const layout = NAME_LAYOUT.get(type);
+  try {
+    let out = layout ? new MessageReader(rdata).canonicalRdata(type, layout, 0, rdata.length, false) : rdata;
+    if (type === TYPE.IPSECKEY) out = lowerIpseckeyGateway(out);
+    return { ok: true, rdata: out };
+  } catch (e) {
+    if (e instanceof WireError) return { ok: false, detail: e.message };
+    throw e;
+  }
+}
+
+/** RFC 4025 §2.5: the gateway of gateway type 3 is an uncompressed name after three octets. */
+function lowerIpseckeyGateway(rdata: Buffer): Buffer {
+  if (rdata.length < 4 || rdata[1] !== 3) return rdata;
+  let end: number;
+  try {
+    end = 3 + nameLength(rdata, 3);
+  } catch {
+    return rdata; // the presentation parser reports it
+  }
+  if (!hasUpper(rdata, 3, end)) return rdata;
+  const copy = Buffer.from(rdata);
+  lowerInPlace(copy, 3, end);
+  return copy;
+}
 
 class MessageReader {
   /** Position after the last item read. */
@@ -224,16 +257,17 @@ class MessageReader {
     if (end > msg.length) throw new WireError(`RDLENGTH ${rdlength} runs past the end of the message`);
     this.next = end;
     const layout = NAME_LAYOUT.get(type);
-    const rdata = layout ? this.canonicalRdata(type, layout, p, end) : msg.subarray(p, end);
+    let rdata = layout ? this.canonicalRdata(type, layout, p, end) : msg.subarray(p, end);
+    if (type === TYPE.IPSECKEY) rdata = lowerIpseckeyGateway(rdata);
     this.next = end;
     return { owner, type, class: cls, ttl, rdata };
   }
 
   /** Rebuilds the RDATA of a name-bearing type with its names uncompressed (and lowercased per RFC 4034 §6.2). */
-  private canonicalRdata(type: number, layout: readonly Field[], start: number, end: number): Buffer {
+  canonicalRdata(type: number, layout: readonly Field[], start: number, end: number, inMessage = true): Buffer {
     const msg = this.msg;
-    const pointers = COMPRESSIBLE_RDATA.has(type);
-    const lower = LOWERCASE_RDATA_NAMES.has(type);
+    const pointers = inMessage && COMPRESSIBLE_RDATA.has(type);
+    const lower = lowercasesRdataNames(type);
     const parts: Buffer[] = [];
     let p = start;
     for (const f of layout) {

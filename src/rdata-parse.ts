@@ -15,7 +15,8 @@
  */
 import { MAX_LABEL_LENGTH, MAX_NAME_LENGTH, lowerInPlace } from './name.js';
 import { rdataToText } from './rdata.js';
-import { LOWERCASE_RDATA_NAMES, TYPE, typeName, typeNumber } from './types.js';
+import { canonicalUncompressedRdata } from './message.js';
+import { TYPE, lowercasesRdataNames, typeName, typeNumber } from './types.js';
 
 export interface Token {
   /** Binary string (one char per byte); for a quoted token, the text between the quotes. */
@@ -427,7 +428,7 @@ class P {
     this.end = end;
     this.type = type;
     this.origin = origin;
-    this.lower = LOWERCASE_RDATA_NAMES.has(type);
+    this.lower = lowercasesRdataNames(type);
     return this;
   }
   get tn(): string {
@@ -743,9 +744,8 @@ function valueList(bytes: Buffer): Buffer[] {
 function svcb(p: P): void {
   p.u16('SvcPriority');
   {
-    // The target name is not lowercased (SVCB is not in RFC 4034 §6.2).
-    const t = p.next('TargetName');
-    p.at(t, () => writeName(p.out, t.text, p.origin));
+    // Lowercased like src/message.ts does (types.ts LOWERCASE_ALSO).
+    p.name('TargetName');
   }
   const params: { key: number; value: Buffer; tok: Token }[] = [];
   while (p.more) {
@@ -871,9 +871,13 @@ function ipseckey(p: P): void {
       p.out.bytes(b);
       break;
     }
-    case 3:
-      p.at(t, () => writeName(p.out, t.text, p.origin));
+    case 3: {
+      const start = p.out.pos;
+      const len = p.at(t, () => writeName(p.out, t.text, p.origin));
+      // Lowercased like src/message.ts does (types.ts LOWERCASE_ALSO).
+      lowerInPlace(p.out.buf, start, start + len);
       break;
+    }
     default:
       p.fail(gt!, `gateway type ${gwType} has no presentation format (use \\#)`);
   }
@@ -1287,56 +1291,6 @@ export function hasPresentation(type: number): boolean {
   return PARSERS.has(type);
 }
 
-/*
- * Where the names are in the RDATA of the types src/message.ts canonicalizes (its
- * NAME_LAYOUT, which it does not export): RDATA given in RFC 3597 form is held to the
- * same layout and its names lowercased the same way, so both paths give equal bytes.
- *   n = domain name, s = character-string, a number = that many octets, r = the rest.
- */
-type Field = 'n' | 's' | 'r' | number;
-const NAME_LAYOUT = new Map<number, readonly Field[]>([
-  [TYPE.NS, ['n']], [TYPE.MD, ['n']], [TYPE.MF, ['n']], [TYPE.CNAME, ['n']], [TYPE.MB, ['n']],
-  [TYPE.MG, ['n']], [TYPE.MR, ['n']], [TYPE.PTR, ['n']], [TYPE.DNAME, ['n']],
-  [TYPE.SOA, ['n', 'n', 20]],
-  [TYPE.MINFO, ['n', 'n']], [TYPE.RP, ['n', 'n']],
-  [TYPE.MX, [2, 'n']], [TYPE.AFSDB, [2, 'n']], [TYPE.RT, [2, 'n']], [TYPE.KX, [2, 'n']],
-  [TYPE.PX, [2, 'n', 'n']],
-  [TYPE.SRV, [6, 'n']],
-  [TYPE.NAPTR, [4, 's', 's', 's', 'n']],
-  [TYPE.NXT, ['n', 'r']],
-  [TYPE.SIG, [18, 'n', 'r']], [TYPE.RRSIG, [18, 'n', 'r']],
-]);
-
-/** Checks RFC 3597 RDATA of a name-bearing type against its layout and lowercases its names where message.ts does. */
-function canonicalGeneric(type: number, rdata: Buffer): string | undefined {
-  const layout = NAME_LAYOUT.get(type);
-  if (!layout) return undefined;
-  const lower = LOWERCASE_RDATA_NAMES.has(type);
-  let p = 0;
-  for (const f of layout) {
-    if (f === 'n') {
-      const start = p;
-      for (;;) {
-        if (p >= rdata.length) return 'a name runs past the end of the RDATA';
-        const len = rdata[p]!;
-        if (len > MAX_LABEL_LENGTH) return 'a name holds a compression pointer or an unknown label type';
-        p += 1 + len;
-        if (p - start > MAX_NAME_LENGTH) return `a name is longer than ${MAX_NAME_LENGTH} octets`;
-        if (len === 0) break;
-      }
-      if (lower) lowerInPlace(rdata, start, p);
-    } else if (f === 's') {
-      if (p >= rdata.length || p + 1 + rdata[p]! > rdata.length) return 'a character-string runs past the end of the RDATA';
-      p += 1 + rdata[p]!;
-    } else if (f === 'r') p = rdata.length;
-    else {
-      if (p + f > rdata.length) return 'the RDATA is shorter than its fixed fields';
-      p += f;
-    }
-  }
-  return p === rdata.length ? undefined : `${rdata.length - p} octets past the last field`;
-}
-
 /** RFC 3597 §5: `\# <length> <hex...>`. */
 function generic(p: P): Buffer {
   p.next('\\#');
@@ -1345,10 +1299,11 @@ function generic(p: P): Buffer {
   const start = p.out.pos;
   p.restHex('RDATA hex', len > 0);
   const got = p.out.pos - start;
-  const rdata = p.out.take(start);
+  const raw = p.out.take(start);
   if (got !== len) p.fail(lt!, `\\# length ${len} does not match the ${got} octets of hex`);
-  const problem = canonicalGeneric(p.type, rdata);
-  if (problem) p.fail(lt!, `RDATA in \\# form is not valid for ${p.tn}: ${problem}`);
+  const canonical = canonicalUncompressedRdata(p.type, raw);
+  if (!canonical.ok) p.fail(lt!, `RDATA in \\# form is not valid for ${p.tn}: ${canonical.detail}`);
+  const rdata = canonical.ok ? canonical.rdata : raw;
   if (PARSERS.has(p.type)) {
     const r = rdataToText(p.type, rdata);
     if (!r.ok) p.fail(lt!, `RDATA in \\# form is not valid: ${r.detail}`);

@@ -70,6 +70,19 @@ export const LOWERCASE_RDATA_NAMES: ReadonlySet<number> = new Set([
 ]);
 
 /**
+ * Names that the archive lowercases beyond that list: the SVCB/HTTPS target and the
+ * IPSECKEY gateway. Names compare case-insensitively (RFC 4343) and servers disagree
+ * here (NSD lowercases them, BIND and Knot keep them as written), so the text of a
+ * zone would otherwise depend on which server sent it (DESIGN §5: it must not).
+ */
+export const LOWERCASE_ALSO: ReadonlySet<number> = new Set([TYPE.SVCB, TYPE.HTTPS, TYPE.IPSECKEY]);
+
+/** Whether the names inside this type's RDATA are lowercased in the archive. */
+export function lowercasesRdataNames(type: number): boolean {
+  return LOWERCASE_RDATA_NAMES.has(type) || LOWERCASE_ALSO.has(type);
+}
+
+/**
  * RFC 3597 §4: compression pointers inside RDATA are followed only for the
  * well-known types of RFC 1035 (MUST) and RP, AFSDB, RT, SIG, PX, NXT, NAPTR,
  * SRV (SHOULD). A pointer in the RDATA of any other type makes the message malformed.

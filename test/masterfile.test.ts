@@ -15,6 +15,7 @@ import { decodeMessage, type WireRecord } from '../src/message.js';
 import { lowerName, nameToText, textToName } from '../src/name.js';
 import { rdataToText } from '../src/rdata.js';
 import { TYPE } from '../src/types.js';
+import { ldnsLines } from './support/ldns.js';
 
 const hex = (h: string) => Buffer.from(h.replace(/\s+/g, ''), 'hex');
 const name = (t: string) => textToName(t);
@@ -384,15 +385,6 @@ function run(cmd: string, args: string[]): Promise<string> {
   });
 }
 
-/** ldns-read-zone -z output, made comparable: no `;{id = …}` comments, no trailing blanks, no repeated lines (ldns keeps exact duplicates). */
-async function ldnsCanonical(file: string): Promise<string[]> {
-  const out = await run('ldns-read-zone', ['-z', file]);
-  return out
-    .split('\n')
-    .map((l) => l.replace(/\s*;\{id = [^}]*\}\s*$/, '').replace(/\s+$/, ''))
-    .filter((l, i, all) => l !== '' && (i === 0 || l !== all[i - 1]));
-}
-
 let tmp = '';
 beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), 'zonelog-masterfile-'));
@@ -422,7 +414,7 @@ async function sameAsLdns(file: string): Promise<number> {
   const recs = ok(fs.readFileSync(file), { file });
   const ours = path.join(tmp, `${path.basename(file)}.canonical`);
   await writeFile(ours, canonical(recs), 'latin1');
-  const [a, b] = await Promise.all([ldnsCanonical(ours), ldnsCanonical(file)]);
+  const [a, b] = await Promise.all([ldnsLines(ours), ldnsLines(file)]);
   expect(a.length).toBeGreaterThan(1);
   expect(a).toEqual(b);
   return recs.length;

@@ -6,7 +6,7 @@ import type { WireRecord } from '../src/message.js';
 import { fromLabels, lowerName, textToName } from '../src/name.js';
 import { rdataToText } from '../src/rdata.js';
 import { parseBase32hex, parseIpv6 } from '../src/rdata-parse.js';
-import { LOWERCASE_RDATA_NAMES, TYPE, typeName } from '../src/types.js';
+import { TYPE, lowercasesRdataNames, typeName } from '../src/types.js';
 
 const hex = (h: string) => Buffer.from(h.replace(/\s+/g, ''), 'hex');
 const name = (t: string) => textToName(t);
@@ -67,15 +67,16 @@ describe('presentation RDATA → wire', () => {
     expect(err(TYPE.A, '1.2.3.4 5')).toMatch(/unexpected "5" after the last field/);
   });
 
-  it('names: relative, @, escapes; lowercased only for the RFC 4034 §6.2 types', () => {
+  it('names: relative, @, escapes; lowercased only for the RFC 4034 §6.2 types and SVCB, HTTPS, IPSECKEY', () => {
     const origin = name('Example.');
     expect(wire(TYPE.NS, 'NS1', origin)).toEqual(name('ns1.example.'));
     expect(wire(TYPE.NS, '@', origin)).toEqual(name('example.'));
     expect(wire(TYPE.CNAME, 'A\\.B.C.')).toEqual(Buffer.from([3, 0x61, 0x2e, 0x62, 1, 0x63, 0]));
     expect(wire(TYPE.PTR, '\\065\\032b.')).toEqual(Buffer.from([3, 0x61, 0x20, 0x62, 0]));
-    // NSEC (RFC 6840 §5.1), SVCB, IPSECKEY keep the case as written.
+    // NSEC keeps the case as written (RFC 6840 §5.1); SVCB targets are lowercased (types.ts LOWERCASE_ALSO).
     expect(wire(TYPE.NSEC, 'Host.Example. A')).toEqual(Buffer.concat([name('Host.Example.'), hex('000140')]));
-    expect(wire(TYPE.SVCB, '1 Svc.Example.')).toEqual(Buffer.concat([hex('0001'), name('Svc.Example.')]));
+    expect(wire(TYPE.SVCB, '1 Svc.Example.')).toEqual(Buffer.concat([hex('0001'), name('svc.example.')]));
+    expect(wire(TYPE.HTTPS, '1 Svc.Example.')).toEqual(Buffer.concat([hex('0001'), name('svc.example.')]));
     expect(wire(TYPE.SOA, 'NS.Example. Host\\.Master.Example. 1 2 3 4 5')).toEqual(
       Buffer.concat([name('ns.example.'), name('host\\.master.example.'), hex('00000001 00000002 00000003 00000004 00000005')]),
     );
@@ -198,7 +199,7 @@ describe('presentation RDATA → wire', () => {
     expect(wire(TYPE.CERT, 'PGP 0 0 Zm9vYmFy')).toEqual(hex('0003 0000 00 666f6f626172'));
     expect(wire(TYPE.CERT, '1 12345 RSASHA256 AQI=')).toEqual(hex('0001 3039 08 0102'));
     expect(wire(TYPE.IPSECKEY, '10 1 2 192.0.2.1 AQI=')).toEqual(hex('0a 01 02 c0000201 0102'));
-    expect(wire(TYPE.IPSECKEY, '10 3 0 Gw.Example.')).toEqual(Buffer.concat([hex('0a 03 00'), name('Gw.Example.')]));
+    expect(wire(TYPE.IPSECKEY, '10 3 0 Gw.Example.')).toEqual(Buffer.concat([hex('0a 03 00'), name('gw.example.')]));
     expect(wire(TYPE.IPSECKEY, '10 0 2 . AQI=')).toEqual(hex('0a 00 02 0102'));
     expect(wire(TYPE.EUI48, '00-00-5E-00-53-2a')).toEqual(hex('00005e00532a'));
     expect(wire(TYPE.EUI64, '00-00-5e-ef-10-00-00-2a')).toEqual(hex('00005eef1000002a'));
@@ -310,7 +311,7 @@ const svcParams = fc
 
 /** [type, arbitrary of valid wire RDATA] — names lowercased where message.ts lowercases them. */
 function rdataFor(type: number): fc.Arbitrary<Buffer> {
-  const n = LOWERCASE_RDATA_NAMES.has(type) ? wireName.map((x) => lowerName(x)) : wireName;
+  const n = lowercasesRdataNames(type) ? wireName.map((x) => lowerName(x)) : wireName;
   switch (type) {
     case TYPE.A: return bytes(4, 4);
     case TYPE.AAAA: return ipv6;
