@@ -67,23 +67,33 @@ export function transfer(req: TransferRequest): Promise<TransferResult> {
   let first = true;
   let serial = 0;
 
-  return new Promise<TransferResult>((resolve) => {
+  return new Promise<TransferResult>((resolve, reject) => {
     let settled = false;
     const socket = net.connect({ host: req.server.host, port: req.server.port, noDelay: true });
 
     const stats = () => ({ messages, bytes, durationMs: Date.now() - started });
-    const finish = (result: TransferResult) => {
-      if (settled) return;
+    /** Ends the transfer once: timers off, and we close the connection (servers keep it open, DESIGN §10). */
+    const close = (): boolean => {
+      if (settled) return false;
       settled = true;
       clearTimeout(connectTimer);
       clearTimeout(deadlineTimer);
       socket.removeAllListeners('data');
-      // We close: servers keep the connection open after the last message (DESIGN §10).
       socket.destroy();
+      return true;
+    };
+    const finish = (result: TransferResult) => {
+      if (!close()) return;
       if (result.outcome.kind !== 'transferred') zone.dispose();
       resolve(result);
     };
     const fail = (kind: OtherFailure['kind'], detail: string) => finish({ outcome: { kind, detail, ...stats() } });
+    /** A local error, not the server's doing (the sort could not spill to disk): the caller gets it, nothing is kept. */
+    const abort = (err: unknown) => {
+      if (!close()) return;
+      zone.dispose();
+      reject(err);
+    };
 
     const connectTimer = setTimeout(() => fail('timeout', `no connection within ${limits.connectTimeoutMs / 1000} s`), limits.connectTimeoutMs);
     const deadlineTimer = setTimeout(() => fail('timeout', `transfer not complete within the deadline of ${limits.deadlineMs / 1000} s`), limits.deadlineMs);
@@ -109,13 +119,19 @@ export function transfer(req: TransferRequest): Promise<TransferResult> {
     });
 
     socket.on('data', (chunk: Buffer) => {
-      bytes += chunk.length;
-      if (bytes > limits.maxBytes) return fail('limit', `more than ${limits.maxBytes} bytes`);
-      framer.push(chunk);
-      for (let msg = framer.next(); msg !== undefined; msg = framer.next()) {
-        messages++;
-        const result = onMessage(msg);
-        if (result) return finish(result);
+      // An exception thrown here would escape as an uncaught exception, and the promise
+      // would never settle: it rejects the transfer instead.
+      try {
+        bytes += chunk.length;
+        if (bytes > limits.maxBytes) return fail('limit', `more than ${limits.maxBytes} bytes`);
+        framer.push(chunk);
+        for (let msg = framer.next(); msg !== undefined; msg = framer.next()) {
+          messages++;
+          const result = onMessage(msg);
+          if (result) return finish(result);
+        }
+      } catch (err) {
+        abort(err);
       }
     });
 

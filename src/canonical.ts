@@ -8,7 +8,7 @@ import type { WireRecord } from './message.js';
 import { isInZone, lowerName, maxNameKeyLength, nameToText, writeNameKey } from './name.js';
 import { rdataToText } from './rdata.js';
 import { ExternalSorter } from './sorter.js';
-import { CLASS_IN, SIGNATURE_CHURN, TYPE, className, typeName } from './types.js';
+import { CLASS_IN, SIGNATURE_CHURN, className, typeName } from './types.js';
 
 export const DEFAULT_MEMORY_BUDGET = 256 * 1024 * 1024;
 

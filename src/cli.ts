@@ -24,7 +24,7 @@ import { runLab } from './lab/lab.js';
 import { HistoryError, openHistory, showZone, statsCsv, whenName, zoneDiff, zoneLog, zoneStats, type HistoryRepo } from './history.js';
 import { parseShard } from './targets.js';
 import { writeAtomic, writeToStream, type Written } from './atomic.js';
-import { DEFAULT_LIMITS, transfer, type TransferLimits } from './axfr.js';
+import { DEFAULT_LIMITS, transfer, type TransferLimits, type TransferResult } from './axfr.js';
 import { DEFAULT_MEMORY_BUDGET } from './canonical.js';
 import { NameError, nameToText, textToName } from './name.js';
 import { describeFailure } from './outcome.js';
@@ -483,14 +483,21 @@ async function axfrCommand(zone: Buffer, opts: AxfrOptions, io: Io): Promise<num
   const server = parsed.address;
   const limits = limitsFrom(opts, opts.deadline);
   const output = opts.output ? path.resolve(opts.output) : undefined;
-  const result = await transfer({
-    zone,
-    server,
-    limits,
-    dnssec: opts.dnssec,
-    memoryBudget: opts.memoryBudget,
-    tmpDir: output ? path.dirname(output) : undefined,
-  });
+  let result: TransferResult;
+  try {
+    result = await transfer({
+      zone,
+      server,
+      limits,
+      dnssec: opts.dnssec,
+      memoryBudget: opts.memoryBudget,
+      tmpDir: output ? path.dirname(output) : undefined,
+    });
+  } catch (e) {
+    // Not the server's doing: the disk (sort spill files) failed us.
+    io.stderr.write(`zonelog: the transfer failed here, not at the server: ${(e as Error).message}; check that ${output ? path.dirname(output) : 'the temporary folder'} exists and has room\n`);
+    return 2;
+  }
   const where = formatAddress(server);
   const report = { zone: nameToText(zone), server: where, ...result.outcome };
   if (!result.zone) {
@@ -510,7 +517,7 @@ async function axfrCommand(zone: Buffer, opts: AxfrOptions, io: Io): Promise<num
     result.zone.dispose();
   }
   if (opts.json) {
-    const out = output ? { ...report, records: result.zone.written, bytes: written.bytes, sha256: written.sha256, file: output } : report;
+    const out = output ? { ...report, records: result.zone.written, file: output, fileBytes: written.bytes, sha256: written.sha256 } : report;
     io.stdout.write(JSON.stringify(out) + '\n');
   }
   return 0;

@@ -34,6 +34,9 @@ export class MessageFramer {
   }
 
   private take(n: number): Buffer {
+    // A length prefix of 0 (RFC 1035 §4.2.2 frames cannot forbid it) is an empty
+    // message for the decoder to reject; there may be no chunk left to take it from.
+    if (n === 0) return Buffer.alloc(0);
     this.buffered -= n;
     const first = this.chunks[0]!;
     if (first.length > n) {

@@ -210,6 +210,8 @@ class MessageReader {
         if (p + 1 >= limit) throw new WireError('compression pointer runs past the end of its data');
         const target = ((b & 0x3f) << 8) | msg[p + 1]!;
         if (target >= lowest) throw new WireError(`compression pointer to ${target} does not point backwards`);
+        // No name starts inside the 12-octet header.
+        if (target < HEADER_LENGTH) throw new WireError(`compression pointer to ${target}, inside the header`);
         if (next < 0) next = p + 2;
         lowest = target;
         p = target;

@@ -364,7 +364,7 @@ export class AuthServer {
   private readonly tcpIdleMs: number;
   private readonly cacheBytes: number;
 
-  constructor(private readonly options: AuthServerOptions) {
+  constructor(options: AuthServerOptions) {
     this.boundPort = options.port;
     this.drip = { ...DEFAULT_DRIP, ...options.drip };
     this.injectCount = options.outOfZoneRecords ?? DEFAULT_OUT_OF_ZONE_RECORDS;

@@ -7,12 +7,9 @@
  */
 import { execFile } from 'node:child_process';
 import dgram from 'node:dgram';
-import fs from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { ldnsText } from './ldns.js';
+import { findExecutable } from './servers.js';
 import dnsPacket from 'dns-packet';
 import { describe, it } from 'vitest';
 import { CanonicalZone } from '../../src/canonical.js';
@@ -28,19 +25,7 @@ export const TOOL_PACKAGE: Readonly<Record<Tool, string>> = {
   'ldns-read-zone': 'ldnsutils',
 };
 
-export function findTool(name: string): string | undefined {
-  const dirs = [...(process.env.PATH ?? '').split(path.delimiter), '/usr/local/bin', '/usr/bin', '/usr/sbin', '/sbin'].filter((d) => d !== '');
-  for (const dir of dirs) {
-    const p = path.join(dir, name);
-    try {
-      fs.accessSync(p, fs.constants.X_OK);
-      if (fs.statSync(p).isFile()) return p;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
+export const findTool = findExecutable;
 
 /** A reason the tools cannot run, naming the Debian packages, or undefined when all are there. */
 export function missingTools(tools: readonly Tool[]): string | undefined {
