@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { main, parseSize } from '../src/cli.js';
+import { pickFreePort } from './support/servers.js';
+
+async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, {
+    stdout: new Writable({ write(c, _e, cb) { stdout += c; cb(); } }),
+    stderr: new Writable({ write(c, _e, cb) { stderr += c; cb(); } }),
+    env: process.env,
+  });
+  return { code, stdout, stderr };
+}
+
+describe('zonelog command line', () => {
+  it.each(['axfr', 'scan', 'publish', 'run', 'log', 'diff', 'when', 'show', 'stats', 'lab', 'demo'])('%s --help exits 0 and describes it', async (cmd) => {
+    const r = await run([cmd, '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`Usage: zonelog ${cmd}`);
+  });
+
+  it('usage errors exit 1 with one line on stderr, never a stack trace', async () => {
+    for (const args of [
+      ['nonsense'],
+      ['axfr', 'example.'],
+      ['axfr', 'example.', '--server', '300.0.0.1'],
+      ['axfr', 'a..b', '--server', '127.0.0.1'],
+      ['axfr', 'example.', '--server', '127.0.0.1', '--timeout', '-1'],
+      ['axfr', 'example.', '--server', '127.0.0.1', '--max-bytes', 'lots'],
+      ['publish'],
+      ['publish', '/nonexistent/results'],
+      ['stats', '--format', 'xml'],
+    ]) {
+      const r = await run(args);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+
+  it('a failed transfer exits 2 naming the outcome and the server', async () => {
+    const port = await pickFreePort('127.0.0.1');
+    const r = await run(['axfr', 'example.', '--server', `127.0.0.1:${port}`]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`zonelog: connection refused by 127.0.0.1:${port}\n`);
+  });
+
+  it('reads sizes with units', () => {
+    expect(parseSize('256MB')).toBe(256e6);
+    expect(parseSize('1GiB')).toBe(1024 ** 3);
+    expect(parseSize('64KB')).toBe(64e3);
+    expect(parseSize('1000')).toBe(1000);
+    expect(() => parseSize('12 parsecs')).toThrow();
+  });
+
+  it('zonelog lab serves until SIGINT, then stops cleanly', async () => {
+    const port = await pickFreePort('127.0.0.1');
+    const child = spawn(process.execPath, [path.resolve('dist/src/bin.js'), 'lab', '--zones', '5', '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`lab did not start: ${out}`)), 30_000);
+      child.stdout.on('data', () => {
+        if (out.includes('scan it:')) {
+          clearTimeout(t);
+          resolve();
+        }
+      });
+    });
+    expect(out).toMatch(/root servers: 127\.1\.0\.1:\d+/);
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(out).toContain('zonelog lab: stopped');
+  }, 60_000);
+});
