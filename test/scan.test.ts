@@ -126,6 +126,24 @@ describe('scan against the lab', () => {
   }, 120_000);
 });
 
+describe('scan when no root server allows the transfer of "."', () => {
+  it('asks the root servers for each TLD\'s delegation instead (the TLD list from --zones)', async () => {
+    const lab = await startLab({ zones: 25, seed: 4, port: 0, rootAllow: 0, clientLimits: { idleTimeoutMs: LIMITS.idleTimeoutMs, deadlineMs: LIMITS.deadlineMs } });
+    try {
+      const tlds = [...lab.world.tlds.keys()];
+      const r = await scan(scanOptions(lab, out(), { fallbackZones: tlds }));
+      expect(r.discovery.source).toBe('ns-queries');
+      expect(r.discovery.notFound).toEqual([]);
+      expect(r.targets.filter((t) => t.zone === '.').every((t) => t.outcome === 'refused' || t.outcome === 'notauth')).toBe(true);
+      const want = lab.expected.filter((e) => e.zone !== '.');
+      const got = new Map(r.targets.map((t) => [`${t.zone} ${normalizeAddress(t.address)}`, t.outcome]));
+      for (const e of want) expect(got.get(`${e.zone} ${normalizeAddress(e.address)}`), `${e.zone} ${e.address}`).toBe(e.expected);
+    } finally {
+      await lab.stop();
+    }
+  }, 120_000);
+});
+
 describe('scan: bad input is a one-line error, exit 1, and writes nothing', () => {
   it.each([
     ['an unknown option value', ['--concurrency', 'many']],
