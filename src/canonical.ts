@@ -5,7 +5,7 @@
  * RDATA bytes, each exact duplicate once.
  */
 import type { WireRecord } from './message.js';
-import { isInZone, lowerName, maxNameKeyLength, nameToText, writeNameKey } from './name.js';
+import { isInZone, lowerName, nameKey, nameToText } from './name.js';
 import { rdataToText } from './rdata.js';
 import { ExternalSorter } from './sorter.js';
 import { CLASS_IN, SIGNATURE_CHURN, className, typeName } from './types.js';
@@ -54,6 +54,7 @@ export class CanonicalZone {
   private lastOwner: Buffer | undefined;
   private lastOwnerLower: Buffer = Buffer.alloc(0);
   private lastOwnerText = '';
+  private lastOwnerKey: Buffer = Buffer.alloc(0);
 
   constructor(readonly zone: Buffer, private readonly options: CanonicalZoneOptions = {}) {
     this.sorter = new ExternalSorter({
@@ -92,17 +93,19 @@ export class CanonicalZone {
     const text = rdataToText(rec.type, rec.rdata);
     if (!text.ok) return { malformed: text.detail };
 
-    if (this.lastOwner === undefined || !rec.owner.equals(this.lastOwner)) {
+    if (rec.owner !== this.lastOwner && (this.lastOwner === undefined || !rec.owner.equals(this.lastOwner))) {
       this.lastOwner = rec.owner;
       this.lastOwnerLower = lowerName(rec.owner);
       this.lastOwnerText = nameToText(this.lastOwnerLower);
+      this.lastOwnerKey = nameKey(this.lastOwnerLower);
     }
-    const owner = this.lastOwnerLower;
+    const ownerKey = this.lastOwnerKey;
     const line = `${this.lastOwnerText}\t${rec.ttl}\tIN\t${typeName(rec.type)}\t${text.text}`;
-    const need = maxNameKeyLength(owner) + 4 + rec.rdata.length * 2 + 1 + line.length;
+    const need = ownerKey.length + 4 + rec.rdata.length * 2 + 1 + line.length;
     if (need > this.scratch.length) this.scratch = Buffer.allocUnsafe(need * 2);
     const s = this.scratch;
-    let at = writeNameKey(owner, s, 0);
+    s.set(ownerKey, 0);
+    let at = ownerKey.length;
     s.writeUInt16BE(rec.class, at);
     s.writeUInt16BE(rec.type, at + 2);
     at += 4;

@@ -190,6 +190,18 @@ class MessageReader {
       this.next = pos + this.inlineLength(pos);
       return cached;
     }
+    // A name that is only a pointer is the name at its target: reuse it when already read
+    // (the same checks as below: backwards, after the header, inside the data).
+    const first = this.msg[pos];
+    if (pointers && first !== undefined && first >= 0xc0 && pos + 1 < end) {
+      const target = ((first & 0x3f) << 8) | this.msg[pos + 1]!;
+      const known = target < pos && target >= HEADER_LENGTH ? this.names.get(target) : undefined;
+      if (known) {
+        this.names.set(pos, known);
+        this.next = pos + 2;
+        return known;
+      }
+    }
     const msg = this.msg;
     const out = this.scratch;
     let len = 0;
@@ -276,7 +288,7 @@ class MessageReader {
       if (f === 'n') {
         const name = this.name(p, end, pointers);
         p = this.next;
-        if (lower) {
+        if (lower && hasUpper(name, 0, name.length)) {
           const copy = Buffer.from(name);
           lowerInPlace(copy, 0, copy.length);
           parts.push(copy);
@@ -297,6 +309,6 @@ class MessageReader {
       }
     }
     if (p !== end) throw new WireError(`RDATA of type ${type} has ${end - p} bytes past its last field`);
-    return Buffer.concat(parts);
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
   }
 }
