@@ -1,0 +1,528 @@
+/**
+ * Helpers shared by the benchmarks: temporary folders and Knot servers on
+ * loopback that are always cleaned up (try/finally in the benchmark, plus
+ * signal and exit handlers here), timing a command or a pipeline with the peak
+ * RSS of each of its processes (GNU time), medians, and the markdown section of
+ * BENCHMARKS.md.
+ *
+ * Everything here talks only to 127.0.0.1.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import dgram from 'node:dgram';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root (this file is compiled to dist/bench/lib.js). */
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const GNU_TIME = '/usr/bin/time';
+
+export function log(message: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+// ---------------------------------------------------------------------------
+// Cleanup: every knotd, measured process group and temp folder we made.
+
+const liveKnots = new Set<ChildProcess>();
+const liveGroups = new Set<number>();
+const tempDirs = new Set<string>();
+let handlersInstalled = false;
+
+/** Running (a zombie — exited, not yet reaped, as our own children are while a handler blocks the loop — counts as gone). */
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** Synchronous: usable from signal and exit handlers. */
+export function cleanupSync(): void {
+  for (const pgid of liveGroups) {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+  liveGroups.clear();
+  for (const k of liveKnots) {
+    if (k.pid === undefined) continue;
+    try {
+      process.kill(k.pid, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
+  }
+  const until = Date.now() + 5000;
+  for (const k of liveKnots) {
+    if (k.pid === undefined) continue;
+    while (pidAlive(k.pid) && Date.now() < until) spawnSync('sleep', ['0.05']);
+    if (pidAlive(k.pid)) {
+      try {
+        process.kill(k.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+  }
+  liveKnots.clear();
+  for (const d of tempDirs) fs.rmSync(d, { recursive: true, force: true });
+  tempDirs.clear();
+}
+
+export function installCleanupHandlers(): void {
+  if (handlersInstalled) return;
+  handlersInstalled = true;
+  const onSignal = (sig: NodeJS.Signals, code: number) => {
+    log(`${sig}: stopping servers and removing temporary files`);
+    cleanupSync();
+    process.exit(code);
+  };
+  process.on('SIGINT', () => onSignal('SIGINT', 130));
+  process.on('SIGTERM', () => onSignal('SIGTERM', 143));
+  process.on('SIGHUP', () => onSignal('SIGHUP', 129));
+  process.on('exit', () => cleanupSync());
+}
+
+/** A fresh folder under the system temp dir, removed by `removeTempDir` or at exit. */
+export function makeTempDir(prefix: string): string {
+  installCleanupHandlers();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  tempDirs.add(dir);
+  return dir;
+}
+
+export function removeTempDir(dir: string): void {
+  fs.rmSync(dir, { recursive: true, force: true });
+  tempDirs.delete(dir);
+}
+
+/** Keeps a folder at exit (for --keep). */
+export function keepTempDir(dir: string): void {
+  tempDirs.delete(dir);
+}
+
+// ---------------------------------------------------------------------------
+// A pinned zonelog build. Others may rebuild dist/ while a benchmark runs, so a
+// benchmark never runs dist/src in place: it runs a private copy of it, or a
+// build of one git revision, under bench/out/ (ignored by git; inside the
+// repository so that node_modules and package.json's "type" still apply).
+
+export interface ZonelogBuild {
+  /** The entry point to run with node. */
+  bin: string;
+  /** What was built: `dist/src as built from the work tree at <sha> (src modified)` or `git <sha>`. */
+  describe: string;
+  dir: string;
+}
+
+export function zonelogBuild(rev: string | undefined): ZonelogBuild {
+  installCleanupHandlers();
+  const outRoot = path.join(REPO_ROOT, 'bench', 'out');
+  fs.mkdirSync(outRoot, { recursive: true });
+  const dir = fs.mkdtempSync(path.join(outRoot, 'zonelog-'));
+  tempDirs.add(dir);
+  const git = (...args: string[]) => {
+    const r = capture('git', ['-C', REPO_ROOT, ...args]);
+    if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr.trim()}`);
+    return r.stdout.trim();
+  };
+  if (rev === undefined) {
+    const src = path.join(REPO_ROOT, 'dist', 'src');
+    if (!fs.existsSync(path.join(src, 'bin.js'))) throw new Error('dist/src/bin.js is missing: run `npx tsc -p .` first');
+    fs.cpSync(src, path.join(dir, 'dist', 'src'), { recursive: true });
+    const head = git('rev-parse', '--short=12', 'HEAD');
+    const dirty = git('status', '--porcelain', '--', 'src') !== '';
+    return { bin: path.join(dir, 'dist', 'src', 'bin.js'), dir, describe: `dist/src as built from the work tree (HEAD ${head}${dirty ? ', src/ has uncommitted changes' : ''})` };
+  }
+  const sha = git('rev-parse', '--verify', `${rev}^{commit}`);
+  const tar = spawnSync('sh', ['-c', `git -C ${shellQuote(REPO_ROOT)} archive ${sha} src tsconfig.json | tar -x -C ${shellQuote(dir)}`], { encoding: 'utf8' });
+  if (tar.status !== 0) throw new Error(`git archive ${sha}: ${tar.stderr}`);
+  fs.writeFileSync(
+    path.join(dir, 'tsconfig.pinned.json'),
+    JSON.stringify({ extends: './tsconfig.json', include: ['src/**/*.ts'], compilerOptions: { outDir: 'dist', rootDir: '.', sourceMap: true } }),
+  );
+  const tsc = capture(process.execPath, [path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(dir, 'tsconfig.pinned.json')]);
+  if (tsc.status !== 0) throw new Error(`building zonelog at ${sha} failed:\n${tsc.stdout}${tsc.stderr}`);
+  return { bin: path.join(dir, 'dist', 'src', 'bin.js'), dir, describe: `git ${sha.slice(0, 12)} (${rev}), built into bench/out/` };
+}
+
+// ---------------------------------------------------------------------------
+// Small process helpers.
+
+/** Runs a short command and returns its stdout and stderr (never throws on exit code). */
+export function capture(cmd: string, args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** A port free for both TCP and UDP on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const srv = net.createServer();
+      srv.once('error', reject);
+      srv.listen(0, '127.0.0.1', () => {
+        const p = (srv.address() as net.AddressInfo).port;
+        srv.close(() => resolve(p));
+      });
+    });
+    const udpFree = await new Promise<boolean>((resolve) => {
+      const s = dgram.createSocket('udp4');
+      s.once('error', () => resolve(false));
+      s.bind(port, '127.0.0.1', () => s.close(() => resolve(true)));
+    });
+    if (udpFree && port >= 1024) return port;
+  }
+  throw new Error('no free port on 127.0.0.1');
+}
+
+// ---------------------------------------------------------------------------
+// Knot on loopback.
+
+export interface KnotZone {
+  /** Absolute zone name, e.g. `bench.` */
+  name: string;
+  /** Zone file path. */
+  file: string;
+}
+
+export interface KnotOptions {
+  /** Folder for config, rundir, storage and log (created if missing). */
+  dir: string;
+  zones: KnotZone[];
+  /** UDP and TCP workers each (default 1). */
+  workers?: number;
+  /** How long to wait for the first zone's SOA over TCP (default 120 s). */
+  readyTimeoutMs?: number;
+}
+
+export interface KnotServer {
+  port: number;
+  pid: number;
+  dir: string;
+  /** Milliseconds from start until the SOA answered over TCP. */
+  loadMs: number;
+  /** Why knotd is no longer running (exit code or signal), or undefined while it runs. */
+  exited(): string | undefined;
+  /** The last lines of its log, for error messages. */
+  logTail(): string;
+  stop(): Promise<void>;
+}
+
+export function knotConfig(dir: string, port: number, zones: KnotZone[], workers: number): string {
+  return [
+    'server:',
+    `  rundir: "${path.join(dir, 'run')}"`,
+    `  listen: 127.0.0.1@${port}`,
+    `  udp-workers: ${workers}`,
+    `  tcp-workers: ${workers}`,
+    '  background-workers: 1',
+    // The default 500 ms to send one message would cut a slow reader off; a
+    // benchmark wants every transfer to complete.
+    '  tcp-io-timeout: 30000',
+    '  tcp-idle-timeout: 60',
+    'database:',
+    `  storage: "${path.join(dir, 'db')}"`,
+    'log:',
+    `  - target: "${path.join(dir, 'knotd.log')}"`,
+    '    any: info',
+    'acl:',
+    '  - id: loopback-transfer',
+    '    address: 127.0.0.0/8',
+    '    action: transfer',
+    'template:',
+    '  - id: default',
+    `    storage: "${dir}"`,
+    '    zonefile-sync: -1',
+    '    zonefile-load: whole',
+    '    journal-content: none',
+    '    semantic-checks: off',
+    '    acl: loopback-transfer',
+    'zone:',
+    ...zones.map((z) => `  - domain: "${z.name}"\n    file: "${z.file}"`),
+    '',
+  ].join('\n');
+}
+
+/** Starts knotd on 127.0.0.1 and waits until `kdig +tcp … SOA` answers for every zone. */
+export async function startKnot(opts: KnotOptions): Promise<KnotServer> {
+  installCleanupHandlers();
+  fs.mkdirSync(path.join(opts.dir, 'run'), { recursive: true });
+  fs.mkdirSync(path.join(opts.dir, 'db'), { recursive: true });
+  const port = await freePort();
+  const conf = path.join(opts.dir, 'knot.conf');
+  fs.writeFileSync(conf, knotConfig(opts.dir, port, opts.zones, opts.workers ?? 1));
+  const check = capture('knotc', ['-c', conf, 'conf-check']);
+  if (check.status !== 0) throw new Error(`knot config rejected: ${check.stderr || check.stdout}`);
+
+  const started = Date.now();
+  const errFd = fs.openSync(path.join(opts.dir, 'knotd.stderr'), 'a');
+  const child = spawn('knotd', ['-c', conf], { stdio: ['ignore', errFd, errFd] });
+  fs.closeSync(errFd);
+  liveKnots.add(child);
+  let exited: string | undefined;
+  child.on('exit', (code, sig) => {
+    exited = `knotd exited (${sig ?? code})`;
+    if (!stopping.has(child)) log(`unexpected: ${exited}`);
+    liveKnots.delete(child);
+  });
+  const server: KnotServer = {
+    port,
+    pid: child.pid!,
+    dir: opts.dir,
+    loadMs: 0,
+    exited: () => exited,
+    logTail: () => tail(path.join(opts.dir, 'knotd.log')) + '\n' + tail(path.join(opts.dir, 'knotd.stderr')),
+    stop: () => stopKnot(child),
+  };
+  try {
+    const deadline = started + (opts.readyTimeoutMs ?? 120_000);
+    for (const z of opts.zones) {
+      for (;;) {
+        if (exited) throw new Error(`${exited} while loading; see ${path.join(opts.dir, 'knotd.log')}:\n${tail(path.join(opts.dir, 'knotd.log'))}`);
+        if (Date.now() > deadline) throw new Error(`knotd did not answer ${z.name} SOA over TCP in time`);
+        const r = capture('kdig', ['+tcp', '+short', '+time=2', '+retry=0', '@127.0.0.1', '-p', String(port), z.name, 'SOA']);
+        if (r.status === 0 && r.stdout.trim() !== '') break;
+        await sleep(250);
+      }
+    }
+    server.loadMs = Date.now() - started;
+    return server;
+  } catch (e) {
+    await stopKnot(child);
+    throw e;
+  }
+}
+
+const stopping = new WeakSet<ChildProcess>();
+
+async function stopKnot(child: ChildProcess): Promise<void> {
+  stopping.add(child);
+  if (!liveKnots.has(child) || child.exitCode !== null || child.signalCode !== null) {
+    liveKnots.delete(child);
+    return;
+  }
+  const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await gone;
+  clearTimeout(timer);
+  liveKnots.delete(child);
+}
+
+function tail(file: string, lines = 15): string {
+  try {
+    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Timing a command with its peak RSS.
+
+/** One process of a measured command line. */
+export interface Stage {
+  argv: string[];
+}
+
+export interface StageResult {
+  argv: string[];
+  exitStatus: number;
+  /** Peak resident set size (ru_maxrss), KiB. */
+  maxRssKiB: number;
+  userS: number;
+  sysS: number;
+}
+
+export interface Measurement {
+  wallS: number;
+  stages: StageResult[];
+  /** Largest peak RSS of the processes, MiB. */
+  maxRssMiB: number;
+  /** Sum of the processes' peak RSS, MiB (an upper bound of the pipeline's peak). */
+  sumRssMiB: number;
+  /** User + system CPU seconds of all processes. */
+  cpuS: number;
+}
+
+export function shellQuote(s: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+export function commandText(stages: Stage[], stdout?: string): string {
+  return stages.map((s) => s.argv.map(shellQuote).join(' ')).join(' | ') + (stdout ? ` > ${shellQuote(stdout)}` : '');
+}
+
+/**
+ * Runs `stages` (one command, or a pipeline through `sh -c`), each process under
+ * GNU time (`%M` = its own ru_maxrss, in KiB), with stdout of the last stage sent
+ * to `stdout` (or /dev/null). Wall time is measured here, around the whole thing.
+ * Fails when any process exits non-zero.
+ */
+export async function measure(stages: Stage[], opts: { stdout?: string; scratchDir: string; timeoutMs?: number }): Promise<Measurement> {
+  const timeFiles = stages.map((_, i) => path.join(opts.scratchDir, `.time-${process.pid}-${i}`));
+  for (const f of timeFiles) fs.rmSync(f, { force: true });
+  const wrapped = stages.map((s, i) => [GNU_TIME, '-f', '%x %M %U %S', '-o', timeFiles[i]!, ...s.argv]);
+  const outFd = fs.openSync(opts.stdout ?? '/dev/null', 'w');
+  const errFile = path.join(opts.scratchDir, `.stderr-${process.pid}`);
+  const errFd = fs.openSync(errFile, 'w');
+  let argv: string[];
+  if (wrapped.length === 1) argv = wrapped[0]!;
+  else argv = ['sh', '-c', wrapped.map((w) => w.map(shellQuote).join(' ')).join(' | ')];
+  const t0 = process.hrtime.bigint();
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', outFd, errFd], detached: true });
+  fs.closeSync(outFd);
+  fs.closeSync(errFd);
+  liveGroups.add(child.pid!);
+  let timedOut = false;
+  const timer = opts.timeoutMs
+    ? setTimeout(() => {
+        timedOut = true;
+        process.kill(-child.pid!, 'SIGKILL');
+      }, opts.timeoutMs)
+    : undefined;
+  const status = await new Promise<number | string>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code, sig) => resolve(sig ?? code ?? -1));
+  });
+  const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (timer) clearTimeout(timer);
+  liveGroups.delete(child.pid!);
+  const stderr = fs.readFileSync(errFile, 'utf8');
+  fs.rmSync(errFile, { force: true });
+  if (timedOut) throw new Error(`\`${commandText(stages, opts.stdout)}\` killed after ${opts.timeoutMs! / 1000} s: ${stderr.slice(-2000)}`);
+  const results: StageResult[] = stages.map((s, i) => {
+    let text = '';
+    try {
+      text = fs.readFileSync(timeFiles[i]!, 'utf8');
+    } catch {
+      /* missing: handled below */
+    }
+    fs.rmSync(timeFiles[i]!, { force: true });
+    // GNU time writes "Command exited with non-zero status N" (or "terminated by signal") before the format line.
+    const last = text.trim().split('\n').pop() ?? '';
+    const m = /^(-?\d+) (\d+) ([\d.]+) ([\d.]+)$/.exec(last);
+    if (!m) throw new Error(`no GNU time result for \`${s.argv.join(' ')}\` (exit ${status}): ${text.trim()} ${stderr.slice(-2000)}`);
+    return { argv: s.argv, exitStatus: Number(m[1]), maxRssKiB: Number(m[2]), userS: Number(m[3]), sysS: Number(m[4]) };
+  });
+  const failed = results.find((r) => r.exitStatus !== 0);
+  if (status !== 0 || failed) {
+    throw new Error(`\`${commandText(stages, opts.stdout)}\` failed (exit ${failed ? failed.exitStatus : status}): ${stderr.slice(-2000)}`);
+  }
+  const rss = results.map((r) => r.maxRssKiB / 1024);
+  return {
+    wallS,
+    stages: results,
+    maxRssMiB: Math.max(...rss),
+    sumRssMiB: rss.reduce((a, b) => a + b, 0),
+    cpuS: results.reduce((a, r) => a + r.userS + r.sysS, 0),
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Statistics and formatting.
+
+export function median(values: number[]): number {
+  if (values.length === 0) return NaN;
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+export function fmt(n: number, digits = 2): string {
+  return Number.isFinite(n) ? n.toFixed(digits) : 'n/a';
+}
+
+export function markdownTable(headers: string[], rows: (string | number)[][], align?: ('l' | 'r')[]): string {
+  const sep = headers.map((_, i) => ((align?.[i] ?? 'l') === 'r' ? '---:' : '---'));
+  const line = (cells: (string | number)[]) => `| ${cells.map((c) => String(c).replace(/\|/g, '\\|')).join(' | ')} |`;
+  return [line(headers), `| ${sep.join(' | ')} |`, ...rows.map(line)].join('\n');
+}
+
+/**
+ * Replaces the section that starts with the line `heading` (up to the next
+ * heading of the same or a higher level) in `file`, or appends it; the rest of
+ * the file is left as it is.
+ */
+export function replaceSection(file: string, heading: string, body: string): void {
+  const level = /^#+/.exec(heading)![0].length;
+  const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n';
+  const lines = text.split('\n');
+  const start = lines.findIndex((l) => l.trimEnd() === heading);
+  const section = `${heading}\n\n${body.trim()}\n`;
+  let out: string;
+  if (start < 0) {
+    out = `${text.trimEnd()}\n\n${section}`;
+  } else {
+    let end = lines.length;
+    for (let i = start + 1; i < lines.length; i++) {
+      const m = /^(#+)\s/.exec(lines[i]!);
+      if (m && m[1]!.length <= level) {
+        end = i;
+        break;
+      }
+    }
+    const before = lines.slice(0, start).join('\n').trimEnd();
+    const after = lines.slice(end).join('\n').trim();
+    out = `${before ? before + '\n\n' : ''}${section}${after ? '\n' + after + '\n' : ''}`;
+  }
+  const tmp = `${file}.tmp`;
+  fs.writeFileSync(tmp, out);
+  fs.renameSync(tmp, file);
+}
+
+/** The text of one section of a markdown file (without its heading), or undefined. */
+export function readSection(file: string, heading: string): string | undefined {
+  if (!fs.existsSync(file)) return undefined;
+  const level = /^#+/.exec(heading)![0].length;
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  const start = lines.findIndex((l) => l.trimEnd() === heading);
+  if (start < 0) return undefined;
+  let end = lines.length;
+  for (let i = start + 1; i < lines.length; i++) {
+    const m = /^(#+)\s/.exec(lines[i]!);
+    if (m && m[1]!.length <= level) {
+      end = i;
+      break;
+    }
+  }
+  return lines.slice(start + 1, end).join('\n');
+}
+
+/** Facts about this machine and the tools, one per line. */
+export function machineFacts(): { label: string; value: string }[] {
+  const first = (r: { stdout: string; stderr: string }) => (r.stdout.trim() || r.stderr.trim()).split('\n')[0]!;
+  const cpus = os.cpus();
+  return [
+    { label: 'nproc', value: String(os.availableParallelism()) },
+    { label: 'CPU', value: cpus[0]?.model ?? 'unknown' },
+    { label: 'memory', value: `${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB` },
+    { label: 'kernel', value: `${os.type()} ${os.release()}` },
+    { label: 'node', value: process.version },
+    { label: 'knotd', value: first(capture('knotd', ['--version'])) },
+    { label: 'kdig', value: first(capture('kdig', ['--version'])) },
+    { label: 'dig', value: first(capture('dig', ['-v'])) },
+    { label: 'ldns-read-zone', value: first(capture('ldns-read-zone', ['-v'])) },
+  ];
+}
+
+export function loadAverage(): string {
+  return os.loadavg().map((l) => l.toFixed(2)).join(' ');
+}
