@@ -208,6 +208,31 @@ describe('publish', () => {
     expect(sh(bare, 'merge-base', '--is-ancestor', bHead, 'main')).toBe('');
   });
 
+  it.each([
+    ['the remote\'s scan is newer: its archive wins and ours adds nothing', '2026-01-01T02:00:00Z', 2, 'b'],
+    ['our scan is newer: our archive wins, on top of the remote\'s commit', '2026-01-01T06:00:00Z', 3, 'a'],
+  ])('push with a conflict in the archive: %s', async (_what, ourDate, commitsAfter, winner) => {
+    const bare = tmp();
+    sh(bare, 'init', '-q', '--bare', '-b', 'main');
+    const a = newRepo();
+    sh(a, 'remote', 'add', 'origin', bare);
+    await pub(a, [await writeResults(tmp(), world1())], { push: true });
+    const b = tmp();
+    execFileSync('git', ['clone', '-q', bare, b]);
+    const baB = zoneText('ba.', 102, ['ba.\t3600\tIN\tNS\tns1.ba.', 'a.ba.\t3600\tIN\tNS\tns.b-side.']);
+    const baA = zoneText('ba.', 103, ['ba.\t3600\tIN\tNS\tns1.ba.', 'a.ba.\t3600\tIN\tNS\tns.a-side.']);
+    const with_ = (text: string) => world1().map((t) => (t.zone === 'ba.' && t.outcome === 'transferred' ? { ...t, text } : t));
+    expect((await pub(b, [await writeResults(tmp(), with_(baB), new Date('2026-01-01T04:00:00Z'))], { push: true })).push).toMatchObject({ ok: true });
+    const ra = await pub(a, [await writeResults(tmp(), with_(baA), new Date(ourDate))], { push: true });
+    expect(ra.push).toMatchObject({ ok: true });
+    expect(sh(bare, 'log', '--format=%s', 'main').trim().split('\n')).toHaveLength(commitsAfter);
+    expect(sh(bare, 'show', 'main:archive/ba.zone')).toBe(winner === 'a' ? baA : baB);
+    // the archive's index agrees with its files
+    const index = JSON.parse(sh(bare, 'show', 'main:archive/index.json'));
+    expect(index.zones['ba.'].serial).toBe(winner === 'a' ? 103 : 102);
+    expect(sh(bare, 'merge-base', '--is-ancestor', sh(b, 'rev-parse', 'HEAD').trim(), 'main')).toBe('');
+  });
+
   it('refuses a results directory without report.json, and writes nothing', async () => {
     const repo = newRepo();
     const half = tmp();
