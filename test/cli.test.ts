@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { main, parseSize } from '../src/cli.js';
+import { startLab } from '../src/lab/lab.js';
 import { pickFreePort } from './support/servers.js';
+import { tempDir } from './support/results.js';
 
 async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
@@ -48,6 +51,23 @@ describe('zonelog command line', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(`zonelog: connection refused by 127.0.0.1:${port}\n`);
   });
+
+  it('zonelog run scans the lab, publishes and commits in one', async () => {
+    const lab = await startLab({ zones: 6, seed: 9, port: 0 });
+    const repo = tempDir('zonelog-run-');
+    try {
+      execFileSync('git', ['init', '-q', '-b', 'main', repo]);
+      const r = await run(['run', '--root', lab.rootServers.join(','), '--port', String(lab.port), '--archive', path.join(repo, 'archive'),
+        '--timeout', '0.5', '--transfer-deadline', '1', '--author', 'Lab Bot <lab@example.org>']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^archive: \d+ added\n/);
+      expect(execFileSync('git', ['-C', repo, 'log', '--format=%an <%ae>'], { encoding: 'utf8' }).trim()).toBe('Lab Bot <lab@example.org>');
+      expect(fs.existsSync(path.join(repo, 'archive/root.zone'))).toBe(true);
+    } finally {
+      await lab.stop();
+      fs.rmSync(repo, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it('reads sizes with units', () => {
     expect(parseSize('256MB')).toBe(256e6);
