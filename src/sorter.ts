@@ -21,6 +21,8 @@ const ENTRY_OVERHEAD = 40;
  */
 const HELD_SHARE = 0.5;
 const CHECK_EVERY = 8192;
+/** The heap's count may cut a run short, but never below this share of the budget (garbage alone must not make tiny runs). */
+const MIN_RUN_SHARE = 0.125;
 const READ_CHUNK = 1 << 20;
 
 export interface SorterOptions {
@@ -52,7 +54,8 @@ export class ExternalSorter {
     this.count++;
     this.held += entry.length + ENTRY_OVERHEAD;
     const budget = this.options.memoryBudget;
-    if (this.held >= budget * HELD_SHARE || (this.count % CHECK_EVERY === 0 && this.entries.length >= CHECK_EVERY && v8.getHeapStatistics().used_heap_size >= budget)) this.spill();
+    if (this.held >= budget * HELD_SHARE) this.spill();
+    else if (this.held >= budget * MIN_RUN_SHARE && this.count % CHECK_EVERY === 0 && v8.getHeapStatistics().used_heap_size >= budget) this.spill();
   }
 
   /** The entries in order, each once. Consumes the sorter. */
@@ -113,10 +116,12 @@ export class ExternalSorter {
   }
 }
 
-/** Reads length-prefixed entries from a run file, one buffered chunk at a time. */
+/** Reads length-prefixed entries from a run file through one buffer, refilled in place. */
 class RunReader {
   private fd: number;
-  private buf = Buffer.alloc(0);
+  private buf = Buffer.allocUnsafe(READ_CHUNK);
+  /** Bytes of `buf` holding data, and the read position in them. */
+  private len = 0;
   private at = 0;
   private eof = false;
   current: string | undefined;
@@ -135,14 +140,22 @@ class RunReader {
   }
 
   private ensure(n: number): boolean {
-    while (this.buf.length - this.at < n) {
+    while (this.len - this.at < n) {
       if (this.eof) return false;
-      const rest = this.buf.subarray(this.at);
-      const chunk = Buffer.allocUnsafe(Math.max(READ_CHUNK, n));
-      const got = fs.readSync(this.fd, chunk, 0, chunk.length, null);
+      // Move what is left to the front, grow only for an entry larger than the buffer, read into the rest.
+      if (this.at > 0) {
+        this.buf.copy(this.buf, 0, this.at, this.len);
+        this.len -= this.at;
+        this.at = 0;
+      }
+      if (n > this.buf.length) {
+        const bigger = Buffer.allocUnsafe(n);
+        this.buf.copy(bigger, 0, 0, this.len);
+        this.buf = bigger;
+      }
+      const got = fs.readSync(this.fd, this.buf, this.len, this.buf.length - this.len, null);
       if (got === 0) this.eof = true;
-      this.buf = Buffer.concat([rest, chunk.subarray(0, got)]);
-      this.at = 0;
+      this.len += got;
     }
     return true;
   }
