@@ -10,7 +10,6 @@ import {
   REPO_ROOT,
   zonelogBuild,
   type ZonelogBuild,
-  commandText,
   fmt,
   keepTempDir,
   loadAverage,
@@ -37,6 +36,8 @@ const BIG_HEADING_PREFIX = '### Big zone';
 const ZONE = 'bench.';
 /** No single command of the main case may take longer than this (the big case allows four times as long). */
 const COMMAND_TIMEOUT_MS = 15 * 60_000;
+/** A --memory-budget that no zone here reaches: the in-memory reference of the spill check. */
+const IN_MEMORY_BUDGET = '64GB';
 
 const USAGE = `usage: node dist/bench/run.js axfr [options]
 
@@ -49,6 +50,7 @@ const USAGE = `usage: node dist/bench/run.js axfr [options]
   --workers N        Knot UDP and TCP workers (default 1)
   --spill-budget S   memory budget that forces spilling in the equality check (default 4MB)
   --no-report        do not touch BENCHMARKS.md (print the section instead)
+  --report-file F    write the section into F instead of BENCHMARKS.md
   --rev REV          benchmark zonelog as of this git revision (built into bench/out/);
                      default: a private copy of the current dist/src (build it first)
   --keep             keep the temporary folder
@@ -66,6 +68,7 @@ interface Options {
   report: boolean;
   keep: boolean;
   rev: string | undefined;
+  reportFile: string;
 }
 
 function parseOptions(argv: string[]): Options | undefined {
@@ -83,6 +86,7 @@ function parseOptions(argv: string[]): Options | undefined {
       'no-report': { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
       rev: { type: 'string' },
+      'report-file': { type: 'string', default: path.join(REPO_ROOT, 'BENCHMARKS.md') },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -108,6 +112,7 @@ function parseOptions(argv: string[]): Options | undefined {
     report: !values['no-report'],
     keep: values.keep!,
     rev: values.rev,
+    reportFile: path.resolve(values['report-file']!),
   };
 }
 
@@ -380,6 +385,7 @@ function watchSpill(dir: string): { stop(): { folders: number; maxRuns: number }
     }
   };
   const timer = setInterval(tick, 20);
+  timer.unref(); // never what keeps the process alive, even when a measurement throws before stop()
   return {
     stop() {
       clearInterval(timer);
@@ -450,7 +456,19 @@ interface MainResult {
   zoneFileBytes: number;
   variants: Variant[];
   checks: string[];
-  spill: { m: Measurement; identical: boolean; folders: number; maxRuns: number; budget: string };
+  spill: {
+    m: Measurement;
+    identical: boolean;
+    folders: number;
+    maxRuns: number;
+    budget: string;
+    /** The run with a budget nothing reaches. */
+    reference: Measurement;
+    referenceRuns: number;
+    /** Run files seen in each timed run of zonelog with its default budget. */
+    defaultRuns: number[];
+    defaultIdentical: boolean;
+  };
   outputBytes: number;
   loadBefore: string;
   loadAfter: string;
@@ -476,7 +494,7 @@ async function runMain(opts: Options, tmp: string, zl: ZonelogBuild): Promise<Ma
   const loadBefore = loadAverage();
   const zoneFile = path.join(tmp, 'bench.zone');
   log(`generating ${opts.records} records (seed ${opts.seed})`);
-  let t = Date.now();
+  const t = Date.now();
   const shape = writeZoneFile(zoneFile, opts.records, opts.seed, tmp);
   const genS = (Date.now() - t) / 1000;
   log(`zone file: ${shape.children} children, ${(fs.statSync(zoneFile).size / 1e6).toFixed(1)} MB, ${genS.toFixed(1)} s`);
@@ -498,8 +516,7 @@ async function runMain(opts: Options, tmp: string, zl: ZonelogBuild): Promise<Ma
     const lines = countLines(zonelogOut);
     checks.push(`zonelog output has ${lines} lines; expected ${opts.records} (the zone's unique records, SOA once): ${lines === opts.records ? 'OK' : 'MISMATCH'}`);
     const normalised = path.join(tmp, 'zonelog.ldns.txt');
-    const norm = await measure([{ argv: ['ldns-read-zone', '-z', zonelogOut] }], { stdout: normalised, scratchDir: tmp, timeoutMs: COMMAND_TIMEOUT_MS });
-    void norm;
+    await measure([{ argv: ['ldns-read-zone', '-z', zonelogOut] }], { stdout: normalised, scratchDir: tmp, timeoutMs: COMMAND_TIMEOUT_MS });
     const cmpLdns = compareLines(normalised, ldnsOut);
     if (cmpLdns.identical) {
       checks.push(`\`ldns-read-zone -z\` of zonelog's output is byte-identical to the \`dig | ldns-read-zone -z\` output (${cmpLdns.linesA} lines): OK`);
@@ -531,10 +548,17 @@ async function runMain(opts: Options, tmp: string, zl: ZonelogBuild): Promise<Ma
     const outputBytes = fs.statSync(zonelogOut).size;
 
     // Timed runs, interleaved, the order rotated each round so no command always follows the same one.
+    const defaultSpillRuns: number[] = [];
     for (let r = 0; r < opts.runs; r++) {
       const order = vs.map((_, i) => vs[(i + r) % vs.length]!);
       for (const v of order) {
-        const m = await measure(v.stages, { stdout: v.stdout, scratchDir: tmp, timeoutMs: COMMAND_TIMEOUT_MS });
+        const watcher = v.key === 'zonelog' ? watchSpill(tmp) : undefined;
+        let m: Measurement;
+        try {
+          m = await measure(v.stages, { stdout: v.stdout, scratchDir: tmp, timeoutMs: COMMAND_TIMEOUT_MS });
+        } finally {
+          if (watcher) defaultSpillRuns.push(watcher.stop().maxRuns);
+        }
         v.results.push(m);
         log(`run ${r + 1}/${opts.runs} ${v.key.padEnd(8)} ${fmt(m.wallS)} s  ${fmt(m.maxRssMiB, 1)} MiB${v.stages.length > 1 ? ` (sum ${fmt(m.sumRssMiB, 1)})` : ''}  cpu ${fmt(m.cpuS)} s`);
       }
@@ -549,17 +573,30 @@ async function runMain(opts: Options, tmp: string, zl: ZonelogBuild): Promise<Ma
     );
     if (!filesEqual(outputOf(byKey('zonelog')), zonelogOut)) checks.push('zonelog output changed between runs: MISMATCH');
 
-    // Spill path vs in-memory path, byte for byte.
-    log(`spill check: --memory-budget ${opts.spillBudget}`);
-    const spillOut = path.join(tmp, 'out-zonelog-spill.txt');
+    // Spill path vs in-memory path, byte for byte. The reference gets a budget so large
+    // that nothing spills (the default budget may spill: the sorter also watches the heap).
     const a = byKey('zonelog').stages[0]!.argv;
-    const spillArgv = [...a.slice(0, -1), spillOut, '--memory-budget', opts.spillBudget];
-    const watcher = watchSpill(tmp);
-    const sm = await measure([{ argv: spillArgv }], { scratchDir: tmp, timeoutMs: COMMAND_TIMEOUT_MS });
-    const seen = watcher.stop();
-    const identical = filesEqual(spillOut, zonelogOut);
-    log(`spill: ${fmt(sm.wallS)} s, ${fmt(sm.maxRssMiB, 1)} MiB, ${seen.maxRuns} run files seen, identical: ${identical}`);
+    const withBudget = async (budget: string, file: string) => {
+      const watcher = watchSpill(tmp);
+      try {
+        const m = await measure([{ argv: [...a.slice(0, -1), file, '--memory-budget', budget] }], { scratchDir: tmp, timeoutMs: COMMAND_TIMEOUT_MS });
+        return { m, seen: watcher.stop() };
+      } finally {
+        watcher.stop();
+      }
+    };
+    const memOut = path.join(tmp, 'out-zonelog-inmemory.txt');
+    const spillOut = path.join(tmp, 'out-zonelog-spill.txt');
+    log(`spill check: --memory-budget ${IN_MEMORY_BUDGET} (reference) and ${opts.spillBudget}`);
+    const mem = await withBudget(IN_MEMORY_BUDGET, memOut);
+    const spill = await withBudget(opts.spillBudget, spillOut);
+    const sm = spill.m;
+    const seen = spill.seen;
+    const identical = filesEqual(spillOut, memOut);
+    const defaultIdentical = filesEqual(zonelogOut, memOut);
+    log(`spill: ${fmt(sm.wallS)} s, ${fmt(sm.maxRssMiB, 1)} MiB, ${seen.maxRuns} run files seen, identical: ${identical}; reference spilled ${mem.seen.maxRuns}; default identical: ${defaultIdentical}`);
     fs.rmSync(spillOut, { force: true });
+    fs.rmSync(memOut, { force: true });
 
     return {
       n: opts.records,
@@ -569,7 +606,17 @@ async function runMain(opts: Options, tmp: string, zl: ZonelogBuild): Promise<Ma
       zoneFileBytes: fs.statSync(zoneFile).size,
       variants: vs,
       checks,
-      spill: { m: sm, identical, folders: seen.folders, maxRuns: seen.maxRuns, budget: opts.spillBudget },
+      spill: {
+        m: sm,
+        identical,
+        folders: seen.folders,
+        maxRuns: seen.maxRuns,
+        budget: opts.spillBudget,
+        reference: mem.m,
+        referenceRuns: mem.seen.maxRuns,
+        defaultRuns: defaultSpillRuns,
+        defaultIdentical,
+      },
       outputBytes,
       loadBefore,
       loadAfter: loadAverage(),
@@ -592,7 +639,7 @@ async function runBig(opts: Options, tmp: string, zl: ZonelogBuild): Promise<Big
   fs.mkdirSync(dir, { recursive: true });
   const zoneFile = path.join(dir, 'bench.zone');
   log(`big case: generating ${opts.bigRecords} records`);
-  let t = Date.now();
+  const t = Date.now();
   const shape = writeZoneFile(zoneFile, opts.bigRecords, opts.seed, dir);
   const genS = (Date.now() - t) / 1000;
   log(`big zone file: ${(fs.statSync(zoneFile).size / 1e6).toFixed(0)} MB in ${genS.toFixed(1)} s`);
@@ -603,7 +650,12 @@ async function runBig(opts: Options, tmp: string, zl: ZonelogBuild): Promise<Big
     const out = path.join(dir, 'out-zonelog.txt');
     const argv = [process.execPath, zl.bin, 'axfr', ZONE, '--server', `127.0.0.1:${knot.port}`, '-o', out, '--memory-budget', '256MB'];
     const watcher = watchSpill(dir);
-    const zonelog = await measure([{ argv }], { scratchDir: dir, timeoutMs: 4 * COMMAND_TIMEOUT_MS });
+    let zonelog: Measurement;
+    try {
+      zonelog = await measure([{ argv }], { scratchDir: dir, timeoutMs: 4 * COMMAND_TIMEOUT_MS });
+    } finally {
+      watcher.stop();
+    }
     const seen = watcher.stop();
     log(`big zonelog: ${fmt(zonelog.wallS)} s, ${fmt(zonelog.maxRssMiB, 1)} MiB, ${seen.maxRuns} run files`);
     const lines = countLines(out);
@@ -699,8 +751,12 @@ function mainSection(r: MainResult, runs: number): string {
     ...r.checks.map((c) => `- ${c}`),
     `- spill path: \`zonelog axfr … --memory-budget ${r.spill.budget}\` ` +
       (r.spill.maxRuns > 0 ? `wrote ${r.spill.maxRuns} sorted run files to disk` : '**did not spill** (no run file seen: the zone fits the budget, so this check proves nothing)') +
-      `; its output is ${r.spill.identical ? '**byte-identical** to' : '**DIFFERENT** from'} the in-memory output (default 256 MB budget, no spill): ` +
-      `${r.spill.identical && r.spill.maxRuns > 0 ? 'OK' : r.spill.identical ? 'not exercised' : 'MISMATCH'} — one run, ${fmt(sm.wallS)} s, ${fmt(sm.maxRssMiB, 0)} MiB peak RSS.`,
+      `; its output is ${r.spill.identical ? '**byte-identical** to' : '**DIFFERENT** from'} the in-memory output of \`--memory-budget ${IN_MEMORY_BUDGET}\` ` +
+      `(${r.spill.referenceRuns === 0 ? 'no spill' : `**spilled ${r.spill.referenceRuns} runs**`}): ` +
+      `${r.spill.identical && r.spill.maxRuns > 0 && r.spill.referenceRuns === 0 ? 'OK' : r.spill.identical ? 'not exercised' : 'MISMATCH'}. ` +
+      `One run each: ${fmt(sm.wallS)} s and ${fmt(sm.maxRssMiB, 0)} MiB peak RSS spilling; ${fmt(r.spill.reference.wallS)} s and ${fmt(r.spill.reference.maxRssMiB, 0)} MiB in memory.`,
+    `- default budget (256 MB), the timed runs (a): ${r.spill.defaultRuns.every((n) => n === 0) ? 'no spill' : `spilled ${r.spill.defaultRuns.join(', ')} run files`}; ` +
+      `output ${r.spill.defaultIdentical ? 'byte-identical to' : '**DIFFERENT** from'} the in-memory reference: ${r.spill.defaultIdentical ? 'OK' : 'MISMATCH'}.`,
   ].join('\n');
 }
 
@@ -728,6 +784,25 @@ function bigSection(b: BigResult, command: string, zl: ZonelogBuild): string {
   ].join('\n');
 }
 
+/** A section's text cut before each `### ` heading; the part before the first one, and `### N records…`, are the main part. */
+function splitSubsections(text: string): { kind: 'main' | 'big' | 'other'; text: string }[] {
+  const parts: { kind: 'main' | 'big' | 'other'; text: string }[] = [];
+  let current: string[] = [];
+  const flush = () => {
+    const t = current.join('\n').trim();
+    current = [];
+    if (!t) return;
+    const kind = !t.startsWith('### ') || /^### [\d,]+ records/.test(t) ? 'main' : t.startsWith(BIG_HEADING_PREFIX) ? 'big' : 'other';
+    parts.push({ kind, text: t });
+  };
+  for (const line of text.split('\n')) {
+    if (line.startsWith('### ')) flush();
+    current.push(line);
+  }
+  flush();
+  return parts;
+}
+
 function commandLine(argv: string[]): string {
   return `npx tsc -p . && node dist/bench/run.js axfr${argv.length ? ' ' + argv.join(' ') : ''}`;
 }
@@ -739,19 +814,15 @@ export async function run(argv: string[]): Promise<void> {
   if (opts.keep) keepTempDir(tmp);
   log(`temporary folder ${tmp}`);
   const command = commandLine(argv);
-  const file = path.join(REPO_ROOT, 'BENCHMARKS.md');
-  const previousBig = (() => {
-    const sec = readSection(file, HEADING);
-    if (!sec) return undefined;
-    const at = sec.indexOf(`\n${BIG_HEADING_PREFIX}`);
-    return at >= 0 ? sec.slice(at + 1).trim() : undefined;
-  })();
-  const previousMain = (() => {
-    const sec = readSection(file, HEADING);
-    if (!sec) return undefined;
-    const at = sec.indexOf(`\n${BIG_HEADING_PREFIX}`);
-    return (at >= 0 ? sec.slice(0, at) : sec).trim();
-  })();
+  const file = opts.reportFile;
+  // The section as it is now, cut at its `### ` headings: this run replaces the
+  // main part (the text before the first `###` and the `### N records` table) and,
+  // with --big, the big-zone part; every other subsection (notes written by hand,
+  // such as a profile) is kept as it is.
+  const previous = splitSubsections(readSection(file, HEADING) ?? '');
+  const previousMain = previous.filter((p) => p.kind === 'main').map((p) => p.text).join('\n\n') || undefined;
+  const previousBig = previous.find((p) => p.kind === 'big')?.text;
+  const kept = previous.filter((p) => p.kind === 'other').map((p) => p.text);
   try {
     const zl = zonelogBuild(opts.rev);
     log(`zonelog under test: ${zl.describe}`);
@@ -768,7 +839,7 @@ export async function run(argv: string[]): Promise<void> {
         '',
         `zonelog under test: ${zl.describe}.`,
         '',
-        `Machine: ${facts.map((f) => `${f.label} ${f.value}`).join('; ')}.`,
+        `Machine: ${facts.map((f) => (f.label ? `${f.label} ${f.value}` : f.value)).join('; ')}.`,
         '',
         `Goals: zonelog ≤ ${GOALS.vsDig.toFixed(1)}× dig's time, ≤ ${GOALS.vsDigLdns}× the dig | ldns-read-zone pipeline's time, peak RSS ≤ ${GOALS.rssMiB} MiB; ` +
           `for ${opts.bigRecords.toLocaleString('en-US')} records with \`--memory-budget 256MB\`: completes with peak RSS ≤ ${GOALS.bigRssMiB} MiB.`,
@@ -781,6 +852,7 @@ export async function run(argv: string[]): Promise<void> {
     if (big) body += '\n\n' + bigSection(big, command, zl);
     else if (previousBig) body += '\n\n' + previousBig;
     else body += `\n\n${BIG_HEADING_PREFIX}: not run (opt-in: \`node dist/bench/run.js axfr --big\`).`;
+    for (const k of kept) body += '\n\n' + k;
 
     if (opts.report) {
       replaceSection(file, HEADING, body);

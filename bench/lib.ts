@@ -155,7 +155,8 @@ export function zonelogBuild(rev: string | undefined): ZonelogBuild {
   );
   const tsc = capture(process.execPath, [path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(dir, 'tsconfig.pinned.json')]);
   if (tsc.status !== 0) throw new Error(`building zonelog at ${sha} failed:\n${tsc.stdout}${tsc.stderr}`);
-  return { bin: path.join(dir, 'dist', 'src', 'bin.js'), dir, describe: `git ${sha.slice(0, 12)} (${rev}), built into bench/out/` };
+  const named = sha.startsWith(rev.toLowerCase()) ? '' : ` (${rev})`;
+  return { bin: path.join(dir, 'dist', 'src', 'bin.js'), dir, describe: `git ${sha.slice(0, 12)}${named}, built into bench/out/` };
 }
 
 // ---------------------------------------------------------------------------
@@ -516,13 +517,113 @@ export function machineFacts(): { label: string; value: string }[] {
     { label: 'memory', value: `${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB` },
     { label: 'kernel', value: `${os.type()} ${os.release()}` },
     { label: 'node', value: process.version },
-    { label: 'knotd', value: first(capture('knotd', ['--version'])) },
-    { label: 'kdig', value: first(capture('kdig', ['--version'])) },
-    { label: 'dig', value: first(capture('dig', ['-v'])) },
-    { label: 'ldns-read-zone', value: first(capture('ldns-read-zone', ['-v'])) },
+    { label: '', value: first(capture('knotd', ['--version'])) },
+    { label: '', value: first(capture('kdig', ['--version'])) },
+    { label: '', value: first(capture('dig', ['-v'])) },
+    { label: '', value: first(capture('ldns-read-zone', ['-v'])) },
   ];
 }
 
 export function loadAverage(): string {
   return os.loadavg().map((l) => l.toFixed(2)).join(' ');
+}
+
+// ---------------------------------------------------------------------------
+// Long-running helper processes (a lab server) that must not outlive the benchmark.
+
+/**
+ * Kills the process group `pgid` (a child spawned with `detached: true`) with
+ * SIGKILL if the benchmark exits or is interrupted before `untrackProcessGroup`.
+ */
+export function trackProcessGroup(pgid: number): void {
+  installCleanupHandlers();
+  liveGroups.add(pgid);
+}
+
+export function untrackProcessGroup(pgid: number): void {
+  liveGroups.delete(pgid);
+}
+
+/** Fields of /proc/PID/status in KiB (VmRSS, VmHWM, …), or undefined once the process is gone. */
+export function procStatusKiB(pid: number): Record<string, number> | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(/^(\w+):\s+(\d+) kB$/gm)) out[m[1]!] = Number(m[2]);
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Sizes on disk, CPU profiles and git trace2 timings (bench/publish.ts, bench/history.ts).
+
+/** Bytes of all regular files under `dir` (like `du -sb`, without directory entries). */
+export function dirBytes(dir: string): number {
+  let total = 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) total += dirBytes(p);
+    else if (e.isFile()) total += fs.statSync(p).size;
+  }
+  return total;
+}
+
+export interface ProfileEntry {
+  /** `function (file:line)`, or V8's `(idle)`, `(program)`, `(garbage collector)`. */
+  name: string;
+  selfMs: number;
+  share: number;
+}
+
+/** The functions with the most self time in a `node --cpu-prof` profile. */
+export function cpuProfileTop(file: string, n = 10): { totalMs: number; top: ProfileEntry[] } {
+  const prof = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+    nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+    samples: number[];
+    timeDeltas: number[];
+  };
+  const byId = new Map(prof.nodes.map((nd) => [nd.id, nd]));
+  const self = new Map<string, number>();
+  let totalUs = 0;
+  prof.samples.forEach((id, i) => {
+    const dt = prof.timeDeltas[i] ?? 0;
+    totalUs += dt;
+    const cf = byId.get(id)?.callFrame;
+    if (!cf) return;
+    const where = cf.url ? ` (${cf.url.replace(/^file:\/\/.*?\/(dist|node_modules)\//, '$1/').replace(/^node:/, 'node:')}:${cf.lineNumber + 1})` : '';
+    const key = `${cf.functionName || '(anonymous)'}${where}`;
+    self.set(key, (self.get(key) ?? 0) + dt);
+  });
+  const top = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, n)
+    .map(([name, us]) => ({ name, selfMs: us / 1000, share: totalUs ? us / totalUs : 0 }));
+  return { totalMs: totalUs / 1000, top };
+}
+
+export interface GitProcess {
+  argv: string[];
+  /** Seconds from the process's start to its exit. */
+  elapsedS: number;
+}
+
+/** The git processes recorded in a GIT_TRACE2_EVENT file (top-level ones only: their own children are inside their time). */
+export function gitTrace(file: string): GitProcess[] {
+  if (!fs.existsSync(file)) return [];
+  const starts = new Map<string, string[]>();
+  const out: GitProcess[] = [];
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    if (!line) continue;
+    let ev: { event?: string; sid?: string; argv?: string[]; t_abs?: number };
+    try {
+      ev = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    if (!ev.sid || ev.sid.includes('/')) continue;
+    if (ev.event === 'start' && ev.argv) starts.set(ev.sid, ev.argv);
+    else if (ev.event === 'exit' && starts.has(ev.sid)) out.push({ argv: starts.get(ev.sid)!, elapsedS: ev.t_abs ?? 0 });
+  }
+  return out;
 }

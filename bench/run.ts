@@ -14,6 +14,10 @@ interface Benchmark {
 
 const BENCHMARKS: Record<string, () => Promise<Benchmark>> = {
   axfr: () => import('./axfr.js'),
+  lab: () => import('./lab.js'),
+  scan: () => import('./scan.js'),
+  publish: () => import('./publish.js'),
+  history: () => import('./history.js'),
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -43,5 +47,6 @@ try {
 } catch (e) {
   process.stderr.write(`bench: ${(e as Error).stack ?? e}\n`);
   cleanupSync();
-  process.exitCode = 2;
+  // Nothing left behind may keep a failed run alive (a timer, a socket).
+  process.exit(2);
 }

@@ -1,0 +1,698 @@
+/**
+ * Benchmark of the scan (issue "The scan"): `zonelog scan` of a whole lab world
+ * (1,500 TLDs on 300 addresses, mostly refusals, 5 % silent, 2 % transferring
+ * zones of 1k–100k records) against the way earlier archivers worked on the same
+ * (zone, address) targets: one `dig AXFR` at a time, and 25 `dig AXFR` at a time
+ * (`xargs -P 25`). Every zonelog outcome is checked against the lab's expected
+ * outcome for the same client limits. See `node dist/bench/run.js scan --help`.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { LabProcess } from './lab.js';
+import {
+  REPO_ROOT,
+  fmt,
+  keepTempDir,
+  loadAverage,
+  log,
+  machineFacts,
+  makeTempDir,
+  markdownTable,
+  measure,
+  median,
+  removeTempDir,
+  replaceSection,
+  shellQuote,
+  zonelogBuild,
+  type Measurement,
+  type ZonelogBuild,
+} from './lib.js';
+import type { ExpectedTarget } from '../src/lab/world.js';
+import type { Report, TargetResult } from '../src/results.js';
+
+export const description = 'Scan: zonelog scan of a 1,500-TLD lab world vs dig AXFR one at a time and 25 at a time (xargs -P 25), outcomes checked';
+
+const HEADING = '## Scan (issue: the scan)';
+const GOALS = { vsParallelDig: 0.2, wallS: 60, rssMB: 500 };
+const MB_IN_MIB = 1e6 / 1024 ** 2;
+/** The mix of TLD (zone, address) behaviours: refusals, 5 % silent, 2 % allow. */
+const MIX = { refused: 60, notauth: 33, silent: 5, allow: 2 };
+const SIZES = { min: 1000, max: 100_000 };
+const TRANSFER_DEADLINE_MS = 30 * 60_000;
+/** A dig still running after this long is killed (its +time covers each read, not the whole transfer). */
+const DIG_KILL_S = 120;
+const COMMAND_TIMEOUT_MS = 30 * 60_000;
+
+const USAGE = `usage: node dist/bench/run.js scan [options]
+
+  --zones N[,N...]     generated TLDs, one world each (default 1500; 1500,3800 also runs a
+                       world of about 12,000 targets)
+  --addresses N        TLD server addresses (default 300)
+  --seed N             world seed (default 1)
+  --timeout S          idle timeout of zonelog (--timeout) and dig (+time) in seconds (default 5)
+  --runs N             timed runs of zonelog scan and of the 25-parallel dig (default 3), after
+                       one untimed zonelog scan that warms the lab's transfer cache
+  --sample N           targets for the one-dig-at-a-time run, extrapolated (default 500)
+  --parallel N         dig processes at once in (c) (default 25)
+  --parallel-sample N  run (c) on a sample of N targets and extrapolate (default: all targets)
+  --diagnose-per-address N
+                       also one zonelog scan with --per-address N (not judged: it shows what the
+                       default --per-address 2 costs)
+  --no-profile         do not profile zonelog (node --cpu-prof) when it misses a goal
+  --no-report          do not touch BENCHMARKS.md (print the section instead)
+  --rev REV            benchmark zonelog as of this git revision (built into bench/out/);
+                       default: a private copy of the current dist/src (build it first)
+  --keep               keep the temporary folder
+`;
+
+interface Options {
+  zones: number[];
+  addresses: number;
+  seed: number;
+  timeoutS: number;
+  runs: number;
+  sample: number;
+  parallel: number;
+  parallelSample: number | undefined;
+  diagnosePerAddress: number | undefined;
+  profile: boolean;
+  report: boolean;
+  keep: boolean;
+  rev: string | undefined;
+}
+
+function parseOptions(argv: string[]): Options | undefined {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      zones: { type: 'string', default: '1500' },
+      addresses: { type: 'string', default: '300' },
+      seed: { type: 'string', default: '1' },
+      timeout: { type: 'string', default: '5' },
+      runs: { type: 'string', default: '3' },
+      sample: { type: 'string', default: '500' },
+      parallel: { type: 'string', default: '25' },
+      'parallel-sample': { type: 'string' },
+      'diagnose-per-address': { type: 'string' },
+      'no-profile': { type: 'boolean', default: false },
+      'no-report': { type: 'boolean', default: false },
+      keep: { type: 'boolean', default: false },
+      rev: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return undefined;
+  }
+  const int = (name: string, v: string, min: number) => {
+    const n = Number(v.replace(/_/g, ''));
+    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be a whole number ≥ ${min}`);
+    return n;
+  };
+  return {
+    zones: values.zones!.split(',').map((z) => int('zones', z, 1)),
+    addresses: int('addresses', values.addresses!, 1),
+    seed: int('seed', values.seed!, 1),
+    timeoutS: int('timeout', values.timeout!, 1),
+    runs: int('runs', values.runs!, 1),
+    sample: int('sample', values.sample!, 1),
+    parallel: int('parallel', values.parallel!, 1),
+    parallelSample: values['parallel-sample'] !== undefined ? int('parallel-sample', values['parallel-sample'], 1) : undefined,
+    diagnosePerAddress: values['diagnose-per-address'] !== undefined ? int('diagnose-per-address', values['diagnose-per-address'], 1) : undefined,
+    profile: !values['no-profile'],
+    report: !values['no-report'],
+    keep: values.keep!,
+    rev: values.rev,
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Targets and what must come of them.
+
+/** One (zone, address) target: the unit of zonelog's scan and of one dig. */
+interface Pair {
+  key: string;
+  zone: string;
+  address: string;
+  nsNames: string[];
+  behaviour: string;
+  expected: string;
+  serial?: number;
+  records?: number;
+}
+
+function pairsOf(expected: ExpectedTarget[]): { pairs: Pair[]; inconsistent: string[] } {
+  const byKey = new Map<string, Pair>();
+  const inconsistent: string[] = [];
+  for (const t of expected) {
+    const key = `${t.zone} ${t.address}`;
+    const p = byKey.get(key);
+    if (!p) {
+      byKey.set(key, { key, zone: t.zone, address: t.address, nsNames: [t.nsName], behaviour: t.behaviour, expected: t.expected, serial: t.serial, records: t.records });
+      continue;
+    }
+    p.nsNames.push(t.nsName);
+    if (p.expected !== t.expected || p.serial !== t.serial || p.records !== t.records) inconsistent.push(`${key}: ${p.expected} vs ${t.expected} (via ${t.nsName})`);
+  }
+  return { pairs: [...byKey.values()], inconsistent };
+}
+
+function tally(items: Iterable<string>): [string, number][] {
+  const m = new Map<string, number>();
+  for (const i of items) m.set(i, (m.get(i) ?? 0) + 1);
+  return [...m].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+}
+
+const tallyText = (items: Iterable<string>) => tally(items).map(([k, n]) => `${k} ${n.toLocaleString('en-US')}`).join(', ');
+
+/**
+ * A deterministic sample of `n` pairs, stratified by expected outcome: each
+ * outcome gets its share (largest remainder), taken at an even stride through
+ * that outcome's pairs in (zone, address) order.
+ */
+function stratifiedSample(pairs: Pair[], n: number): Pair[] {
+  if (n >= pairs.length) return [...pairs];
+  const groups = new Map<string, Pair[]>();
+  for (const p of [...pairs].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))) {
+    let g = groups.get(p.expected);
+    if (!g) groups.set(p.expected, (g = []));
+    g.push(p);
+  }
+  const entries = [...groups].sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  const quotas = entries.map(([, g]) => (n * g.length) / pairs.length);
+  const counts = quotas.map(Math.floor);
+  let left = n - counts.reduce((s, c) => s + c, 0);
+  for (const { i } of quotas.map((q, i) => ({ i, r: q - Math.floor(q) })).sort((a, b) => b.r - a.r || a.i - b.i)) {
+    if (left-- <= 0) break;
+    counts[i]!++;
+  }
+  const out: Pair[] = [];
+  entries.forEach(([, g], gi) => {
+    const k = counts[gi]!;
+    for (let j = 0; j < k; j++) out.push(g[Math.floor((j * g.length) / k)]!);
+  });
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Checking zonelog's report against the lab.
+
+interface Mismatch {
+  key: string;
+  expected: string;
+  got: string;
+}
+
+interface Check {
+  targets: number;
+  missing: string[];
+  extra: string[];
+  mismatches: Mismatch[];
+  outcomes: [string, number][];
+  attempts: [string, number][];
+  records: number;
+  /** The address with the most transfer time (attempts × duration), which bounds the scan at `perAddress` at a time. */
+  busiest: { address: string; targets: number; timeouts: number; boundS: number; perAddress: number };
+}
+
+function checkReport(report: Report, pairs: Pair[]): Check {
+  const want = new Map(pairs.map((p) => [p.key, p]));
+  const got = new Map<string, TargetResult>();
+  for (const t of report.targets) got.set(`${t.zone} ${t.address}`, t);
+  const missing = [...want.keys()].filter((k) => !got.has(k));
+  const extra = [...got.keys()].filter((k) => !want.has(k));
+  const mismatches: Mismatch[] = [];
+  let records = 0;
+  for (const [key, t] of got) {
+    const p = want.get(key);
+    if (!p) continue;
+    if (t.outcome === 'transferred') records += t.records ?? 0;
+    const describe = (o: string, serial?: number, n?: number) => (o === 'transferred' ? `transferred serial ${serial} records ${n}` : o);
+    const e = describe(p.expected, p.serial, p.records);
+    const g = describe(t.outcome, t.serial, t.records);
+    if (e !== g) mismatches.push({ key, expected: e, got: `${g}${t.detail ? ` (${t.detail}; ${t.attempts} attempt${t.attempts === 1 ? '' : 's'})` : ''}` });
+  }
+  mismatches.sort((a, b) => (a.key < b.key ? -1 : 1));
+  const perAddress = Number(report.options.perAddress ?? 2);
+  const load = new Map<string, { targets: number; timeouts: number; ms: number }>();
+  for (const t of report.targets) {
+    const l = load.get(t.address) ?? { targets: 0, timeouts: 0, ms: 0 };
+    l.targets++;
+    if (t.outcome === 'timeout') l.timeouts++;
+    l.ms += (t.durationMs ?? 0) * Math.max(1, t.attempts);
+    load.set(t.address, l);
+  }
+  const [bAddr, b] = [...load].sort((x, y) => y[1].ms - x[1].ms)[0] ?? ['', { targets: 0, timeouts: 0, ms: 0 }];
+  return {
+    busiest: { address: bAddr, targets: b.targets, timeouts: b.timeouts, boundS: b.ms / 1000 / perAddress, perAddress },
+    targets: report.targets.length,
+    missing,
+    extra,
+    mismatches,
+    outcomes: tally(report.targets.map((t) => t.outcome)),
+    attempts: tally(report.targets.map((t) => `${t.outcome} × ${t.attempts}`)),
+    records,
+  };
+}
+
+// ---------------------------------------------------------------------------
+// dig.
+
+interface DigResult {
+  m: Measurement;
+  targets: number;
+  /** What dig's output says, by kind. */
+  kinds: [string, number][];
+  /** Targets whose dig result agrees with the lab's expected outcome. */
+  agree: number;
+  disagree: string[];
+}
+
+/** What a dig AXFR output file says happened. */
+function digKind(text: string): { kind: string; records?: number } {
+  const exit = /^exit (\d+)\s*$/m.exec(text)?.[1];
+  if (exit === '137') return { kind: 'killed' };
+  const size = /XFR size: (\d+) records/.exec(text);
+  if (size) return { kind: 'transferred', records: Number(size[1]) };
+  if (/connection refused/i.test(text)) return { kind: 'connection-refused' };
+  if (/timed out|no servers could be reached/i.test(text)) return { kind: 'timeout' };
+  if (/Transfer failed/.test(text)) return { kind: 'failed (rcode)' };
+  if (/end of file|connection reset/i.test(text)) return { kind: 'eof/reset' };
+  return { kind: `other (exit ${exit ?? '?'})` };
+}
+
+/** The dig result that matches the lab's expectation for a pair (dig counts the SOA twice). */
+function digAgrees(p: Pair, d: { kind: string; records?: number }): boolean {
+  switch (p.expected) {
+    case 'transferred':
+      return d.kind === 'transferred' && d.records === (p.records ?? -2) + 1;
+    case 'refused':
+    case 'notauth':
+      return d.kind === 'failed (rcode)';
+    case 'timeout':
+      return d.kind === 'timeout';
+    case 'connection-refused':
+      return d.kind === 'connection-refused';
+    default:
+      return false;
+  }
+}
+
+function digCommand(port: number, timeoutS: number): string {
+  return `timeout -s KILL ${DIG_KILL_S} dig AXFR "$0" "@$1" -p ${port} +time=${timeoutS} +tries=1 > "$2" 2>&1; echo "exit $?" >> "$2"`;
+}
+
+async function runDig(pairs: Pair[], parallel: number, port: number, timeoutS: number, dir: string, tag: string): Promise<DigResult> {
+  const outDir = path.join(dir, `dig-${tag}`);
+  fs.rmSync(outDir, { recursive: true, force: true });
+  fs.mkdirSync(outDir, { recursive: true });
+  const list = path.join(dir, `dig-${tag}.targets`);
+  fs.writeFileSync(list, pairs.map((p, i) => `${p.zone} ${p.address} ${path.join(outDir, String(i))}\n`).join(''));
+  const argv = ['xargs', '-a', list, '-P', String(parallel), '-L', '1', 'sh', '-c', digCommand(port, timeoutS)];
+  const m = await measure([{ argv }], { scratchDir: dir, timeoutMs: COMMAND_TIMEOUT_MS });
+  const kinds: string[] = [];
+  const disagree: string[] = [];
+  let agree = 0;
+  pairs.forEach((p, i) => {
+    const d = digKind(fs.readFileSync(path.join(outDir, String(i)), 'latin1'));
+    kinds.push(d.kind);
+    if (digAgrees(p, d)) agree++;
+    else disagree.push(`${p.key}: expected ${p.expected}${p.records !== undefined ? ` (${p.records + 1} records with the SOA twice)` : ''}, dig ${d.kind}${d.records !== undefined ? ` ${d.records}` : ''}`);
+  });
+  fs.rmSync(outDir, { recursive: true, force: true });
+  fs.rmSync(list, { force: true });
+  return { m, targets: pairs.length, kinds: tally(kinds), agree, disagree };
+}
+
+// ---------------------------------------------------------------------------
+// Profiling zonelog.
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+}
+
+interface CpuProfile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+  startTime: number;
+  endTime: number;
+}
+
+/** Self time by function (name, file, line) of a .cpuprofile, the largest first. */
+function topSelfTime(file: string, n: number): { totalMs: number; rows: { fn: string; where: string; ms: number; pct: number }[] } {
+  const prof = JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile;
+  const byId = new Map(prof.nodes.map((nd) => [nd.id, nd]));
+  const self = new Map<string, { fn: string; where: string; us: number }>();
+  let total = 0;
+  prof.samples.forEach((id, i) => {
+    const us = prof.timeDeltas[i] ?? 0;
+    total += us;
+    const cf = byId.get(id)!.callFrame;
+    const where = cf.url ? `${cf.url.replace(/^file:\/\/.*?\/dist\//, 'dist/').replace(/^node:/, 'node:')}:${cf.lineNumber + 1}` : '';
+    const fn = cf.functionName || '(anonymous)';
+    const key = `${fn} ${where}`;
+    const e = self.get(key) ?? { fn, where, us: 0 };
+    e.us += us;
+    self.set(key, e);
+  });
+  const rows = [...self.values()].sort((a, b) => b.us - a.us).slice(0, n).map((e) => ({ fn: e.fn, where: e.where, ms: e.us / 1000, pct: (100 * e.us) / total }));
+  return { totalMs: total / 1000, rows };
+}
+
+// ---------------------------------------------------------------------------
+// One world.
+
+interface WorldResult {
+  zones: number;
+  ready: Record<string, unknown>;
+  pairs: Pair[];
+  inconsistent: string[];
+  scanCommand: string;
+  warm: { m: Measurement; check: Check };
+  zonelog: { m: Measurement; check: Check; stats: Record<string, unknown> }[];
+  parallel: { r: DigResult; stats: Record<string, unknown> }[];
+  parallelSampled: boolean;
+  serial: DigResult;
+  serialStats: Record<string, unknown>;
+  diagnostic?: { m: Measurement; check: Check; stats: Record<string, unknown>; perAddress: number };
+  labHwmMiB: number;
+  profile?: { totalMs: number; rows: { fn: string; where: string; ms: number; pct: number }[]; wallS: number };
+  loadBefore: string;
+  loadAfter: string;
+}
+
+async function runWorld(opts: Options, zl: ZonelogBuild, tmp: string, zones: number): Promise<WorldResult> {
+  const loadBefore = loadAverage();
+  const expectedFile = path.join(tmp, `expected-${zones}.json`);
+  const labOptions = { zones, seed: opts.seed, port: 0, addresses: opts.addresses, mix: MIX, sizes: SIZES };
+  const limits = { idleTimeoutMs: opts.timeoutS * 1000, deadlineMs: TRANSFER_DEADLINE_MS };
+  const server = path.join(path.dirname(fileURLToPath(import.meta.url)), 'lab-server.js');
+  const labModule = path.join(path.dirname(zl.bin), 'lab', 'lab.js');
+  log(`world of ${zones} TLDs: starting the lab`);
+  const lab = new LabProcess([process.execPath, server, labModule, JSON.stringify({ lab: labOptions, limits }), expectedFile], { stdin: true });
+  try {
+    const ready = JSON.parse(await lab.nextLine(300_000)) as Record<string, unknown>;
+    if (!ready.ready) throw new Error(`the lab said ${JSON.stringify(ready)}`);
+    const port = ready.port as number;
+    const roots = ready.rootServers as string[];
+    const expected = JSON.parse(fs.readFileSync(expectedFile, 'utf8')) as ExpectedTarget[];
+    const { pairs, inconsistent } = pairsOf(expected);
+    log(`lab ready in ${fmt((ready.startMs as number) / 1000)} s on port ${port}: ${ready.addresses} addresses, ${pairs.length} (zone, address) targets: ${tallyText(pairs.map((p) => p.expected))}`);
+
+    const scanArgv = (out: string) => [process.execPath, zl.bin, 'scan', '--root', roots.join(','), '--port', String(port), '--out', out, '--timeout', String(opts.timeoutS), '--json'];
+    const scanCommand = `zonelog scan --root ${roots.length} root addresses (${roots[0]},…) --port P --out DIR --timeout ${opts.timeoutS} --json`;
+    let scanNo = 0;
+    const runScan = async (label: string, prefix: string[] = [], suffix: string[] = []): Promise<{ m: Measurement; check: Check }> => {
+      const out = path.join(tmp, `scan-${zones}-${++scanNo}`);
+      const argv = scanArgv(out);
+      const m = await measure([{ argv: [argv[0]!, ...prefix, ...argv.slice(1), ...suffix] }], { stdout: path.join(tmp, 'scan.json'), scratchDir: tmp, timeoutMs: COMMAND_TIMEOUT_MS });
+      const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')) as Report;
+      const check = checkReport(report, pairs);
+      log(
+        `${label}: zonelog scan ${fmt(m.wallS)} s, ${fmt(m.maxRssMiB, 0)} MiB, cpu ${fmt(m.cpuS)} s; ${check.targets} targets, ` +
+          `${check.mismatches.length} mismatches, ${check.missing.length} missing, ${check.extra.length} extra`,
+      );
+      fs.rmSync(out, { recursive: true, force: true });
+      return { m, check };
+    };
+
+    // Untimed: the lab encodes every transferable zone once and caches it.
+    const warm = await runScan('warm-up');
+    const zl1: WorldResult['zonelog'] = [];
+    const par: WorldResult['parallel'] = [];
+    const parPairs = opts.parallelSample !== undefined ? stratifiedSample(pairs, opts.parallelSample) : pairs;
+    for (let r = 1; r <= opts.runs; r++) {
+      // Alternate which goes first, so neither always follows the other.
+      const order = r % 2 === 1 ? ['zonelog', 'dig'] : ['dig', 'zonelog'];
+      for (const which of order) {
+        await lab.command('reset');
+        if (which === 'zonelog') {
+          const x = await runScan(`run ${r}/${opts.runs}`);
+          zl1.push({ ...x, stats: await lab.command('stats') });
+        } else {
+          const d = await runDig(parPairs, opts.parallel, port, opts.timeoutS, tmp, 'parallel');
+          par.push({ r: d, stats: await lab.command('stats') });
+          log(`run ${r}/${opts.runs}: ${opts.parallel} parallel dig over ${d.targets} targets ${fmt(d.m.wallS)} s, cpu ${fmt(d.m.cpuS)} s; agree with the lab: ${d.agree}/${d.targets}`);
+        }
+      }
+    }
+    let diagnostic: WorldResult['diagnostic'];
+    if (opts.diagnosePerAddress !== undefined) {
+      await lab.command('reset');
+      const x = await runScan(`diagnostic --per-address ${opts.diagnosePerAddress}`, [], ['--per-address', String(opts.diagnosePerAddress)]);
+      diagnostic = { ...x, stats: await lab.command('stats'), perAddress: opts.diagnosePerAddress };
+    }
+    await lab.command('reset');
+    const sample = stratifiedSample(pairs, opts.sample);
+    const serial = await runDig(sample, 1, port, opts.timeoutS, tmp, 'serial');
+    const serialStats = await lab.command('stats');
+    log(`one dig at a time over a sample of ${serial.targets}: ${fmt(serial.m.wallS)} s (× ${fmt(pairs.length / serial.targets)} = ${fmt((serial.m.wallS * pairs.length) / serial.targets, 0)} s extrapolated)`);
+
+    let profile: WorldResult['profile'];
+    const zMed = median(zl1.map((x) => x.m.wallS));
+    const dMed = median(par.map((x) => x.r.m.wallS)) * (pairs.length / parPairs.length);
+    const rssMed = median(zl1.map((x) => x.m.maxRssMiB));
+    const missed = zMed / dMed > GOALS.vsParallelDig || zMed > GOALS.wallS || rssMed > GOALS.rssMB * MB_IN_MIB;
+    if (missed && opts.profile) {
+      const profDir = path.join(tmp, `prof-${zones}`);
+      fs.mkdirSync(profDir, { recursive: true });
+      log('zonelog missed a goal: one more scan under node --cpu-prof');
+      const x = await runScan('profile', ['--cpu-prof', '--cpu-prof-dir', profDir]);
+      const files = fs.readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile'));
+      if (files.length > 0) profile = { ...topSelfTime(path.join(profDir, files[0]!), 15), wallS: x.m.wallS };
+      fs.rmSync(profDir, { recursive: true, force: true });
+    }
+    const labHwmMiB = (lab.status()?.VmHWM ?? NaN) / 1024;
+    return {
+      zones,
+      ready,
+      pairs,
+      inconsistent,
+      scanCommand,
+      warm,
+      zonelog: zl1,
+      parallel: par,
+      parallelSampled: parPairs.length !== pairs.length,
+      serial,
+      serialStats,
+      diagnostic,
+      labHwmMiB,
+      profile,
+      loadBefore,
+      loadAfter: loadAverage(),
+    };
+  } catch (e) {
+    log(`failed; the lab's stderr ends: ${lab.stderr.slice(-1500)}`);
+    throw e;
+  } finally {
+    await lab.stop();
+  }
+}
+
+// ---------------------------------------------------------------------------
+// The report.
+
+const verdict = (ok: boolean) => (ok ? 'met' : '**not met**');
+const n = (x: number) => x.toLocaleString('en-US');
+
+function checkLines(label: string, c: Check, pairs: number): string[] {
+  const lines: string[] = [];
+  const ok = c.mismatches.length === 0 && c.missing.length === 0 && c.extra.length === 0;
+  lines.push(
+    `- ${label}: ${n(c.targets)} targets (lab: ${n(pairs)}), ${c.missing.length} missing, ${c.extra.length} extra, ` +
+      `${c.mismatches.length} outcome mismatches: ${ok ? 'OK' : '**MISMATCH**'}`,
+  );
+  const show = 40;
+  for (const k of c.missing.slice(0, 10)) lines.push(`  - missing: \`${k}\``);
+  for (const k of c.extra.slice(0, 10)) lines.push(`  - extra: \`${k}\``);
+  for (const m of c.mismatches.slice(0, show)) lines.push(`  - \`${m.key}\`: expected ${m.expected}, got ${m.got}`);
+  if (c.mismatches.length > show) {
+    lines.push(`  - … and ${c.mismatches.length - show} more; by kind: ${tallyText(c.mismatches.map((m) => `${m.expected.split(' ')[0]} → ${m.got.split(' ')[0]}`))}`);
+  }
+  return lines;
+}
+
+function worldSection(opts: Options, w: WorldResult): string {
+  const N = w.pairs.length;
+  const zw = w.zonelog.map((x) => x.m.wallS);
+  const z = { wall: median(zw), min: Math.min(...zw), max: Math.max(...zw), cpu: median(w.zonelog.map((x) => x.m.cpuS)), rss: median(w.zonelog.map((x) => x.m.maxRssMiB)) };
+  const scale = w.parallelSampled ? N / w.parallel[0]!.r.targets : 1;
+  const pw = w.parallel.map((x) => x.r.m.wallS * scale);
+  const p = { wall: median(pw), min: Math.min(...pw), max: Math.max(...pw), cpu: median(w.parallel.map((x) => x.r.m.cpuS)) * scale, rss: median(w.parallel.map((x) => x.r.m.maxRssMiB)) };
+  const sScale = N / w.serial.targets;
+  const s = { wall: w.serial.m.wallS * sScale, measured: w.serial.m.wallS, cpu: w.serial.m.cpuS * sScale, rss: w.serial.m.maxRssMiB };
+  const peakOf = (st: Record<string, unknown>) => `${st.peak} (${st.peakTransfers} AXFR)`;
+  const zPeak = w.zonelog.map((x) => peakOf(x.stats)).join(', ');
+  const pPeak = w.parallel.map((x) => peakOf(x.stats)).join(', ');
+  const rows = [
+    [
+      '(a) zonelog scan',
+      `\`${w.scanCommand}\``,
+      `all ${n(N)}, ${w.zonelog.length} runs`,
+      `**${fmt(z.wall, 1)}**`,
+      `${fmt(z.min, 1)}–${fmt(z.max, 1)}`,
+      fmt(z.cpu, 1),
+      fmt(z.rss, 0),
+      zPeak,
+    ],
+    [
+      '(b) dig, one at a time',
+      `\`dig AXFR ZONE @ADDR -p P +time=${opts.timeoutS} +tries=1\` per target, in turn`,
+      `sample of ${n(w.serial.targets)}, 1 run, ×${fmt(sScale, 2)}`,
+      `**${fmt(s.wall, 0)}** (measured ${fmt(s.measured, 1)})`,
+      '—',
+      fmt(s.cpu, 1),
+      fmt(s.rss, 0),
+      peakOf(w.serialStats),
+    ],
+    [
+      `(c) dig, ${opts.parallel} at a time`,
+      `\`xargs -P ${opts.parallel} -L 1 sh -c 'dig AXFR … +time=${opts.timeoutS} +tries=1 > FILE'\``,
+      w.parallelSampled ? `sample of ${n(w.parallel[0]!.r.targets)}, ${w.parallel.length} runs, ×${fmt(scale, 2)}` : `all ${n(N)}, ${w.parallel.length} runs`,
+      `**${fmt(p.wall, 1)}**`,
+      `${fmt(p.min, 1)}–${fmt(p.max, 1)}`,
+      fmt(p.cpu, 1),
+      fmt(p.rss, 0),
+      pPeak,
+    ],
+  ];
+  if (w.diagnostic) {
+    const d = w.diagnostic;
+    rows.splice(1, 0, [
+      `(a′) zonelog scan, --per-address ${d.perAddress} (diagnostic, not judged)`,
+      `same as (a) plus \`--per-address ${d.perAddress}\``,
+      `all ${n(N)}, 1 run`,
+      fmt(d.m.wallS, 1),
+      '—',
+      fmt(d.m.cpuS, 1),
+      fmt(d.m.maxRssMiB, 0),
+      peakOf(d.stats),
+    ]);
+  }
+  const rA = z.wall / p.wall;
+  const rB = z.wall / s.wall;
+  const ratios = [
+    [`zonelog / ${opts.parallel}-parallel dig`, `${fmt(rA, 3)}×`, `${fmt(z.cpu / p.cpu)}×`, `≤ ${GOALS.vsParallelDig}×`, verdict(rA <= GOALS.vsParallelDig)],
+    ['zonelog / one dig at a time (extrapolated)', `${fmt(rB, 4)}×`, `${fmt(z.cpu / s.cpu)}×`, '—', '—'],
+    ['zonelog scan wall time (median)', `${fmt(z.wall, 1)} s`, '', `< ${GOALS.wallS} s`, verdict(z.wall < GOALS.wallS)],
+    ['zonelog peak RSS (median)', `${fmt(z.rss, 0)} MiB (${fmt(z.rss / MB_IN_MIB, 0)} MB)`, '', `≤ ${GOALS.rssMB} MB`, verdict(z.rss <= GOALS.rssMB * MB_IN_MIB)],
+  ];
+  const ready = w.ready;
+  const roles = ready.roles as Record<string, number>;
+  const transferable = w.pairs.filter((x) => x.expected === 'transferred');
+  const recs = transferable.map((x) => x.records ?? 0);
+  const checks: string[] = [];
+  if (w.inconsistent.length) checks.push(`- the lab's expected list gives one (zone, address) different outcomes for different NS names: ${w.inconsistent.slice(0, 5).join('; ')}`);
+  checks.push(...checkLines('warm-up scan (untimed)', w.warm.check, N));
+  w.zonelog.forEach((x, i) => checks.push(...checkLines(`timed scan ${i + 1}`, x.check, N)));
+  const z0 = w.zonelog[0]!.check;
+  checks.push(`- zonelog outcomes (timed scan 1): ${z0.outcomes.map(([k, c]) => `${k} ${n(c)}`).join(', ')}; ${n(z0.records)} records transferred; attempts: ${z0.attempts.map(([k, c]) => `${k}: ${n(c)}`).join(', ')}.`);
+  const busy = (c: Check) =>
+    `the busiest address is ${c.busiest.address} with ${n(c.busiest.targets)} targets, ${c.busiest.timeouts} of them timeouts; ` +
+    `its transfer time (attempts × duration, backoff not counted) at ${c.busiest.perAddress} at a time takes ${fmt(c.busiest.boundS, 1)} s, a lower bound on the scan's wall time whatever the CPU`;
+  checks.push(`- Politeness bound (timed scan 1): ${busy(z0)}.`);
+  if (w.diagnostic) {
+    checks.push(...checkLines(`diagnostic scan --per-address ${w.diagnostic.perAddress}`, w.diagnostic.check, N));
+    checks.push(`- Politeness bound (diagnostic scan): ${busy(w.diagnostic.check)}.`);
+  }
+  const digLine = (label: string, d: DigResult) =>
+    `- ${label}: dig's outputs say ${d.kinds.map(([k, c]) => `${k} ${n(c)}`).join(', ')}; ${n(d.agree)} of ${n(d.targets)} agree with the lab's expectation` +
+    (d.disagree.length ? ` — disagreeing: ${d.disagree.slice(0, 8).map((x) => `\`${x}\``).join('; ')}${d.disagree.length > 8 ? ` … (${d.disagree.length} in all)` : ''}` : '');
+  checks.push(digLine(`(c) last run`, w.parallel[w.parallel.length - 1]!.r));
+  checks.push(digLine('(b) sample', w.serial));
+
+  const lines = [
+    `### ${n(w.zones)} TLDs: ${n(N)} targets on ${n(roles.tld ?? 0)} TLD server addresses`,
+    '',
+    `World (seed ${opts.seed}): ${n(ready.zones as number)} zones (${n(w.zones)} TLDs + \`arpa.\` + \`lab-net.\`) and the root; ${n(ready.addresses as number)} addresses ` +
+      `(${Object.entries(roles).map(([k, c]) => `${k} ${c}`).join(', ')}), ${ready.closed} closed to TCP (the lab's default 2 %). ` +
+      `Mix of TLD (zone, address) behaviours \`${JSON.stringify(MIX)}\` (weights), zone sizes log-uniform ${n(SIZES.min)}–${n(SIZES.max)} records; ` +
+      `the lab was ready in ${fmt((ready.startMs as number) / 1000, 1)} s.`,
+    '',
+    `Targets, each a (zone, address) from the lab's \`expectedFor({ idleTimeoutMs: ${opts.timeoutS * 1000}, deadlineMs: ${TRANSFER_DEADLINE_MS} })\`, by behaviour: ${tallyText(w.pairs.map((x) => x.behaviour))}; ` +
+      `by expected outcome: ${tallyText(w.pairs.map((x) => x.expected))}. ` +
+      `The ${n(transferable.length)} transfers hold ${n(recs.reduce((a, b) => a + b, 0))} records (${n(Math.min(...recs))}–${n(Math.max(...recs))} each). ` +
+      `The one-at-a-time sample is stratified by expected outcome (${tallyText(stratifiedSample(w.pairs, opts.sample).map((x) => x.expected))}).`,
+    '',
+    markdownTable(
+      ['', 'command', 'targets', 'median wall s', 'min–max s', 'CPU s (user+sys)', 'peak RSS MiB', 'most TCP connections at one address, per run'],
+      rows,
+      ['l', 'l', 'l', 'r', 'r', 'r', 'r', 'l'],
+    ),
+    '',
+    markdownTable(['ratio (medians)', 'wall time', 'CPU time', 'goal', 'goal met?'], ratios, ['l', 'r', 'r', 'l', 'l']),
+    '',
+    `The lab ran in its own process (bench/lab-server.ts, the same zonelog build); its peak RSS (VmHWM) at the end was ${fmt(w.labHwmMiB, 0)} MiB. ` +
+      `Load average ${w.loadBefore} before, ${w.loadAfter} after.`,
+    '',
+    'Checks:',
+    '',
+    ...checks,
+  ];
+  if (w.profile) {
+    lines.push(
+      '',
+      `zonelog missed a goal, so one more scan ran under \`node --cpu-prof\` (${fmt(w.profile.wallS, 1)} s wall, ${fmt(w.profile.totalMs / 1000, 1)} s sampled, idle included). Top self time:`,
+      '',
+      markdownTable(
+        ['function', 'where', 'self ms', '% of samples'],
+        w.profile.rows.map((r) => [`\`${r.fn}\``, r.where ? `\`${r.where}\`` : '', fmt(r.ms, 0), fmt(r.pct, 1)]),
+        ['l', 'l', 'r', 'r'],
+      ),
+    );
+  }
+  return lines.join('\n');
+}
+
+function commandLine(argv: string[]): string {
+  return `npx tsc -p . && node dist/bench/run.js scan${argv.length ? ' ' + argv.map(shellQuote).join(' ') : ''}`;
+}
+
+export async function run(argv: string[]): Promise<void> {
+  const opts = parseOptions(argv);
+  if (!opts) return;
+  const tmp = makeTempDir('zonelog-bench-scan-');
+  if (opts.keep) keepTempDir(tmp);
+  log(`temporary folder ${tmp}`);
+  try {
+    const zl = zonelogBuild(opts.rev);
+    log(`zonelog under test: ${zl.describe}`);
+    const worlds: WorldResult[] = [];
+    for (const zones of opts.zones) worlds.push(await runWorld(opts, zl, tmp, zones));
+    const facts = machineFacts().filter((f) => ['nproc', 'CPU', 'memory', 'kernel', 'node', 'dig'].includes(f.label));
+    const body = [
+      `Produced by: \`${commandLine(argv)}\` (bench/scan.ts). One lab world per line of results, served by a lab process on 127.0.0.0/8 and ::1 (one port); ` +
+        `for each: one untimed \`zonelog scan\` (it makes the lab encode and cache every transferable zone, so no command pays for that), ` +
+        `then ${opts.runs} rounds of (a) and (c), their order alternating, then (b) once. ` +
+        `(a) discovers its targets itself (root zone by AXFR, glue, resolution of glue-less names); (b) and (c) are given the same (zone, address) list, ` +
+        `taken from the lab's expected list, and write each output to its own file (\`timeout -s KILL ${DIG_KILL_S}\` around each dig). ` +
+        'The machine has 2 cores and other work runs on it: the tables give **medians**; the lab serves on the same 2 cores.',
+      '',
+      `Goals: zonelog ≤ ${GOALS.vsParallelDig}× the time of ${opts.parallel} parallel digs; the whole scan < ${GOALS.wallS} s; zonelog's peak RSS ≤ ${GOALS.rssMB} MB.`,
+      '',
+      `zonelog under test (scanner and lab): ${zl.describe}. zonelog runs with its defaults (\`--concurrency 128 --per-address 2\`, one retry for timeouts, resets and truncations) and \`--timeout ${opts.timeoutS}\`.`,
+      '',
+      `Machine: ${facts.map((f) => `${f.label} ${f.value}`).join('; ')}.`,
+      '',
+      `CPU time is that of the measured process and its children (for (a) the zonelog process; for (b) and (c) xargs, sh, timeout and dig), not the lab's. ` +
+        'Peak RSS is GNU time\'s `%M`: for (a) zonelog\'s node process, for (b) and (c) the largest single process (a dig).',
+      '',
+      ...worlds.map((w) => worldSection(opts, w)),
+    ].join('\n\n').replace(/\n{3,}/g, '\n\n');
+    if (opts.report) {
+      const file = path.join(REPO_ROOT, 'BENCHMARKS.md');
+      replaceSection(file, HEADING, body);
+      log(`wrote ${file}`);
+    }
+    process.stdout.write(`${HEADING}\n\n${body}\n`);
+  } finally {
+    if (!opts.keep) removeTempDir(tmp);
+  }
+}
