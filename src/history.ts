@@ -147,28 +147,52 @@ function comparePaths(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** `zonelog log ZONE`: one entry per commit that changed the zone, newest first. */
+/**
+ * `zonelog log ZONE`: one entry per commit that changed the zone, newest first.
+ *
+ * zonelog's own commit messages already say, per zone, the serial and the lines
+ * added and removed (`~ ba. 100 → 101 +12 −3`, `+ ba. 101 1234 records`): those are
+ * read from `git log` alone, which needs no diff. Only commits whose message does not
+ * say (made by hand, or removals) are diffed.
+ */
 export async function zoneLog(h: HistoryRepo, zoneArg: string, opts: { since?: string; until?: string } = {}): Promise<LogEntry[]> {
   const zone = normalizeZone(zoneArg);
-  const commits = await patchLog(h, zonePaths(h, zone), [
-    ...(opts.since ? [`--since=${opts.since}`] : []),
-    ...(opts.until ? [`--until=${opts.until}`] : []),
-  ]);
-  if (commits.length === 0) await assertKnownZone(h, zone);
-  let serial: number | undefined;
+  const range = [...(opts.since ? [`--since=${opts.since}`] : []), ...(opts.until ? [`--until=${opts.until}`] : [])];
+  const out = await h.g.raw(['log', '--no-color', `--format=${COMMIT_MARK}%H %cI%n%B`, ...range, '--', ...zonePaths(h, zone)]);
   const entries: LogEntry[] = [];
-  for (const c of commits) {
-    const { added, removed } = netChanges(c);
-    for (const l of added) serial = soaSerial(l) ?? serial;
-    if (serial === undefined && added.length + removed.length > 0) serial = await serialAt(h, zone, c.commit);
-    if (added.length + removed.length === 0 && !hasDeletion(c)) continue;
-    entries.push({ commit: c.commit, date: c.date, serial, added: added.length, removed: removed.length });
+  for (const block of out.split(COMMIT_MARK).slice(1)) {
+    const nl = block.indexOf('\n');
+    const [commit, date] = block.slice(0, nl).split(' ') as [string, string];
+    const said = fromMessage(block.slice(nl + 1), zone);
+    entries.push(said ? { commit, date, ...said } : await fromPatch(h, zone, commit, date));
   }
-  return entries.reverse();
+  if (entries.length === 0) await assertKnownZone(h, zone);
+  return entries.filter((e) => e.added + e.removed > 0);
 }
 
-function hasDeletion(c: PatchCommit): boolean {
-  return [...c.files.values()].some((f) => f.removed.length > 0 || f.added.length > 0);
+/** The line of a zonelog commit message about this zone, if it says serial and counts. */
+function fromMessage(body: string, zone: string): Omit<LogEntry, 'commit' | 'date'> | undefined {
+  for (const line of body.split('\n')) {
+    const t = line.split(' ');
+    if (t[1] !== zone) continue;
+    // `~ ZONE FROM → TO +ADDED −REMOVED`
+    if (t[0] === '~' && t.length === 7 && t[3] === '→' && /^\+\d+$/.test(t[5]!) && /^−\d+$/.test(t[6]!)) {
+      return { serial: Number(t[4]), added: Number(t[5]!.slice(1)), removed: Number(t[6]!.slice(1)) };
+    }
+    // `+ ZONE SERIAL RECORDS records`: every line is new
+    if (t[0] === '+' && t.length === 5 && t[4] === 'records') return { serial: Number(t[2]), added: Number(t[3]), removed: 0 };
+  }
+  return undefined;
+}
+
+/** Serial and counts of one commit from its patch. */
+async function fromPatch(h: HistoryRepo, zone: string, commit: string, date: string): Promise<LogEntry> {
+  const [c] = await patchLog(h, zonePaths(h, zone), ['-1', commit]);
+  const { added, removed } = c ? netChanges(c) : { added: [], removed: [] };
+  let serial: number | undefined;
+  for (const l of added) serial = soaSerial(l) ?? serial;
+  if (serial === undefined) serial = await serialAt(h, zone, commit);
+  return { commit, date, serial, added: added.length, removed: removed.length };
 }
 
 async function serialAt(h: HistoryRepo, zone: string, rev: string): Promise<number | undefined> {

@@ -168,6 +168,25 @@ describe('zonelog log / diff / when / show / stats on that history', () => {
     expect(lines(d1).sort()).toEqual(lines(d2).sort());
   });
 
+  it('log reads commits that zonelog did not write from their patches', async () => {
+    const hand = fs.mkdtempSync('/tmp/zonelog-hand-');
+    try {
+      const g = (...a: string[]) => execFileSync('git', ['-C', hand, '-c', 'user.name=h', '-c', 'user.email=h@example.org', ...a]);
+      g('init', '-q', '-b', 'main');
+      fs.mkdirSync(`${hand}/archive`);
+      const soa = (n: number) => `x.\t60\tIN\tSOA\tns.x. h.x. ${n} 1 1 1 1\n`;
+      fs.writeFileSync(`${hand}/archive/x.zone`, soa(1) + 'a.x.\t60\tIN\tA\t192.0.2.1\n');
+      g('add', '-A');
+      g('commit', '-qm', 'by hand');
+      fs.writeFileSync(`${hand}/archive/x.zone`, soa(2) + 'b.x.\t60\tIN\tA\t192.0.2.2\nc.x.\t60\tIN\tA\t192.0.2.3\n');
+      g('commit', '-qam', 'by hand again');
+      const r = await run(['log', 'x.', '--repo', hand, '--json']);
+      expect(JSON.parse(r.out).map((e: { serial: number; added: number; removed: number }) => [e.serial, e.added, e.removed])).toEqual([[2, 3, 2], [1, 2, 0]]);
+    } finally {
+      fs.rmSync(hand, { recursive: true, force: true });
+    }
+  });
+
   it('unknown zone, name or revision: one line, exit 1', async () => {
     for (const args of [['log', 'nope.'], ['show', '.', '--at', 'no-such-rev'], ['when', 'no-such-tld.', '--zone', '.'], ['diff', '.', '--from', '1999-01-01']]) {
       const r = await run([...args, '--repo', repo]);
