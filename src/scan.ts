@@ -131,6 +131,7 @@ export async function scan(o: ScanOptions): Promise<Report> {
   const pending = targets.filter((t) => !results.has(keyOf(t)));
 
   // 3. Every target, politely.
+  const answering = new Set<string>();
   o.progress?.start(targets.length);
   for (const t of targets) {
     const done = results.get(keyOf(t));
@@ -142,8 +143,11 @@ export async function scan(o: ScanOptions): Promise<Report> {
     deadline,
     addressOf: (t) => normalizeAddress(t.address),
     run: (t) => runTarget(t),
-    transient: (r) => isTransient(r.outcome.kind),
+    // A timeout is worth a second try only from an address that has not answered yet:
+    // one that answers other queries and stays silent for this zone is dropping it on purpose.
+    transient: (r, t) => isTransient(r.outcome.kind) && !(r.outcome.kind === 'timeout' && answering.has(normalizeAddress(t.address))),
     done: async (t, r, attempts) => {
+      if (!isTransient(r.outcome.kind)) answering.add(normalizeAddress(t.address));
       await record(t, r, attempts);
     },
     skipped: async (t, last, attempts) => {

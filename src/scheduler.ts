@@ -1,8 +1,9 @@
 /**
  * Runs transfers politely and fast (DESIGN §6): at most `concurrency` at once in
- * all, at most `perAddress` at once to one address, addresses served round-robin
- * so that one slow address never holds up the others, one retry with backoff for
- * transient failures only, and a deadline after which what is left is skipped.
+ * all, at most `perAddress` at once to one address, the address with the most work
+ * left served first (so the busiest address, which bounds the scan's length, is never
+ * idle while others run), one retry with backoff for transient failures only, and a
+ * deadline after which what is left is skipped.
  */
 
 export interface SchedulerOptions<T, R> {
@@ -16,7 +17,7 @@ export interface SchedulerOptions<T, R> {
   backoffMs?: number;
   addressOf(item: T): string;
   run(item: T, attempt: number): Promise<R>;
-  transient(result: R): boolean;
+  transient(result: R, item: T): boolean;
   /** Called once per item with its final result and the attempts made. */
   done(item: T, result: R, attempts: number): void | Promise<void>;
   /** Called once per item that never started or whose retry was cut by the deadline. */
@@ -45,8 +46,6 @@ export async function schedule<T, R>(items: readonly T[], o: SchedulerOptions<T,
   const active = new Map<string, number>();
   let running = 0;
   let remaining = items.length;
-  const ring = [...queues.keys()];
-  let cursor = 0;
 
   return new Promise<void>((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
@@ -86,27 +85,19 @@ export async function schedule<T, R>(items: readonly T[], o: SchedulerOptions<T,
         return;
       }
       let soonest = Infinity;
-      let idle = 0;
-      while (running < o.concurrency && ring.length > 0 && idle < ring.length) {
-        cursor %= ring.length;
-        const address = ring[cursor]!;
-        const q = queues.get(address);
-        if (!q || q.length === 0) {
-          ring.splice(cursor, 1);
-          continue;
+      // Longest queue first: ties keep the previous order, so equal addresses take turns.
+      const order = [...queues.entries()].filter(([, q]) => q.length > 0).sort((a, b) => b[1].length - a[1].length);
+      for (const [address, q] of order) {
+        if (running >= o.concurrency) break;
+        while (q.length > 0 && running < o.concurrency && (active.get(address) ?? 0) < o.perAddress) {
+          const head = q[0]!;
+          if (head.notBefore > now) {
+            soonest = Math.min(soonest, head.notBefore);
+            break;
+          }
+          q.shift();
+          start(address, head);
         }
-        const busy = active.get(address) ?? 0;
-        const head = q[0]!;
-        if (busy >= o.perAddress || head.notBefore > now) {
-          if (head.notBefore > now) soonest = Math.min(soonest, head.notBefore);
-          cursor++;
-          idle++;
-          continue;
-        }
-        idle = 0;
-        q.shift();
-        cursor++;
-        start(address, head);
       }
       if (soonest !== Infinity && running < o.concurrency) {
         const wait = Math.min(soonest - now, o.deadline !== undefined ? Math.max(0, o.deadline - now) : Infinity);
@@ -122,7 +113,7 @@ export async function schedule<T, R>(items: readonly T[], o: SchedulerOptions<T,
         (result) => {
           running--;
           active.set(address, active.get(address)! - 1);
-          if (o.transient(result) && p.attempt < attempts) {
+          if (o.transient(result, p.item) && p.attempt < attempts) {
             const delay = backoff * 2 ** (p.attempt - 1) * (0.5 + Math.random());
             const retry: Pending<T, R> = { item: p.item, attempt: p.attempt + 1, last: result, notBefore: Date.now() + delay };
             if (o.deadline !== undefined && retry.notBefore >= o.deadline) settle(p, result, false);
@@ -130,7 +121,6 @@ export async function schedule<T, R>(items: readonly T[], o: SchedulerOptions<T,
               let q = queues.get(address);
               if (!q) queues.set(address, (q = []));
               q.push(retry);
-              if (!ring.includes(address)) ring.push(address);
             }
           } else settle(p, result, false);
           pump();

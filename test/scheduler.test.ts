@@ -92,7 +92,37 @@ describe('scheduler', () => {
     expect(skipped.sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 
-  it('serves addresses round-robin: a slow address does not hold up the others', async () => {
+  it('serves the address with the most work left first, and asks the item whether its failure is worth a retry', async () => {
+    const items: Item[] = [
+      { id: 1, address: 'small' }, { id: 2, address: 'small' },
+      ...Array.from({ length: 6 }, (_, i) => ({ id: 10 + i, address: 'busy' })),
+      { id: 3, address: 'other' },
+    ];
+    const order: number[] = [];
+    const asked: number[] = [];
+    await schedule<Item, Res>(items, {
+      concurrency: 1,
+      perAddress: 1,
+      backoffMs: 1,
+      addressOf: (t) => t.address,
+      run: async (t) => {
+        order.push(t.id);
+        return t.id === 3 ? 'timeout' : 'ok';
+      },
+      transient: (r, t) => {
+        asked.push(t.id);
+        return false;
+      },
+      done: () => {},
+      skipped: () => {},
+    });
+    // the busy address goes first until its queue is no longer the longest
+    expect(order.slice(0, 4)).toEqual([10, 11, 12, 13]);
+    expect(order).toHaveLength(9);
+    expect(asked).toContain(3);
+  });
+
+  it('serves addresses in turn: a slow address does not hold up the others', async () => {
     const items: Item[] = [
       ...Array.from({ length: 5 }, (_, i) => ({ id: i, address: 'slow' })),
       ...Array.from({ length: 5 }, (_, i) => ({ id: 10 + i, address: 'fast' })),
