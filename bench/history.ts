@@ -161,6 +161,8 @@ interface SmallZone {
   /** Commit index → blob mark, for the commits that write this zone (0 = the first). */
   marks: Map<number, number>;
   metas: Map<number, ZoneMeta>;
+  /** Commit index → lines changed (the serial, and one record when it has a DS or A). */
+  changed: Map<number, number>;
 }
 
 export interface HistoryFacts {
@@ -328,7 +330,7 @@ export async function buildHistory(o: { commits: number; zones: number; bigRecor
   for (let i = 1; i < o.zones; i++) {
     const zone = `tld${String(i).padStart(4, '0')}.`;
     const lines = renderCanonical(zone, generateZone(zone, 4 + Math.floor(400 * rnd() ** 3), rnd)).split('\n').filter(Boolean);
-    smalls.push({ zone, file: `archive/${zoneFileName(zone)}`, lines, marks: new Map(), metas: new Map() });
+    smalls.push({ zone, file: `archive/${zoneFileName(zone)}`, lines, marks: new Map(), metas: new Map(), changed: new Map() });
   }
   // Which small zones change in which commit: 0–2 per commit, a few zones much more often than others.
   const plan = prng(o.seed * 40503 + 7);
@@ -357,43 +359,48 @@ export async function buildHistory(o: { commits: number; zones: number; bigRecor
 
   // Pass 1: every version of the big zone, one after the other.
   for (let i = 0; i < N; i++) {
-    let added = 0;
-    let removed = 0;
+    // Lines gone and lines new in this commit; a zone's lines are unique and sorted, so the
+    // commit message's +/− counts (which zonelog log reads) are the set differences.
+    const plus = new Set<string>();
+    const minus = new Set<string>();
+    const gone = (l: string) => (plus.has(l) ? plus.delete(l) : minus.add(l));
+    const come = (l: string) => (minus.has(l) ? minus.delete(l) : plus.add(l));
     if (i > 0) {
+      gone(soa);
       soa = withSoaSerial(soa, BASE_SERIAL + i);
-      added++;
-      removed++;
+      come(soa);
       const modify = (b: Block, what: 'DS' | 'A' | 'any') => {
         const choices = b.mutable.filter((j) => what === 'any' || b.lines[j]!.split('\t')[3] === what);
         if (choices.length === 0) return;
         const j = choices[Math.floor(ops() * choices.length)]!;
+        if (b.present) gone(b.lines[j]!);
         b.lines[j] = newRdata(b.lines[j]!, ops);
+        if (b.present) come(b.lines[j]!);
         b.text = b.lines.join('\n') + '\n';
-        if (b.present) {
-          added++;
-          removed++;
-        }
+      };
+      const drop = (b: Block) => {
+        b.present = false;
+        for (const l of b.lines) gone(l);
+        records -= b.lines.length;
+      };
+      const restore = (b: Block) => {
+        b.present = true;
+        for (const l of b.lines) come(l);
+        records += b.lines.length;
       };
       const m = 1 + Math.floor(ops() * 4);
       for (let k = 0; k < m; k++) {
         const b = delegations[Math.floor(ops() * delegations.length)]!;
         if (b.present && b !== watchedBlock && b.mutable.length) modify(b, 'any');
       }
+      // As many delegations come back as go away, so the zone stays near its size.
       if (ops() < 0.2) {
         const b = delegations[Math.floor(ops() * delegations.length)]!;
-        if (b.present && b !== watchedBlock) {
-          b.present = false;
-          removed += b.lines.length;
-          records -= b.lines.length;
-        }
+        if (b.present && b !== watchedBlock) drop(b);
       }
       if (ops() < 0.2) {
-        const b = delegations[Math.floor(ops() * delegations.length)]!;
-        if (!b.present && b !== watchedBlock) {
-          b.present = true;
-          added += b.lines.length;
-          records += b.lines.length;
-        }
+        const absent = delegations.filter((b) => !b.present && b !== watchedBlock);
+        if (absent.length) restore(absent[Math.floor(ops() * absent.length)]!);
       }
       // The watched delegation: its DS changes every 500 commits, it goes away and comes back every 1,000, its glue moves every 1,500.
       if (i % 500 === 250 && watchedBlock.present) {
@@ -405,18 +412,16 @@ export async function buildHistory(o: { commits: number; zones: number; bigRecor
         watchedEvents.push(`glue A changed at commit ${i}`);
       }
       if (i % 1000 === 700 && watchedBlock.present) {
-        watchedBlock.present = false;
-        removed += watchedBlock.lines.length;
-        records -= watchedBlock.lines.length;
+        drop(watchedBlock);
         watchedEvents.push(`removed at commit ${i}`);
       }
       if (i % 1000 === 900 && !watchedBlock.present) {
-        watchedBlock.present = true;
-        added += watchedBlock.lines.length;
-        records += watchedBlock.lines.length;
+        restore(watchedBlock);
         watchedEvents.push(`back at commit ${i}`);
       }
     }
+    const added = plus.size;
+    const removed = minus.size;
     const parts = [soa, '\n'];
     for (const b of blocks) if (b.present) parts.push(b.text);
     const text = parts.join('');
@@ -439,9 +444,12 @@ export async function buildHistory(o: { commits: number; zones: number; bigRecor
         serial++;
         s.lines[0] = withSoaSerial(s.lines[0]!, serial);
         const mutable = s.lines.map((l, j) => [l.split('\t')[3], j] as const).filter(([t, j]) => j > 0 && (t === 'DS' || t === 'A')).map(([, j]) => j);
+        s.changed.set(i, 1);
         if (mutable.length) {
           const j = mutable[Math.floor(sm() * mutable.length)]!;
-          s.lines[j] = newRdata(s.lines[j]!, sm);
+          const before = s.lines[j]!;
+          s.lines[j] = newRdata(before, sm);
+          if (s.lines[j] !== before) s.changed.set(i, 2);
         }
       }
       const text = s.lines.join('\n') + '\n';
@@ -492,7 +500,8 @@ export async function buildHistory(o: { commits: number; zones: number; bigRecor
       for (const z of smallAt[i]!) {
         const s = smalls[z]!;
         const serial = s.metas.get(i)!.serial;
-        lines.push(`~ ${s.zone} ${serial - 1} → ${serial} +2 −2`);
+        const n = s.changed.get(i)!;
+        lines.push(`~ ${s.zone} ${serial - 1} → ${serial} +${n} −${n}`);
         files.push([s.marks.get(i)!, s.file]);
       }
       lines.sort((a, b) => compareZoneNames(a.split(' ')[1]!, b.split(' ')[1]!));
@@ -578,7 +587,7 @@ export async function run(argv: string[]): Promise<void> {
         key: 'log', what: `log of the big zone (${facts.commits.toLocaleString('en-US')} commits touch it)`,
         zonelog: { display: `zonelog log ${BIG}`, stage: z(['log', BIG]), runs: [] },
         git: { display: 'git log --oneline -- archive/big.zone', stage: g(['log', '--oneline', '--', 'archive/big.zone']), runs: [] },
-        inner: { display: 'git log --reverse -p -U0 --no-renames --diff-algorithm=myers --format=… -- archive/big.zone archive/big/', stage: g(['log', '--reverse', '-p', '-U0', '--no-renames', '--no-color', '--diff-algorithm=myers', '--format=%x01commit %H %cI', '--', ...bigPaths]), runs: [] },
+        inner: { display: 'git log --format=%H %cI%n%B -- archive/big.zone archive/big/ (commit messages)', stage: g(['log', '--no-color', '--format=%x01commit %H %cI%n%B', '--', ...bigPaths]), runs: [] },
         goal: `≤ ${GOALS.vsGit}× git`, check: '', profileArgs: ['log', BIG, '--repo', repo], profileDisplay: `log ${BIG} --repo R`,
       },
       {
@@ -622,7 +631,18 @@ export async function run(argv: string[]): Promise<void> {
       const [pl, ps, pd, pw] = pairs as [Pair, Pair, Pair, Pair];
       const zl1 = outputLines(out(pl, 'zonelog')).length;
       const gl1 = outputLines(out(pl, 'git')).length;
-      pl.check = `${zl1} lines from zonelog, ${gl1} from git: ${zl1 === gl1 ? 'OK' : 'DIFFERENT'}`;
+      // zonelog log's serial and +/− counts against git's own numbers, for 20 commits spread over the history.
+      const entries = outputLines(out(pl, 'zonelog'));
+      let agree = 0;
+      const sample = Array.from({ length: Math.min(20, entries.length) }, (_, k) => entries[Math.floor((k * entries.length) / Math.min(20, entries.length))]!);
+      for (const e of sample) {
+        const [, commit, serial, plus, minus] = e.split('\t');
+        const [ga, gr] = git(repo, ['diff', '--numstat', `${commit}^`, commit!, '--', 'archive/big.zone']).trim().split('\t');
+        const soaNow = git(repo, ['show', `${commit}:archive/big.zone`]).slice(0, 200).split('\n')[0]!.split('\t')[4]!.split(' ')[2];
+        if (`+${ga}` === plus && `−${gr}` === minus && soaNow === serial) agree++;
+      }
+      pl.check = `${zl1} lines from zonelog, ${gl1} from git: ${zl1 === gl1 ? 'OK' : 'DIFFERENT'}; ` +
+        `serial and +/− of ${sample.length} commits spread over the history checked against \`git show\` and \`git diff --numstat\`: ${agree === sample.length ? 'all agree' : `**${sample.length - agree} disagree**`}`;
       const zl2 = outputLines(out(ps, 'zonelog')).length;
       const gl2 = outputLines(out(ps, 'git')).length;
       ps.check = `${zl2} lines from zonelog, ${gl2} from git: ${zl2 === gl2 ? 'OK' : 'DIFFERENT'}`;

@@ -1037,22 +1037,24 @@ export async function run(argv: string[]): Promise<void> {
   try {
     const zl = zonelogBuild(opts.rev);
     log(`zonelog under test: ${zl.describe}`);
+    // Each part says which run measured it: a part not asked for keeps its previous text.
+    const stamp = (text: string) => `${text}\n\n_Measured ${new Date().toISOString().slice(0, 16)}Z by \`${command}\`; zonelog under test: ${zl.describe}._`;
     let a: string | undefined;
     let b: string | undefined;
     if (opts.parts.has('a') || opts.parts.has('b')) {
       const w = await setupWorld(opts, tmp, zl);
       if (opts.parts.has('a')) {
         const scenarios = [await runScenario(opts, tmp, zl, w, 'big'), await runScenario(opts, tmp, zl, w, 'small')];
-        a = sectionA(w, scenarios, opts.runs);
+        a = stamp(sectionA(w, scenarios, opts.runs));
       }
-      if (opts.parts.has('b')) b = sectionB(await runUnchanged(opts, tmp, zl, w), opts.runs);
+      if (opts.parts.has('b')) b = stamp(sectionB(await runUnchanged(opts, tmp, zl, w), opts.runs));
       removeTempDir(w.base);
     }
-    const c = opts.parts.has('c') ? sectionC(await runChurn(opts, tmp, zl)) : undefined;
-    const d = opts.parts.has('d') ? sectionD(await runReplay(tmp, zl)) : undefined;
+    const c = opts.parts.has('c') ? stamp(sectionC(await runChurn(opts, tmp, zl))) : undefined;
+    const d = opts.parts.has('d') ? stamp(sectionD(await runReplay(tmp, zl))) : undefined;
     const facts = machineFacts().filter((f) => f.label && !['knotd', 'kdig', 'dig', 'ldns-read-zone'].includes(f.label));
     const body = [
-      `Produced by: \`${command}\` (bench/publish.ts). zonelog under test: ${zl.describe}. ` +
+      `Produced by: \`${command}\` (bench/publish.ts; parts ${[...opts.parts].sort().join(', ')} in this run, each part ends with the run that measured it). zonelog under test: ${zl.describe}. ` +
         'The machine has 2 cores and is shared with other work while this runs, so the timings are medians; judge the ratios, not the absolute seconds.',
       '',
       `Machine: ${facts.map((f) => `${f.label} ${f.value}`).join('; ')}; ${gitVersion()}. Load average ${loadBefore} before, ${loadAverage()} after.`,

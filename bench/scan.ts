@@ -376,8 +376,8 @@ interface WorldResult {
   inconsistent: string[];
   scanCommand: string;
   warm: { m: Measurement; check: Check };
-  zonelog: { m: Measurement; check: Check; stats: Record<string, unknown> }[];
-  parallel: { r: DigResult; stats: Record<string, unknown> }[];
+  zonelog: { m: Measurement; check: Check; stats: Record<string, unknown>; load: string }[];
+  parallel: { r: DigResult; stats: Record<string, unknown>; load: string }[];
   parallelSampled: boolean;
   serial: DigResult;
   serialStats: Record<string, unknown>;
@@ -435,10 +435,10 @@ async function runWorld(opts: Options, zl: ZonelogBuild, tmp: string, zones: num
         await lab.command('reset');
         if (which === 'zonelog') {
           const x = await runScan(`run ${r}/${opts.runs}`);
-          zl1.push({ ...x, stats: await lab.command('stats') });
+          zl1.push({ ...x, stats: await lab.command('stats'), load: loadAverage().split(' ')[0]! });
         } else {
           const d = await runDig(parPairs, opts.parallel, port, opts.timeoutS, tmp, 'parallel');
-          par.push({ r: d, stats: await lab.command('stats') });
+          par.push({ r: d, stats: await lab.command('stats'), load: loadAverage().split(' ')[0]! });
           log(`run ${r}/${opts.runs}: ${opts.parallel} parallel dig over ${d.targets} targets ${fmt(d.m.wallS)} s, cpu ${fmt(d.m.cpuS)} s; agree with the lab: ${d.agree}/${d.targets}`);
         }
       }
@@ -606,10 +606,20 @@ function worldSection(opts: Options, w: WorldResult): string {
     `- ${label}: dig's outputs say ${d.kinds.map(([k, c]) => `${k} ${n(c)}`).join(', ')}; ${n(d.agree)} of ${n(d.targets)} agree with the lab's expectation` +
     (d.disagree.length ? ` — disagreeing: ${d.disagree.slice(0, 8).map((x) => `\`${x}\``).join('; ')}${d.disagree.length > 8 ? ` … (${d.disagree.length} in all)` : ''}` : '');
   checks.push(digLine(`(c) last run`, w.parallel[w.parallel.length - 1]!.r));
+  const timeouts = w.pairs.filter((x) => x.expected === 'timeout').length;
+  const floor = (timeouts * opts.timeoutS) / opts.parallel;
+  checks.push(
+    `- Floor of (c): its ${n(timeouts)} timeouts alone keep ${opts.parallel} digs busy for ${n(timeouts)} × ${opts.timeoutS} s / ${opts.parallel} = ${fmt(floor, 1)} s, ` +
+      `however fast the machine; zonelog's median is ${fmt(z.wall / floor, 2)}× that floor, and ${GOALS.vsParallelDig}× the floor is ${fmt(GOALS.vsParallelDig * floor, 1)} s. ` +
+      `(c) measured ${fmt(p.wall / floor, 2)}× its floor: the digs (${fmt(p.cpu, 0)} CPU s) share the 2 cores with the lab and the other work.`,
+  );
+  checks.push(
+    `- 1-minute load average after each timed command: (a) ${w.zonelog.map((x) => x.load).join(', ')}; (c) ${w.parallel.map((x) => x.load).join(', ')}.`,
+  );
   checks.push(digLine('(b) sample', w.serial));
 
   const lines = [
-    `### ${n(w.zones)} TLDs: ${n(N)} targets on ${n(roles.tld ?? 0)} TLD server addresses`,
+    `### ${n(w.zones)} TLDs: ${n(N)} targets on ${n(roles.tld ?? 0)} TLD server addresses (${n(opts.addresses)} on 127/8, and ::1)`,
     '',
     `World (seed ${opts.seed}): ${n(ready.zones as number)} zones (${n(w.zones)} TLDs + \`arpa.\` + \`lab-net.\`) and the root; ${n(ready.addresses as number)} addresses ` +
       `(${Object.entries(roles).map(([k, c]) => `${k} ${c}`).join(', ')}), ${ready.closed} closed to TCP (the lab's default 2 %). ` +
@@ -647,6 +657,14 @@ function worldSection(opts: Options, w: WorldResult): string {
         ['l', 'l', 'r', 'r'],
       ),
     );
+    const idle = w.profile.rows.find((r) => r.fn === '(idle)');
+    if (idle && idle.pct > 50) {
+      lines.push(
+        '',
+        `${fmt(idle.pct, 0)} % of the samples are \`(idle)\`: zonelog's main thread waits on the network most of the time; its wall time is set by the ` +
+          'politeness bound above (the busiest address, two transfers at a time, timeouts tried twice), not by its CPU.',
+      );
+    }
   }
   return lines.join('\n');
 }
