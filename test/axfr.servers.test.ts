@@ -5,10 +5,9 @@
  * source, in content and in order, and be the same bytes from every server.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { zonelog } from './support/cli.js';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Writable } from 'node:stream';
-import { main } from '../src/cli.js';
 import { DENIED_TRANSFER_RCODE, SERVER_KINDS, describeServer, startServer, type RunningServer, type ServerKind } from './support/servers.js';
 import { prepareRootZone } from './support/corpus.js';
 import { ldnsLines } from './support/ldns.js';
@@ -17,16 +16,7 @@ import { tempDir } from './support/results.js';
 const ALLTYPES = path.resolve('test/fixtures/alltypes.zone');
 const DENIED = path.resolve('test/fixtures/denied.zone');
 
-async function axfr(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(['axfr', ...args], {
-    stdout: new Writable({ write(c, _e, cb) { stdout += c.toString('latin1'); cb(); } }),
-    stderr: new Writable({ write(c, _e, cb) { stderr += c; cb(); } }),
-    env: process.env,
-  });
-  return { code, stdout, stderr };
-}
+const axfr = (args: string[]) => zonelog(['axfr', ...args]);
 
 /** Owner and type of each line, the way ldns prints them (owner lowercased by both). */
 const ownerTypes = (lines: string[]) => lines.map((l) => {

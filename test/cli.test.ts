@@ -1,23 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { zonelog } from './support/cli.js';
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Writable } from 'node:stream';
-import { main, parseSize } from '../src/cli.js';
+import { parseSize } from '../src/cli.js';
 import { startLab } from '../src/lab/lab.js';
 import { pickFreePort } from './support/servers.js';
 import { tempDir } from './support/results.js';
 
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, {
-    stdout: new Writable({ write(c, _e, cb) { stdout += c; cb(); } }),
-    stderr: new Writable({ write(c, _e, cb) { stderr += c; cb(); } }),
-    env: process.env,
-  });
-  return { code, stdout, stderr };
-}
+const run = (args: string[]) => zonelog(args);
 
 describe('zonelog command line', () => {
   it.each(['axfr', 'scan', 'publish', 'run', 'log', 'diff', 'when', 'show', 'stats', 'lab', 'demo'])('%s --help exits 0 and describes it', async (cmd) => {

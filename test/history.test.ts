@@ -1,17 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { zonelog } from './support/cli.js';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import { main } from '../src/cli.js';
-import { Writable } from 'node:stream';
 import { canonicalOf, corpus, isRootZone, replay, type Version } from './support/replay.js';
 
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const stdout = new Writable({ write(c, _e, cb) { out += c.toString(); cb(); } });
-  const stderr = new Writable({ write(c, _e, cb) { err += c.toString(); cb(); } });
-  const code = await main(args, { stdout, stderr, env: process.env });
-  return { code, out, err };
+  const r = await zonelog(args);
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 const git = (repo: string, ...args: string[]) => execFileSync('git', ['-C', repo, ...args], { encoding: 'latin1', maxBuffer: 1 << 28 });
 const lines = (t: string) => t.split('\n').filter(Boolean);

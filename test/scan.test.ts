@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { zonelog } from './support/cli.js';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { DEFAULT_LIMITS } from '../src/axfr.js';
-import { main } from '../src/cli.js';
 import { emptyExclusions } from '../src/config.js';
 import { startLab, type Lab } from '../src/lab/lab.js';
 import { parseAddress } from '../src/address.js';
@@ -24,16 +23,7 @@ function out(): string {
   return d;
 }
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, {
-    stdout: new Writable({ write(c, _e, cb) { stdout += c; cb(); } }),
-    stderr: new Writable({ write(c, _e, cb) { stderr += c; cb(); } }),
-    env: process.env,
-  });
-  return { code, stdout, stderr };
-}
+const cli = (args: string[]) => zonelog(args);
 
 function scanOptions(lab: Lab, dir: string, extra: Partial<ScanOptions> = {}): ScanOptions {
   return {
