@@ -34,7 +34,6 @@ import {
   zonelogBuild,
   type Measurement,
   type Stage,
-  type ZonelogBuild,
 } from './lib.js';
 import {
   BASE_SERIAL,
