@@ -27,6 +27,7 @@ import {
   type KnotServer,
   type Measurement,
   type Stage,
+  wholeNumber,
 } from './lib.js';
 
 export const description = 'AXFR client: zonelog axfr vs dig, kdig and dig | ldns-read-zone -z, on a TLD-shaped zone served by Knot';
@@ -95,11 +96,7 @@ function parseOptions(argv: string[]): Options | undefined {
     process.stdout.write(USAGE);
     return undefined;
   }
-  const int = (name: string, v: string, min: number) => {
-    const n = Number(v.replace(/_/g, ''));
-    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be a whole number ≥ ${min}`);
-    return n;
-  };
+  const int = wholeNumber;
   return {
     records: int('records', values.records!, 20),
     runs: int('runs', values.runs!, 1),

@@ -34,6 +34,7 @@ import {
   zonelogBuild,
   type Measurement,
   type Stage,
+  wholeNumber,
 } from './lib.js';
 import {
   BASE_SERIAL,
@@ -113,11 +114,7 @@ function parseOptions(argv: string[]): Options | undefined {
     process.stdout.write(USAGE);
     return undefined;
   }
-  const int = (name: string, v: string, min: number) => {
-    const n = Number(v.replace(/_/g, ''));
-    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be a whole number ≥ ${min}`);
-    return n;
-  };
+  const int = wholeNumber;
   return {
     commits: int('commits', values.commits!, 20),
     zones: int('zones', values.zones!, 2),

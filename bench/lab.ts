@@ -31,6 +31,7 @@ import {
   zonelogBuild,
   type Measurement,
   type ZonelogBuild,
+  wholeNumber,
 } from './lib.js';
 
 export const description = 'The lab: zonelog lab --zones 1500 (300 addresses) start time and RSS, ready and after serving a full scan';
@@ -82,11 +83,7 @@ function parseOptions(argv: string[]): Options | undefined {
     process.stdout.write(USAGE);
     return undefined;
   }
-  const int = (name: string, v: string, min: number) => {
-    const n = Number(v.replace(/_/g, ''));
-    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be a whole number ≥ ${min}`);
-    return n;
-  };
+  const int = wholeNumber;
   return {
     zones: int('zones', values.zones!, 1),
     runs: int('runs', values.runs!, 1),

@@ -627,3 +627,10 @@ export function gitTrace(file: string): GitProcess[] {
   }
   return out;
 }
+
+/** A command-line value as a whole number of at least `min` (underscores allowed: 1_000_000). */
+export function wholeNumber(name: string, v: string, min: number): number {
+  const n = Number(v.replace(/_/g, ''));
+  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be a whole number ≥ ${min}`);
+  return n;
+}

@@ -50,6 +50,7 @@ import {
   type Measurement,
   type Stage,
   type ZonelogBuild,
+  wholeNumber,
 } from './lib.js';
 
 export const description = 'Publish: publish --commit vs git add+commit, unchanged world vs git status, .git growth under re-signing, root zone replay';
@@ -118,11 +119,7 @@ function parseOptions(argv: string[]): Options | undefined {
     process.stdout.write(USAGE);
     return undefined;
   }
-  const int = (name: string, v: string, min: number) => {
-    const n = Number(v.replace(/_/g, ''));
-    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be a whole number ≥ ${min}`);
-    return n;
-  };
+  const int = wholeNumber;
   const parts = new Set(values.parts!.split(',').map((s) => s.trim()).filter(Boolean));
   for (const p of parts) if (!['a', 'b', 'c', 'd'].includes(p)) throw new Error(`--parts: unknown part ${p} (a, b, c, d)`);
   const o: Options = {

@@ -28,6 +28,7 @@ import {
   zonelogBuild,
   type Measurement,
   type ZonelogBuild,
+  wholeNumber,
 } from './lib.js';
 import type { ExpectedTarget } from '../src/lab/world.js';
 import type { Report, TargetResult } from '../src/results.js';
@@ -108,11 +109,7 @@ function parseOptions(argv: string[]): Options | undefined {
     process.stdout.write(USAGE);
     return undefined;
   }
-  const int = (name: string, v: string, min: number) => {
-    const n = Number(v.replace(/_/g, ''));
-    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be a whole number ≥ ${min}`);
-    return n;
-  };
+  const int = wholeNumber;
   return {
     zones: values.zones!.split(',').map((z) => int('zones', z, 1)),
     addresses: int('addresses', values.addresses!, 1),
