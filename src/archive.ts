@@ -21,7 +21,6 @@ import { SIGNATURE_CHURN, typeName } from './types.js';
 
 export const INDEX_FILE = 'index.json';
 export const README_FILE = 'README.md';
-export const DEFAULT_SPLIT_BYTES = 40 * 1000 * 1000;
 
 export interface IndexServer extends ServingAddress {
   /** First 16 hex digits of the SHA-256 of the text this address served. */

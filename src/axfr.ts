@@ -16,27 +16,7 @@ import { decodeMessage, type WireRecord } from './message.js';
 import { isInZone, lowerName, nameToText } from './name.js';
 import { type Failure, type OtherFailure, type Transferred, rcodeKind } from './outcome.js';
 import { CLASS_IN, TYPE, rcodeName } from './types.js';
-
-export interface TransferLimits {
-  /** Milliseconds to wait for the TCP connection. */
-  connectTimeoutMs: number;
-  /** Milliseconds without a byte from the server before giving up. */
-  idleTimeoutMs: number;
-  /** Milliseconds for the whole transfer, connection included. */
-  deadlineMs: number;
-  /** Records received (all sections' answers, out-of-zone ones included). */
-  maxRecords: number;
-  /** Bytes received. */
-  maxBytes: number;
-}
-
-export const DEFAULT_LIMITS: TransferLimits = {
-  connectTimeoutMs: 5_000,
-  idleTimeoutMs: 10_000,
-  deadlineMs: 30 * 60_000,
-  maxRecords: 50_000_000,
-  maxBytes: 8 * 1024 ** 3,
-};
+import { DEFAULT_LIMITS, type TransferLimits } from './limits.js';
 
 export interface TransferRequest extends CanonicalZoneOptions {
   /** The zone, wire form. */

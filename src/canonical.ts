@@ -9,8 +9,7 @@ import { isInZone, lowerName, nameKey, nameToText } from './name.js';
 import { rdataToText } from './rdata.js';
 import { ExternalSorter } from './sorter.js';
 import { CLASS_IN, SIGNATURE_CHURN, className, typeName } from './types.js';
-
-export const DEFAULT_MEMORY_BUDGET = 256 * 1024 * 1024;
+import { DEFAULT_MEMORY_BUDGET } from './limits.js';
 
 /** What happened to one record offered to a zone. */
 export type Admission = 'kept' | 'out-of-zone' | 'other-class' | 'omitted' | { malformed: string };

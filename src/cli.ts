@@ -12,22 +12,18 @@ import type { Writable } from 'node:stream';
 import { formatAddress, parseAddress, parsePort, type ServerAddress } from './address.js';
 import { CONFIG_FILE, addExclusion, loadConfig } from './config.js';
 import { delegationsFromZoneText, parseZoneList } from './discovery.js';
-import { Progress } from './progress.js';
-import { checkOutDir } from './results.js';
-import { DEFAULT_ROOTS } from './roots.js';
-import { scan } from './scan.js';
-import { DEFAULT_SPLIT_BYTES } from './archive.js';
-import type { Identity } from './commit.js';
-import { findRepo, publish } from './publish.js';
-import { runDemo } from './demo.js';
-import { runLab } from './lab/lab.js';
-import { HistoryError, openHistory, showZone, statsCsv, whenName, zoneDiff, zoneLog, zoneStats, type HistoryRepo } from './history.js';
-import { parseShard } from './targets.js';
-import { writeAtomic, writeToStream, type Written } from './atomic.js';
-import { DEFAULT_LIMITS, transfer, type TransferLimits, type TransferResult } from './axfr.js';
-import { DEFAULT_MEMORY_BUDGET } from './canonical.js';
+import { findRepo } from './git.js';
+import { DEFAULT_SPLIT_BYTES } from './layout.js';
+import { DEFAULT_LIMITS, DEFAULT_MEMORY_BUDGET, type TransferLimits } from './limits.js';
 import { NameError, nameToText, textToName } from './name.js';
-import { describeFailure } from './outcome.js';
+import { DEFAULT_ROOTS } from './roots.js';
+import { parseShard } from './targets.js';
+import type { Identity } from './commit.js';
+import type { HistoryRepo } from './history.js';
+import type { Written } from './atomic.js';
+import type { TransferResult } from './axfr.js';
+// Each command loads the modules it runs when it runs (below, `await import`):
+// `zonelog log` should not pay for loading the scanner, the lab or the decoder.
 
 export interface Io {
   stdout: Writable;
@@ -132,6 +128,7 @@ function buildProgram(io: Io): Command {
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       try {
+        const { runLab } = await import('./lab/lab.js');
         exitCode.value = await runLab({ zones: opts.zones, seed: opts.seed, port: opts.port, rootZoneFile: opts.rootZone }, io, stop.signal);
       } finally {
         process.off('SIGINT', onSignal);
@@ -146,6 +143,7 @@ function buildProgram(io: Io): Command {
     .option('--seed <n>', 'the world is deterministic from this seed', parseCount, 1)
     .option('--dir <dir>', 'make the repository here (default: a new temporary folder)')
     .action(async (opts: { zones: number; seed: number; dir?: string }) => {
+      const { runDemo } = await import('./demo.js');
       exitCode.value = await runDemo({ zones: opts.zones, seed: opts.seed, dir: opts.dir, env: io.env }, io.stdout);
     });
 
@@ -162,8 +160,8 @@ function buildProgram(io: Io): Command {
     .option('--since <date>', 'only commits after this date')
     .option('--until <date>', 'only commits before this date')
     .action(async (zone: string, opts: HistoryCliOptions & { since?: string; until?: string }) => {
-      exitCode.value = await history(io, opts, async (h) => {
-        const entries = await zoneLog(h, zone, opts);
+      exitCode.value = await history(io, opts, async (h, q) => {
+        const entries = await q.zoneLog(h, zone, opts);
         return opts.json ? entries : entries.map((e) => `${e.date}\t${e.commit.slice(0, 12)}\t${e.serial ?? '-'}\t+${e.added}\t−${e.removed}`);
       });
     });
@@ -175,8 +173,8 @@ function buildProgram(io: Io): Command {
     .option('--type <type>', 'only records of this type')
     .option('--name <name>', 'only records owned by this name')
     .action(async (zone: string, opts: HistoryCliOptions & { from?: string; to?: string; type?: string; name?: string }) => {
-      exitCode.value = await history(io, opts, async (h) => {
-        const d = await zoneDiff(h, zone, opts);
+      exitCode.value = await history(io, opts, async (h, q) => {
+        const d = await q.zoneDiff(h, zone, opts);
         return opts.json ? d : d.lines;
       });
     });
@@ -186,8 +184,8 @@ function buildProgram(io: Io): Command {
     .option('--zone <zone>', 'look only in this zone (default: every archived zone that holds NAME)')
     .option('--below', 'also records owned by names below NAME', false)
     .action(async (name: string, opts: HistoryCliOptions & { zone?: string; below: boolean }) => {
-      exitCode.value = await history(io, opts, async (h) => {
-        const list = await whenName(h, name, opts);
+      exitCode.value = await history(io, opts, async (h, q) => {
+        const list = await q.whenName(h, name, opts);
         return opts.json ? list : list.map((p) => `${p.first.date}\t${p.present ? 'now' : p.last.date}\t${p.zone}\t${p.record}`);
       });
     });
@@ -196,8 +194,8 @@ function buildProgram(io: Io): Command {
     .argument('<zone>')
     .option('--at <rev-or-date>', 'revision or date (default HEAD)')
     .action(async (zone: string, opts: HistoryCliOptions & { at?: string }) => {
-      exitCode.value = await history(io, opts, async (h) => {
-        const text = await showZone(h, zone, opts.at);
+      exitCode.value = await history(io, opts, async (h, q) => {
+        const text = await q.showZone(h, zone, opts.at);
         return opts.json ? { zone, at: opts.at ?? 'HEAD', text } : { raw: text };
       });
     });
@@ -206,9 +204,9 @@ function buildProgram(io: Io): Command {
     .argument('[zone]')
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
     .action(async (zone: string | undefined, opts: HistoryCliOptions & { format: 'csv' | 'json' }) => {
-      exitCode.value = await history(io, opts, async (h) => {
-        const rows = await zoneStats(h, zone);
-        return opts.json || opts.format === 'json' ? rows : { raw: statsCsv(rows) };
+      exitCode.value = await history(io, opts, async (h, q) => {
+        const rows = await q.zoneStats(h, zone);
+        return opts.json || opts.format === 'json' ? rows : { raw: q.statsCsv(rows) };
       });
     });
 
@@ -222,17 +220,22 @@ interface HistoryCliOptions {
 }
 
 /** Runs a history query: lines are printed one per line, raw text as is, anything else as JSON. */
-async function history(io: Io, opts: HistoryCliOptions, query: (h: HistoryRepo) => Promise<string[] | { raw: string } | object>): Promise<number> {
+async function history(
+  io: Io,
+  opts: HistoryCliOptions,
+  query: (h: HistoryRepo, q: typeof import('./history.js')) => Promise<string[] | { raw: string } | object>,
+): Promise<number> {
   const repo = path.resolve(opts.repo);
   if (!findRepo(repo)) throw new UsageError(`${repo} is not inside a git repository`);
+  const q = await import('./history.js');
   try {
-    const result = await query(openHistory(repo, opts.archive, io.env));
+    const result = await query(q.openHistory(repo, opts.archive, io.env), q);
     if (!opts.json && Array.isArray(result) && result.every((l) => typeof l === 'string')) io.stdout.write(result.map((l) => l + '\n').join(''));
     else if ('raw' in result && typeof (result as { raw: unknown }).raw === 'string') io.stdout.write((result as { raw: string }).raw);
     else io.stdout.write(JSON.stringify(result) + '\n');
     return 0;
   } catch (e) {
-    if (e instanceof HistoryError) throw new UsageError(e.message);
+    if (e instanceof q.HistoryError) throw new UsageError(e.message);
     throw e;
   }
 }
@@ -310,6 +313,7 @@ interface PublishCliOptions {
 }
 
 async function publishCommand(dirs: string[], opts: PublishCliOptions, io: Io): Promise<number> {
+  const { publish } = await import('./publish.js');
   const result = await publish({
     dirs,
     archiveDir: path.resolve(opts.archive),
@@ -420,6 +424,7 @@ async function scanCommand(opts: ScanCliOptions, io: Io): Promise<number> {
     if (!parsed.ok) throw new UsageError(`${opts.zones}: ${parsed.error}`);
     zones = parsed.zones;
   }
+  const [{ checkOutDir }, { Progress }, { scan }] = await Promise.all([import('./results.js'), import('./progress.js'), import('./scan.js')]);
   const out = path.resolve(opts.out);
   const outCheck = checkOutDir(out);
   if (!outCheck.ok) throw new UsageError(outCheck.error);
@@ -483,6 +488,11 @@ async function axfrCommand(zone: Buffer, opts: AxfrOptions, io: Io): Promise<num
   const server = parsed.address;
   const limits = limitsFrom(opts, opts.deadline);
   const output = opts.output ? path.resolve(opts.output) : undefined;
+  const [{ transfer }, { describeFailure }, { writeAtomic, writeToStream }] = await Promise.all([
+    import('./axfr.js'),
+    import('./outcome.js'),
+    import('./atomic.js'),
+  ]);
   let result: TransferResult;
   try {
     result = await transfer({

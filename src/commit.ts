@@ -6,7 +6,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { simpleGit, type SimpleGit } from 'simple-git';
+import type { SimpleGit } from 'simple-git';
+import { git } from './git.js';
 import { INDEX_FILE, compareZoneNames, type ArchiveIndex, type ZoneChange } from './archive.js';
 
 export interface Identity {
@@ -29,24 +30,14 @@ export type CommitResult = { committed: false } | { committed: true; commit: str
 
 export const DEFAULT_IDENTITY: Identity = { name: 'zonelog', email: 'zonelog@users.noreply.github.com' };
 
-const PASSED_ENV = new Set(['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TMPDIR', 'TZ', 'SSH_AUTH_SOCK', 'XDG_CONFIG_HOME']);
-
-export function git(repoDir: string, env: Record<string, string | undefined>, extra: Record<string, string> = {}): SimpleGit {
-  // Only what git needs to find itself, its config and credentials; simple-git refuses
-  // variables that change how git runs (EDITOR, PAGER …) unless named one by one.
-  const clean: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (v !== undefined && (PASSED_ENV.has(k) || (k.startsWith('GIT_') && k !== 'GIT_EDITOR'))) clean[k] = v;
-  const all = { ...clean, ...extra };
-  // simple-git refuses GIT_* variables unless they are named: these are our own environment and our dates and identity.
-  const allowEnvironment = Object.keys(all).filter((k) => k.toUpperCase().startsWith('GIT_'));
-  // The one editor we set is `true` (rebase --continue must not wait for a person).
-  const unsafe = { allowUnsafeEditor: all.GIT_EDITOR === 'true' };
-  return simpleGit({ baseDir: repoDir, maxConcurrentProcesses: 4, allowEnvironment, unsafe } as Parameters<typeof simpleGit>[0]).env(all);
-}
-
 export interface NumStat {
   added: number;
   removed: number;
+}
+
+export interface FileStat extends NumStat {
+  /** Owners of the lines added and removed; absent when the whole file came or went. */
+  owners?: Set<string>;
 }
 
 /** Stages `archive/` and commits it when anything changed. */
@@ -64,16 +55,40 @@ export async function commitArchive(changes: ZoneChange[], o: CommitOptions): Pr
     GIT_COMMITTER_DATE: iso,
   });
   await g.raw(['add', '-A', '--', rel]);
-  const numstat = parseNumstat(await g.raw(['diff', '--cached', '--numstat', '--no-renames', '--', rel]), rel);
-  if (numstat.size === 0) return { committed: false };
-  // What changed is read from the index files (HEAD's and the staged one), so the
-  // message is right even when an earlier run wrote the archive and did not commit.
-  const before = await indexAt(g, `HEAD:${rel === '.' ? '' : rel + '/'}${INDEX_FILE}`);
-  const after = await indexAt(g, `:${rel === '.' ? '' : rel + '/'}${INDEX_FILE}`);
-  const { subject, body } = commitMessage(indexChanges(before, after, changes), numstat);
+  const message = await stagedMessage(g, rel, changes);
+  if (!message) return { committed: false };
+  const { subject, body } = message;
   await g.raw(['commit', '-q', '--no-verify', '-m', subject, ...(body ? ['-m', body] : []), '--', rel]);
   const commit = (await g.raw(['rev-parse', 'HEAD'])).trim();
   return { committed: true, commit, subject, body };
+}
+
+/**
+ * The message for what is staged under the archive, or undefined when nothing is.
+ * What changed is read from the index files (HEAD's and the staged one), so the
+ * message is right even when an earlier run wrote the archive and did not commit.
+ */
+async function stagedMessage(g: SimpleGit, rel: string, seen: ZoneChange[]): Promise<{ subject: string; body: string } | undefined> {
+  const stats = await stagedStats(g, rel);
+  if (stats.size === 0) return undefined;
+  const before = await indexAt(g, `HEAD:${rel === '.' ? '' : rel + '/'}${INDEX_FILE}`);
+  const after = await indexAt(g, `:${rel === '.' ? '' : rel + '/'}${INDEX_FILE}`);
+  return commitMessage(indexChanges(before, after, seen), stats);
+}
+
+/**
+ * Lines added and removed in each staged file under the archive, and for files
+ * that were modified (not added or deleted) the owners of those lines. One record
+ * is one line, so the owner is the line's first field.
+ */
+async function stagedStats(g: SimpleGit, rel: string): Promise<Map<string, FileStat>> {
+  const [patch, whole] = await Promise.all([
+    g.raw(['diff', '--cached', '-U0', '--no-renames', '--no-color', '--no-ext-diff', '--src-prefix=a/', '--dst-prefix=b/', '--diff-filter=M', '--', rel]),
+    g.raw(['diff', '--cached', '--numstat', '--no-renames', '--diff-filter=ADT', '--', rel]),
+  ]);
+  const out = parseNumstat(whole, rel);
+  for (const [file, stat] of parsePatch(patch, rel)) out.set(file, stat);
+  return out;
 }
 
 async function indexAt(g: SimpleGit, spec: string): Promise<ArchiveIndex | undefined> {
@@ -116,25 +131,76 @@ export function parseNumstat(text: string, rel: string): Map<string, NumStat> {
   return out;
 }
 
-/** Lines added and removed in a zone's file or folder. */
-function countsFor(paths: string[], numstat: Map<string, NumStat>): NumStat {
+/** `git diff -U0` of modified files → path relative to the archive → counts and owners. */
+export function parsePatch(text: string, rel: string): Map<string, FileStat> {
+  const out = new Map<string, FileStat>();
+  const prefix = rel === '.' ? '' : rel.replace(/\/$/, '') + '/';
+  let cur: FileStat | undefined;
+  let inHunk = false;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('diff --git ')) {
+      const m = / b\/(.*)$/.exec(line);
+      const file = m ? (m[1]!.startsWith(prefix) ? m[1]!.slice(prefix.length) : m[1]!) : undefined;
+      cur = file === undefined ? undefined : { added: 0, removed: 0, owners: new Set() };
+      if (cur && file !== undefined) out.set(file, cur);
+      inHunk = false;
+    } else if (line.startsWith('@@')) inHunk = true;
+    else if (!cur || !inHunk) continue;
+    else if (line.startsWith('+') || line.startsWith('-')) {
+      if (line[0] === '+') cur.added++;
+      else cur.removed++;
+      const tab = line.indexOf('\t');
+      if (tab > 1) cur.owners!.add(line.slice(1, tab));
+    }
+  }
+  return out;
+}
+
+/** Lines added and removed in a zone's file or folder, and their owners when every file says. */
+function statsFor(paths: string[], stats: Map<string, FileStat>): FileStat {
   let added = 0;
   let removed = 0;
-  for (const [file, n] of numstat) {
+  let owners: Set<string> | undefined = new Set();
+  for (const [file, n] of stats) {
     if (paths.some((p) => (p.endsWith('/') ? file.startsWith(p) : file === p))) {
       added += n.added;
       removed += n.removed;
+      if (owners && n.owners) for (const o of n.owners) owners.add(o);
+      else owners = undefined;
     }
   }
-  return { added, removed };
+  return { added, removed, owners };
+}
+
+/** At most this many owners are listed under a zone's line; past it, none. */
+export const MAX_LISTED_OWNERS = 64;
+const OWNERS_LINE = '  owners:';
+
+/** `  owners: a.ba. b.ba.` lines, wrapped; none when there are too many to be useful. */
+function ownerLines(owners: Set<string> | undefined): string[] {
+  if (!owners || owners.size === 0 || owners.size > MAX_LISTED_OWNERS) return [];
+  const lines: string[] = [];
+  let cur = OWNERS_LINE;
+  for (const o of [...owners].sort()) {
+    if (cur.length > OWNERS_LINE.length && cur.length + 1 + o.length > 76) {
+      lines.push(cur);
+      cur = OWNERS_LINE;
+    }
+    cur += ' ' + o;
+  }
+  lines.push(cur);
+  return lines;
 }
 
 /**
  * Subject `archive: 3 changed, 1 added, 1 removed`; body one line per zone:
  * `~ ba. 1689197401 → 1689283801 +12 −3`, `+ newtld. 2026112701 1234 records`,
  * `- gone. refused by 4 of 4 addresses`, `* ba. 3 → 4 addresses allow transfer`.
+ * Under a `~` line, `  owners: …` lines name the owners whose records were added
+ * or removed (up to MAX_LISTED_OWNERS): what changed, readable in `git log`, and
+ * what lets `zonelog when` diff only the commits that touched a name.
  */
-export function commitMessage(changes: ZoneChange[], numstat: Map<string, NumStat>): { subject: string; body: string } {
+export function commitMessage(changes: ZoneChange[], stats: Map<string, FileStat>): { subject: string; body: string } {
   const sorted = [...changes].sort((a, b) => compareZoneNames(a.zone, b.zone));
   const count = (k: ZoneChange['kind']) => sorted.filter((c) => c.kind === k).length;
   const changed = count('changed') + count('servers');
@@ -147,8 +213,8 @@ export function commitMessage(changes: ZoneChange[], numstat: Map<string, NumSta
   const lines = sorted.map((c) => {
     switch (c.kind) {
       case 'changed': {
-        const n = countsFor(c.paths, numstat);
-        return `~ ${c.zone} ${c.from} → ${c.to} +${n.added} −${n.removed}`;
+        const n = statsFor(c.paths, stats);
+        return [`~ ${c.zone} ${c.from} → ${c.to} +${n.added} −${n.removed}`, ...ownerLines(n.owners)].join('\n');
       }
       case 'added':
         return `+ ${c.zone} ${c.serial} ${c.records} records`;
@@ -183,7 +249,9 @@ export type PushResult = { ok: true; attempts: number } | { ok: false; attempts:
 export async function pushWithRetry(o: PushOptions): Promise<PushResult> {
   const who = o.identity ?? DEFAULT_IDENTITY;
   // Rebasing writes commits: it needs a committer, and keeps each commit's date (the scan's).
-  const g = git(o.repoDir, o.env, { GIT_TERMINAL_PROMPT: '0', GIT_EDITOR: 'true', GIT_COMMITTER_NAME: who.name, GIT_COMMITTER_EMAIL: who.email });
+  const base = { GIT_TERMINAL_PROMPT: '0', GIT_EDITOR: 'true', GIT_COMMITTER_NAME: who.name, GIT_COMMITTER_EMAIL: who.email };
+  const g = git(o.repoDir, o.env, base);
+  const withEnv: GitWith = (extra) => git(o.repoDir, o.env, { ...base, ...extra });
   const branch = (await g.raw(['rev-parse', '--abbrev-ref', 'HEAD'])).trim();
   const attempts = o.attempts ?? 5;
   const rel = path.relative(o.repoDir, path.resolve(o.archiveDir)) || '.';
@@ -199,7 +267,7 @@ export async function pushWithRetry(o: PushOptions): Promise<PushResult> {
     await sleep((o.backoffMs ?? 1000) * 2 ** (attempt - 1) * (0.5 + Math.random()));
     try {
       await g.raw(['fetch', '--quiet', o.remote, branch]);
-      await rebaseOnto(g, `${o.remote}/${branch}`, rel, o.repoDir);
+      await rebaseOnto(g, withEnv, `${o.remote}/${branch}`, rel, o.repoDir);
     } catch (e) {
       lastError = firstLine((e as Error).message);
       await g.raw(['rebase', '--abort']).catch(() => {});
@@ -208,7 +276,7 @@ export async function pushWithRetry(o: PushOptions): Promise<PushResult> {
   return { ok: false, attempts, error: lastError };
 }
 
-async function rebaseOnto(g: SimpleGit, upstream: string, rel: string, repoDir: string): Promise<void> {
+async function rebaseOnto(g: SimpleGit, withEnv: GitWith, upstream: string, rel: string, repoDir: string): Promise<void> {
   try {
     await g.raw(['rebase', '--quiet', '--committer-date-is-author-date', upstream]);
     return;
@@ -219,6 +287,7 @@ async function rebaseOnto(g: SimpleGit, upstream: string, rel: string, repoDir: 
     const status = await g.raw(['status', '--porcelain']);
     if (!(await inRebase(g, repoDir))) return;
     const conflicted = status.split('\n').filter((l) => /^(UU|AA|DU|UD|AU|UA|DD) /.test(l));
+    let recommitted = false;
     if (conflicted.length > 0) {
       // The newer scan wins the archive: compare the date of the commit being
       // replayed with the date of the upstream commit it lands on.
@@ -228,10 +297,18 @@ async function rebaseOnto(g: SimpleGit, upstream: string, rel: string, repoDir: 
       await g.raw(['rm', '-r', '-q', '-f', '--cached', '--ignore-unmatch', '--', rel]);
       await g.raw(['checkout', winner, '--', rel]);
       await g.raw(['add', '-A', '--', rel]);
+      // The commit now records another change than the one its message describes
+      // (it lands on a different archive): write the message anew, keeping author and date.
+      const message = await stagedMessage(g, rel, []);
+      if (message) {
+        await recommit(g, withEnv, message);
+        recommitted = true;
+      }
     }
     const staged = await g.raw(['diff', '--cached', '--name-only']);
     try {
-      if (staged.trim() === '') await g.raw(['rebase', '--skip']);
+      // Committed above, or nothing left to commit (the upstream already has it): go on.
+      if (staged.trim() === '' && !recommitted) await g.raw(['rebase', '--skip']);
       else await g.raw(['rebase', '--continue']);
       if (!(await inRebase(g, repoDir))) return;
     } catch {
@@ -240,6 +317,17 @@ async function rebaseOnto(g: SimpleGit, upstream: string, rel: string, repoDir: 
   }
   throw new Error('rebase did not finish');
 }
+
+/** Commits what is staged with a new message and the author and dates of the commit being replayed. */
+async function recommit(g: SimpleGit, withEnv: GitWith, message: { subject: string; body: string }): Promise<void> {
+  const [name, email, date] = (await g.raw(['log', '-1', '--format=%an%x00%ae%x00%aI', 'REBASE_HEAD'])).trim().split('\0') as [string, string, string];
+  await withEnv({ GIT_AUTHOR_NAME: name, GIT_AUTHOR_EMAIL: email, GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date }).raw([
+    'commit', '-q', '--no-verify', '-m', message.subject, ...(message.body ? ['-m', message.body] : []),
+  ]);
+}
+
+/** The push's git handle with more environment (the replayed commit's author and date). */
+type GitWith = (extra: Record<string, string>) => SimpleGit;
 
 async function inRebase(g: SimpleGit, repoDir: string): Promise<boolean> {
   const gitDir = path.resolve(repoDir, (await g.raw(['rev-parse', '--git-dir'])).trim());

@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import net from 'node:net';
-import { canonicalText } from './discovery.js';
+import { canonicalText } from './name.js';
 import { normalizeAddress, type Exclusions } from './targets.js';
 
 export const CONFIG_FILE = 'zonelog.config.json';

@@ -5,7 +5,7 @@
  * root server allows a transfer, the TLDs themselves are found by asking the
  * root servers for their delegations.
  */
-import { textToName, nameToText } from './name.js';
+import { canonicalText, textToName } from './name.js';
 import type { Resolver } from './resolver.js';
 import { TargetSet } from './targets.js';
 
@@ -41,12 +41,6 @@ export function delegationsFromZoneText(text: string, apex: string): { delegatio
   return { delegations, glue, apexNs };
 }
 
-/** A name's text as the canonical text prints it (lowercase, escaped, absolute). */
-export function canonicalText(name: string): string {
-  const wire = textToName(name.endsWith('.') ? name : name + '.');
-  for (let i = 0; i < wire.length; i++) if (wire[i]! >= 0x41 && wire[i]! <= 0x5a) wire[i] = wire[i]! | 0x20;
-  return nameToText(wire);
-}
 
 export interface ResolveReport {
   /** NS names that had no glue. */

@@ -4,9 +4,9 @@
  * git's patches; a zone's history spans its single file and its split folder.
  */
 import type { SimpleGit } from 'simple-git';
-import { git } from './commit.js';
+import { git } from './git.js';
 import { ROOT_FILE, partOrder, zoneFile, zoneFolder } from './layout.js';
-import { canonicalText } from './discovery.js';
+import { canonicalText } from './name.js';
 
 export interface HistoryRepo {
   g: SimpleGit;
@@ -81,11 +81,15 @@ interface PatchCommit {
 }
 
 const COMMIT_MARK = '\u0001commit ';
+/** The `owners:` lines under a zone's line in a zonelog commit message (src/commit.ts). */
+const OWNERS_LINE = '  owners: ';
+/** At most this many commits are named to one `git log --no-walk`. */
+const MAX_LISTED_COMMITS = 500;
 
 /** `git log -p -U0` over paths, oldest first, parsed into added and removed lines per file. */
 async function patchLog(h: HistoryRepo, paths: string[], extra: string[] = []): Promise<PatchCommit[]> {
   const out = await h.g.raw([
-    'log', '--reverse', '-p', '-U0', '--no-renames', '--no-color', '--diff-algorithm=myers',
+    'log', '--reverse', '-p', '-U0', '--no-renames', '--no-color', '--no-ext-diff', '--src-prefix=a/', '--dst-prefix=b/', '--diff-algorithm=myers',
     `--format=${COMMIT_MARK}%H %cI`, ...extra, '--', ...paths,
   ]);
   const commits: PatchCommit[] = [];
@@ -183,6 +187,20 @@ function fromMessage(body: string, zone: string): Omit<LogEntry, 'commit' | 'dat
     if (t[0] === '+' && t.length === 5 && t[4] === 'records') return { serial: Number(t[2]), added: Number(t[3]), removed: 0 };
   }
   return undefined;
+}
+
+/**
+ * The owners a zonelog commit message lists under this zone's `~` line, or
+ * undefined when it does not list them (not a zonelog commit, a zone added or
+ * removed, or too many owners to list).
+ */
+function ownersFromMessage(body: string, zone: string): string[] | undefined {
+  const lines = body.split('\n');
+  const i = lines.findIndex((l) => l.startsWith(`~ ${zone} `));
+  if (i < 0) return undefined;
+  const owners: string[] = [];
+  for (let j = i + 1; j < lines.length && lines[j]!.startsWith(OWNERS_LINE); j++) owners.push(...lines[j]!.slice(OWNERS_LINE.length).split(' ').filter(Boolean));
+  return owners.length > 0 ? owners : undefined;
 }
 
 /** Serial and counts of one commit from its patch. */
@@ -300,13 +318,29 @@ export async function whenName(h: HistoryRepo, nameArg: string, opts: { zone?: s
   if (zones.length === 0) throw new HistoryError(`no archived zone holds ${name}`);
   const owner = escapeRegex(name);
   const pattern = opts.below ? `^([^\t]*\\.)?${owner}\t` : `^${owner}\t`;
+  const touches = (o: string) => o === name || (opts.below && (name === '.' || o.endsWith('.' + name)));
   const out: Presence[] = [];
   for (const zone of zones) {
-    const history = await patchLog(h, zonePaths(h, zone), ['-G', pattern]);
-    const zoneCommits = (await h.g.raw(['log', '--reverse', '--format=%H %cI', '--', ...zonePaths(h, zone)])).split('\n').filter(Boolean).map((l) => {
-      const [commit, date] = l.split(' ');
-      return { commit: commit!, date: date! };
-    });
+    const paths = zonePaths(h, zone);
+    const log = await h.g.raw(['log', '--reverse', '--no-color', `--format=${COMMIT_MARK}%H %cI%n%B`, '--', ...paths]);
+    const zoneCommits: { commit: string; date: string }[] = [];
+    const candidates: string[] = [];
+    for (const block of log.split(COMMIT_MARK).slice(1)) {
+      const nl = block.indexOf('\n');
+      const [commit, date] = block.slice(0, nl).split(' ') as [string, string];
+      zoneCommits.push({ commit, date });
+      // A commit whose message lists the owners it changed in this zone, none of
+      // them NAME, cannot hold a change of NAME's records: no need to diff it.
+      const owners = ownersFromMessage(block.slice(nl + 1), zone);
+      if (!owners || owners.some(touches)) candidates.push(commit);
+    }
+    // Only the candidates are diffed; when they are most of the history, one `git log -G` is faster.
+    const history =
+      candidates.length === 0
+        ? []
+        : candidates.length <= MAX_LISTED_COMMITS
+          ? await patchLog(h, paths, ['--no-walk=unsorted', '-G', pattern, ...candidates.reverse()])
+          : await patchLog(h, paths, ['-G', pattern]);
     const position = new Map(zoneCommits.map((c, i) => [c.commit, i]));
     const open = new Map<string, Presence>();
     const re = new RegExp(pattern);

@@ -9,6 +9,8 @@
 import { labels, textToName } from './name.js';
 
 export const ROOT_FILE = 'root.zone';
+/** A zone text larger than this (bytes) becomes a folder of parts. */
+export const DEFAULT_SPLIT_BYTES = 40 * 1000 * 1000;
 export const APEX_PART = '@';
 
 const SAFE = /^[a-z0-9_-]$/;

@@ -4,9 +4,9 @@
  * thing that writes the archive or calls git.
  */
 import path from 'node:path';
-import fs from 'node:fs';
 import { writeArchive, type ZoneChange } from './archive.js';
 import { commitArchive, pushWithRetry, type CommitResult, type Identity, type PushResult } from './commit.js';
+import { findRepo } from './git.js';
 import { decideZone, mergeTargets, type ZoneDecision } from './merge.js';
 import { readResults, type ReadResults } from './results.js';
 
@@ -54,15 +54,4 @@ export async function publish(o: PublishOptions): Promise<PublishResult> {
     : undefined;
   const push = o.push ? await pushWithRetry({ repoDir, remote: o.remote, env: o.env, archiveDir: o.archiveDir, identity: o.author }) : undefined;
   return { ok: true, changes, decisions, commit, push, scanTime };
-}
-
-/** The working tree that holds `dir` (which may not exist yet). */
-export function findRepo(dir: string): string | undefined {
-  let d = dir;
-  for (;;) {
-    if (fs.existsSync(path.join(d, '.git'))) return d;
-    const up = path.dirname(d);
-    if (up === d) return undefined;
-    d = up;
-  }
 }

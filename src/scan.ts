@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { formatAddress, type ServerAddress } from './address.js';
-import { transfer, type TransferLimits, type TransferResult } from './axfr.js';
+import { transfer, type TransferResult } from './axfr.js';
+import type { TransferLimits } from './limits.js';
 import {
   addDelegationTargets, delegationsByQuery, delegationsFromZoneText, resolveGlueless, type Delegations,
 } from './discovery.js';

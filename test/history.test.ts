@@ -122,6 +122,63 @@ describe('zonelog log / diff / when / show / stats on that history', () => {
     expect(p.present).toBe(found!.last === good.length - 1);
   });
 
+  it('when reads the owners listed in commit messages: the same answer as diffing every commit', async () => {
+    // zonelog's messages list, under each `~` line, the owners whose records changed.
+    const bodies = git(repo, 'log', '--format=%B%x00').split('\0');
+    expect(bodies.some((b) => /^~ \. .*\n  owners: /m.test(b))).toBe(true);
+    // A twin of the repository whose messages say nothing about owners: `when` must diff every commit there.
+    const twin = fs.mkdtempSync('/tmp/zonelog-twin-');
+    try {
+      git(twin, 'clone', '-q', repo, '.');
+      execFileSync('git', ['-C', twin, 'filter-branch', '-f', '--msg-filter', "grep -v '^  owners: '", 'HEAD'], {
+        env: { ...process.env, FILTER_BRANCH_SQUELCH_WARNING: '1' }, stdio: 'pipe',
+      });
+      expect(git(twin, 'log', '--format=%B')).not.toMatch(/owners:/);
+      // Owners that changed in the period, some with several changes, and one with none.
+      const owners = [...new Set(bodies.flatMap((b) => (b.match(/^  owners: .*$/gm) ?? []).flatMap((l) => l.slice(10).split(' '))))];
+      const counted = owners.map((o) => [o, bodies.filter((b) => b.includes(' ' + o + ' ') || b.includes(' ' + o + '\n')).length] as const);
+      const picks = [...counted].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([o]) => o);
+      const below = picks.find((o) => o !== '.')!.split('.').slice(-2).join('.') || 'com.';
+      for (const args of [...picks.map((o) => [o]), [below, '--below'], ['.'] ]) {
+        const strip = (out: string) => JSON.parse(out).map((p: { first: { date: string }; last: { date: string } }) => ({ ...p, first: p.first.date, last: p.last.date }));
+        const a = await run(['when', ...args, '--zone', '.', '--repo', repo, '--json']);
+        const b = await run(['when', ...args, '--zone', '.', '--repo', twin, '--json']);
+        expect(a.code, a.err).toBe(0);
+        expect(strip(a.out)).toEqual(strip(b.out));
+        expect(strip(a.out).length).toBeGreaterThan(0);
+      }
+    } finally {
+      fs.rmSync(twin, { recursive: true, force: true });
+    }
+  });
+
+  it('when diffs only the commits whose message names the owner', async () => {
+    const hand = fs.mkdtempSync('/tmp/zonelog-owners-');
+    try {
+      const g = (...a: string[]) => execFileSync('git', ['-C', hand, '-c', 'user.name=h', '-c', 'user.email=h@example.org', ...a]);
+      g('init', '-q', '-b', 'main');
+      fs.mkdirSync(`${hand}/archive`);
+      const soa = (n: number) => `x.\t60\tIN\tSOA\tns.x. h.x. ${n} 1 1 1 1\n`;
+      fs.writeFileSync(`${hand}/archive/x.zone`, soa(1) + 'a.x.\t60\tIN\tA\t192.0.2.1\n');
+      g('add', '-A');
+      g('commit', '-qm', 'archive: 1 added', '-m', '+ x. 1 2 records');
+      fs.writeFileSync(`${hand}/archive/x.zone`, soa(2) + 'a.x.\t60\tIN\tA\t192.0.2.2\n');
+      // A message that (wrongly) says only the apex changed: `when a.x.` trusts it and does not diff this commit.
+      g('commit', '-qam', 'archive: 1 changed', '-m', '~ x. 1 → 2 +2 −2\n  owners: x.');
+      fs.writeFileSync(`${hand}/archive/x.zone`, soa(3) + 'a.x.\t60\tIN\tA\t192.0.2.3\n');
+      g('commit', '-qam', 'archive: 1 changed', '-m', '~ x. 2 → 3 +2 −2\n  owners: a.x. x.');
+      const r = await run(['when', 'a.x.', '--zone', 'x.', '--repo', hand, '--json']);
+      const got = JSON.parse(r.out).map((p: { record: string; present: boolean }) => [p.record.split('\t')[4], p.present]);
+      // Commit 2 was not diffed, so the change of a.x. it really made (192.0.2.1 → .2) is not seen:
+      // the answer follows the message. (zonelog writes the owners from git's own diff.)
+      expect(got).toEqual([['192.0.2.1', true], ['192.0.2.3', true]]);
+      const all = await run(['when', 'x.', '--zone', 'x.', '--repo', hand, '--json']);
+      expect(JSON.parse(all.out)).toHaveLength(3);
+    } finally {
+      fs.rmSync(hand, { recursive: true, force: true });
+    }
+  });
+
   it('show . --at DATE equals the version of that date', async () => {
     for (const i of [0, 33, good.length - 1]) {
       const v = good[i]!;

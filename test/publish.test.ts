@@ -72,7 +72,7 @@ describe('publish', () => {
     expect(sh(repo, 'log', '-1', '--format=%aI %cI').trim()).toBe('2026-01-01T00:00:00+00:00 2026-01-01T00:00:00+00:00');
   });
 
-  it('a changed world makes a second commit listing exactly the zones that changed, with git numstat counts', async () => {
+  it('a changed world makes a second commit listing exactly the zones that changed, with git numstat counts and the owners changed', async () => {
     const repo = newRepo();
     await pub(repo, [await writeResults(tmp(), world1())]);
     const w2 = world1().map((t) => (t.zone === 'ba.' && t.outcome === 'transferred' ? { ...t, text: ba2 } : t))
@@ -82,8 +82,13 @@ describe('publish', () => {
     expect(r.commit).toMatchObject({ committed: true, subject: 'archive: 1 changed, 1 added, 1 removed' });
     const body = (r.commit as { body: string }).body.split('\n');
     const numstat = sh(repo, 'diff', '--numstat', 'HEAD~1', 'HEAD', '--', 'archive/ba.zone').trim().split('\t');
+    // The owners of the lines git's own diff adds and removes, sorted.
+    const owners = [...new Set(sh(repo, 'diff', '-U0', 'HEAD~1', 'HEAD', '--', 'archive/ba.zone').split('\n')
+      .filter((l) => /^[+-][^+-]/.test(l)).map((l) => l.slice(1).split('\t')[0]!))].sort();
+    expect(owners).toContain('ba.');
     expect(body).toEqual([
       `~ ba. 100 → 101 +${numstat[0]} −${numstat[1]}`,
+      `  owners: ${owners.join(' ')}`,
       '- gone. refused by 1 of 1 addresses',
       '+ new. 1 2 records',
     ]);
@@ -231,6 +236,13 @@ describe('publish', () => {
     const index = JSON.parse(sh(bare, 'show', 'main:archive/index.json'));
     expect(index.zones['ba.'].serial).toBe(winner === 'a' ? 103 : 102);
     expect(sh(bare, 'merge-base', '--is-ancestor', sh(b, 'rev-parse', 'HEAD').trim(), 'main')).toBe('');
+    if (winner === 'a') {
+      // Our commit was replayed onto the remote's: its message describes what it changes there
+      // (102 → 103, git's counts), with our scan's date.
+      const numstat = sh(bare, 'diff', '--numstat', 'main~1', 'main', '--', 'archive/ba.zone').trim().split('\t');
+      expect(sh(bare, 'log', '-1', '--format=%B', 'main')).toContain(`~ ba. 102 → 103 +${numstat[0]} −${numstat[1]}\n  owners: a.ba. ba.`);
+      expect(sh(bare, 'log', '-1', '--format=%aI %cI', 'main').trim()).toBe('2026-01-01T06:00:00+00:00 2026-01-01T06:00:00+00:00');
+    }
   });
 
   it('refuses a results directory without report.json, and writes nothing', async () => {

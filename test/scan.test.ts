@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { zonelog } from './support/cli.js';
 import fs from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_LIMITS } from '../src/axfr.js';
+import { DEFAULT_LIMITS } from '../src/limits.js';
 import { emptyExclusions } from '../src/config.js';
 import { startLab, type Lab } from '../src/lab/lab.js';
 import { parseAddress } from '../src/address.js';

@@ -169,7 +169,7 @@ export interface ClientLimits {
   deadlineMs: number;
 }
 
-/** zonelog's defaults (src/axfr.ts DEFAULT_LIMITS). */
+/** zonelog's defaults (src/limits.ts DEFAULT_LIMITS). */
 export const DEFAULT_CLIENT_LIMITS: ClientLimits = { idleTimeoutMs: 10_000, deadlineMs: 30 * 60_000 };
 
 export const INFRA_ZONE = 'lab-net.';

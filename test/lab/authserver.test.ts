@@ -1,6 +1,7 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { transfer, type TransferLimits } from '../../src/axfr.js';
+import { transfer } from '../../src/axfr.js';
+import type { TransferLimits } from '../../src/limits.js';
 import { frame, MessageFramer } from '../../src/framing.js';
 import { decodeMessage, type WireRecord } from '../../src/message.js';
 import { textToName } from '../../src/name.js';
