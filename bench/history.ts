@@ -18,6 +18,8 @@ import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import type { ZoneChange } from '../src/archive.js';
+import { commitMessage, type FileStat } from '../src/commit.js';
 import {
   REPO_ROOT,
   fmt,
@@ -157,8 +159,8 @@ interface SmallZone {
   /** Commit index → blob mark, for the commits that write this zone (0 = the first). */
   marks: Map<number, number>;
   metas: Map<number, ZoneMeta>;
-  /** Commit index → lines changed (the serial, and one record when it has a DS or A). */
-  changed: Map<number, number>;
+  /** Commit index → lines changed (the serial, and one record when it has a DS or A) and their owners. */
+  changed: Map<number, FileStat>;
 }
 
 export interface HistoryFacts {
@@ -348,7 +350,7 @@ export async function buildHistory(o: { commits: number; zones: number; bigRecor
   let mark = 0;
   const bigMarks: number[] = [];
   const bigMetas: ZoneMeta[] = [];
-  const bigDelta: { added: number; removed: number }[] = [];
+  const bigDelta: FileStat[] = [];
   const watchedEvents: string[] = [];
   const ops = prng(o.seed * 97 + 5);
   let bigBytes = 0;
@@ -418,12 +420,13 @@ export async function buildHistory(o: { commits: number; zones: number; bigRecor
     }
     const added = plus.size;
     const removed = minus.size;
+    const owners = new Set([...plus, ...minus].map((l) => l.slice(0, l.indexOf('\t'))));
     const parts = [soa, '\n'];
     for (const b of blocks) if (b.present) parts.push(b.text);
     const text = parts.join('');
     bigMarks.push(++mark);
     bigMetas.push(metaOf(text, BASE_SERIAL + i));
-    bigDelta.push({ added, removed });
+    bigDelta.push({ added, removed, owners });
     bigBytes = text.length;
     await imp.blob(mark, text);
     if ((i + 1) % 1000 === 0) log(`history: big zone version ${i + 1}/${N} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
@@ -440,12 +443,16 @@ export async function buildHistory(o: { commits: number; zones: number; bigRecor
         serial++;
         s.lines[0] = withSoaSerial(s.lines[0]!, serial);
         const mutable = s.lines.map((l, j) => [l.split('\t')[3], j] as const).filter(([t, j]) => j > 0 && (t === 'DS' || t === 'A')).map(([, j]) => j);
-        s.changed.set(i, 1);
+        const stat: FileStat = { added: 1, removed: 1, owners: new Set([s.zone]) };
+        s.changed.set(i, stat);
         if (mutable.length) {
           const j = mutable[Math.floor(sm() * mutable.length)]!;
           const before = s.lines[j]!;
           s.lines[j] = newRdata(before, sm);
-          if (s.lines[j] !== before) s.changed.set(i, 2);
+          if (s.lines[j] !== before) {
+            stat.added = stat.removed = 2;
+            stat.owners!.add(before.slice(0, before.indexOf('\t')));
+          }
         }
       }
       const text = s.lines.join('\n') + '\n';
@@ -491,17 +498,19 @@ export async function buildHistory(o: { commits: number; zones: number; bigRecor
       files.push([bigMarks[0]!, bigFile]);
       for (const s of smalls) files.push([s.marks.get(0)!, s.file]);
     } else {
-      const lines = [`~ ${BIG} ${bigMetas[i - 1]!.serial} → ${bigMetas[i]!.serial} +${bigDelta[i]!.added} −${bigDelta[i]!.removed}`];
+      // The message zonelog itself writes for these changes (src/commit.ts), owners included.
+      const changes: ZoneChange[] = [{ kind: 'changed', zone: BIG, from: bigMetas[i - 1]!.serial, to: bigMetas[i]!.serial, paths: [zoneFileName(BIG)] }];
+      const stats = new Map<string, FileStat>([[zoneFileName(BIG), bigDelta[i]!]]);
       files.push([bigMarks[i]!, bigFile]);
       for (const z of smallAt[i]!) {
         const s = smalls[z]!;
         const serial = s.metas.get(i)!.serial;
-        const n = s.changed.get(i)!;
-        lines.push(`~ ${s.zone} ${serial - 1} → ${serial} +${n} −${n}`);
+        changes.push({ kind: 'changed', zone: s.zone, from: serial - 1, to: serial, paths: [zoneFileName(s.zone)] });
+        stats.set(zoneFileName(s.zone), s.changed.get(i)!);
         files.push([s.marks.get(i)!, s.file]);
       }
-      lines.sort((a, b) => compareZoneNames(a.split(' ')[1]!, b.split(' ')[1]!));
-      msg = `archive: ${lines.length} changed\n\n${lines.join('\n')}`;
+      const m = commitMessage(changes, stats);
+      msg = `${m.subject}\n\n${m.body}`;
     }
     files.push([indexMarks[i]!, 'archive/index.json'], [readmeMarks[i]!, 'archive/README.md']);
     const msgBuf = Buffer.from(msg + '\n', 'utf8');

@@ -54,8 +54,13 @@ export async function commitArchive(changes: ZoneChange[], o: CommitOptions): Pr
     GIT_COMMITTER_EMAIL: committer.email,
     GIT_COMMITTER_DATE: iso,
   });
-  await g.raw(['add', '-A', '--', rel]);
-  const message = await stagedMessage(g, rel, changes);
+  // The lines of the modified files, diffed against HEAD while `git add` hashes the
+  // same files (the diff takes no lock): once staged, they are what the commit records.
+  const [, modified] = await Promise.all([
+    g.raw(['add', '-A', '--', rel]),
+    g.raw(['--no-optional-locks', 'diff', 'HEAD', ...PATCH_OPTIONS, '--diff-filter=M', '--', rel]).catch(() => undefined),
+  ]);
+  const message = await stagedMessage(g, rel, changes, modified);
   if (!message) return { committed: false };
   const { subject, body } = message;
   await g.raw(['commit', '-q', '--no-verify', '-m', subject, ...(body ? ['-m', body] : []), '--', rel]);
@@ -68,8 +73,8 @@ export async function commitArchive(changes: ZoneChange[], o: CommitOptions): Pr
  * What changed is read from the index files (HEAD's and the staged one), so the
  * message is right even when an earlier run wrote the archive and did not commit.
  */
-async function stagedMessage(g: SimpleGit, rel: string, seen: ZoneChange[]): Promise<{ subject: string; body: string } | undefined> {
-  const stats = await stagedStats(g, rel);
+async function stagedMessage(g: SimpleGit, rel: string, seen: ZoneChange[], modified?: string): Promise<{ subject: string; body: string } | undefined> {
+  const stats = await stagedStats(g, rel, modified);
   if (stats.size === 0) return undefined;
   const before = await indexAt(g, `HEAD:${rel === '.' ? '' : rel + '/'}${INDEX_FILE}`);
   const after = await indexAt(g, `:${rel === '.' ? '' : rel + '/'}${INDEX_FILE}`);
@@ -81,15 +86,18 @@ async function stagedMessage(g: SimpleGit, rel: string, seen: ZoneChange[]): Pro
  * that were modified (not added or deleted) the owners of those lines. One record
  * is one line, so the owner is the line's first field.
  */
-async function stagedStats(g: SimpleGit, rel: string): Promise<Map<string, FileStat>> {
+async function stagedStats(g: SimpleGit, rel: string, modified?: string): Promise<Map<string, FileStat>> {
   const [patch, whole] = await Promise.all([
-    g.raw(['diff', '--cached', '-U0', '--no-renames', '--no-color', '--no-ext-diff', '--src-prefix=a/', '--dst-prefix=b/', '--diff-filter=M', '--', rel]),
+    modified ?? g.raw(['diff', '--cached', ...PATCH_OPTIONS, '--diff-filter=M', '--', rel]),
     g.raw(['diff', '--cached', '--numstat', '--no-renames', '--diff-filter=ADT', '--', rel]),
   ]);
   const out = parseNumstat(whole, rel);
   for (const [file, stat] of parsePatch(patch, rel)) out.set(file, stat);
   return out;
 }
+
+/** A patch whose +/- lines are the records added and removed, whatever the user's git configuration. */
+const PATCH_OPTIONS = ['-U0', '--no-renames', '--no-color', '--no-ext-diff', '--src-prefix=a/', '--dst-prefix=b/'];
 
 async function indexAt(g: SimpleGit, spec: string): Promise<ArchiveIndex | undefined> {
   try {
