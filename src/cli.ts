@@ -12,7 +12,6 @@ import type { Writable } from 'node:stream';
 import { formatAddress, parseAddress, parsePort, type ServerAddress } from './address.js';
 import { CONFIG_FILE, addExclusion, loadConfig } from './config.js';
 import { delegationsFromZoneText, parseZoneList } from './discovery.js';
-import { findRepo } from './git.js';
 import { DEFAULT_SPLIT_BYTES } from './layout.js';
 import { DEFAULT_LIMITS, DEFAULT_MEMORY_BUDGET, type TransferLimits } from './limits.js';
 import { NameError, nameToText, textToName } from './name.js';
@@ -226,8 +225,8 @@ async function history(
   query: (h: HistoryRepo, q: typeof import('./history.js')) => Promise<string[] | { raw: string } | object>,
 ): Promise<number> {
   const repo = path.resolve(opts.repo);
+  const [{ findRepo }, q] = await Promise.all([import('./git.js'), import('./history.js')]);
   if (!findRepo(repo)) throw new UsageError(`${repo} is not inside a git repository`);
-  const q = await import('./history.js');
   try {
     const result = await query(q.openHistory(repo, opts.archive, io.env), q);
     if (!opts.json && Array.isArray(result) && result.every((l) => typeof l === 'string')) io.stdout.write(result.map((l) => l + '\n').join(''));
