@@ -586,7 +586,6 @@ export async function run(argv: string[]): Promise<void> {
     const revAt = (d: string) => git(repo, ['rev-list', '-1', `--before=${d}T23:59:59Z`, 'HEAD']).trim();
     const a = revAt(d1);
     const b = revAt(d2);
-    const namePattern = `^${facts.watched.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')}\t`;
     const pairs: Pair[] = [
       {
         key: 'log', what: `log of the big zone (${facts.commits.toLocaleString('en-US')} commits touch it)`,
@@ -610,7 +609,7 @@ export async function run(argv: string[]): Promise<void> {
       {
         key: 'when', what: `when for ${facts.watched} in the big zone`,
         zonelog: { display: `zonelog when ${facts.watched} --zone ${BIG}`, stage: z(['when', facts.watched, '--zone', BIG]), runs: [] },
-        inner: { display: `git log --reverse -p -U0 … -G '${namePattern.replace('\t', '\\t')}' -- archive/big.zone archive/big/`, stage: g(['log', '--reverse', '-p', '-U0', '--no-renames', '--no-color', '--diff-algorithm=myers', '--format=%x01commit %H %cI', '-G', namePattern, '--', ...bigPaths]), runs: [] },
+        inner: { display: 'git log --reverse --format=%H %cI%n%B -- archive/big.zone archive/big/ (commit messages, whose owners lines say which commits to diff)', stage: g(['log', '--reverse', '--no-color', '--format=%x01commit %H %cI%n%B', '--', ...bigPaths]), runs: [] },
         goal: `≤ ${GOALS.whenS} s`, check: '', profileArgs: ['when', facts.watched, '--zone', BIG, '--repo', repo], profileDisplay: `when ${facts.watched} --zone ${BIG} --repo R`,
       },
     ];

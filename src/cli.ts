@@ -570,6 +570,11 @@ export function parseSize(text: string): number {
 
 /** The entry point for the installed command. */
 export async function runCli(): Promise<void> {
+  // `zonelog log … | head`: the reader went away; stop quietly, as git does.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(process.exitCode ?? 0);
+  });
   try {
     process.exitCode = await main(process.argv.slice(2), {
       stdout: process.stdout,

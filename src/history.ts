@@ -174,18 +174,26 @@ export async function zoneLog(h: HistoryRepo, zoneArg: string, opts: { since?: s
   return entries.filter((e) => e.added + e.removed > 0);
 }
 
+/** The line of a commit message that starts with MARK and the zone (`~ ba. …`), and where it ends. */
+function zoneLine(body: string, mark: string, zone: string): { line: string; end: number } | undefined {
+  const needle = `${mark} ${zone} `;
+  const at = body.startsWith(needle) ? 0 : body.indexOf('\n' + needle) + 1;
+  if (at <= 0 && !body.startsWith(needle)) return undefined;
+  const nl = body.indexOf('\n', at);
+  const end = nl < 0 ? body.length : nl;
+  return { line: body.slice(at, end), end };
+}
+
 /** The line of a zonelog commit message about this zone, if it says serial and counts. */
 function fromMessage(body: string, zone: string): Omit<LogEntry, 'commit' | 'date'> | undefined {
-  for (const line of body.split('\n')) {
-    const t = line.split(' ');
-    if (t[1] !== zone) continue;
-    // `~ ZONE FROM → TO +ADDED −REMOVED`
-    if (t[0] === '~' && t.length === 7 && t[3] === '→' && /^\+\d+$/.test(t[5]!) && /^−\d+$/.test(t[6]!)) {
-      return { serial: Number(t[4]), added: Number(t[5]!.slice(1)), removed: Number(t[6]!.slice(1)) };
-    }
-    // `+ ZONE SERIAL RECORDS records`: every line is new
-    if (t[0] === '+' && t.length === 5 && t[4] === 'records') return { serial: Number(t[2]), added: Number(t[3]), removed: 0 };
+  // `~ ZONE FROM → TO +ADDED −REMOVED`
+  const changed = zoneLine(body, '~', zone)?.line.split(' ');
+  if (changed && changed.length === 7 && changed[3] === '→' && /^\+\d+$/.test(changed[5]!) && /^−\d+$/.test(changed[6]!)) {
+    return { serial: Number(changed[4]), added: Number(changed[5]!.slice(1)), removed: Number(changed[6]!.slice(1)) };
   }
+  // `+ ZONE SERIAL RECORDS records`: every line is new
+  const added = zoneLine(body, '+', zone)?.line.split(' ');
+  if (added && added.length === 5 && added[4] === 'records') return { serial: Number(added[2]), added: Number(added[3]), removed: 0 };
   return undefined;
 }
 
@@ -195,11 +203,15 @@ function fromMessage(body: string, zone: string): Omit<LogEntry, 'commit' | 'dat
  * removed, or too many owners to list).
  */
 function ownersFromMessage(body: string, zone: string): string[] | undefined {
-  const lines = body.split('\n');
-  const i = lines.findIndex((l) => l.startsWith(`~ ${zone} `));
-  if (i < 0) return undefined;
+  const changed = zoneLine(body, '~', zone);
+  if (!changed) return undefined;
   const owners: string[] = [];
-  for (let j = i + 1; j < lines.length && lines[j]!.startsWith(OWNERS_LINE); j++) owners.push(...lines[j]!.slice(OWNERS_LINE.length).split(' ').filter(Boolean));
+  for (let at = changed.end + 1; body.startsWith(OWNERS_LINE, at); ) {
+    const nl = body.indexOf('\n', at);
+    const end = nl < 0 ? body.length : nl;
+    owners.push(...body.slice(at + OWNERS_LINE.length, end).split(' ').filter(Boolean));
+    at = end + 1;
+  }
   return owners.length > 0 ? owners : undefined;
 }
 

@@ -68,6 +68,27 @@ describe('zonelog command line', () => {
     expect(() => parseSize('12 parsecs')).toThrow();
   });
 
+  it('stops quietly with exit 0 when the reader of its output goes away (| head)', async () => {
+    const repo = tempDir('zonelog-epipe-');
+    const git = (...a: string[]) => execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@example.org', ...a]);
+    git('init', '-q');
+    fs.mkdirSync(path.join(repo, 'archive'));
+    const lines = ['x.\t60\tIN\tSOA\tns.x. h.x. 1 1 1 1 1'];
+    for (let i = 0; i < 200_000; i++) lines.push(`n${i}.x.\t60\tIN\tNS\tns.x.`);
+    fs.writeFileSync(path.join(repo, 'archive', 'x.zone'), lines.join('\n') + '\n');
+    git('add', '-A');
+    git('commit', '-qm', 'x');
+    const child = spawn(process.execPath, [path.resolve('dist/src/bin.js'), 'show', 'x.', '--repo', repo], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (c) => (err += c));
+    // Read one chunk, then close the pipe, as `head -1` does.
+    await new Promise<void>((resolve) => child.stdout.once('data', () => { child.stdout.destroy(); resolve(); }));
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    fs.rmSync(repo, { recursive: true, force: true });
+    expect(err).toBe('');
+    expect(code).toBe(0);
+  }, 60_000);
+
   it('zonelog lab serves until SIGINT, then stops cleanly', async () => {
     const port = await pickFreePort('127.0.0.1');
     const child = spawn(process.execPath, [path.resolve('dist/src/bin.js'), 'lab', '--zones', '5', '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
