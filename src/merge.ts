@@ -110,12 +110,19 @@ export function compareVersions(a: Version, b: Version): number {
 
 /** IPv4 before IPv6, each in numeric order. */
 export function compareAddresses(a: string, b: string): number {
-  const ka = addressKey(a);
-  const kb = addressKey(b);
-  return Buffer.compare(ka, kb);
+  return Buffer.compare(addressKey(a), addressKey(b));
 }
 
+/** Sort keys of the addresses seen so far: a scan has a few thousand, each compared many times. */
+const ADDRESS_KEYS = new Map<string, Buffer>();
+
 function addressKey(a: string): Buffer {
+  let key = ADDRESS_KEYS.get(a);
+  if (!key) ADDRESS_KEYS.set(a, (key = computeAddressKey(a)));
+  return key;
+}
+
+function computeAddressKey(a: string): Buffer {
   if (a.includes(':')) {
     const full = normalizeAddress(a);
     const [head, tail] = full.split('::') as [string, string | undefined];
