@@ -62,6 +62,11 @@ interface Journal {
   removals: string[];
 }
 
+/** The journal being built, and the writes of the files it will rename. */
+interface StagingJournal extends Journal {
+  pending: Promise<unknown>[];
+}
+
 export function journalPath(archiveDir: string): string {
   return `${path.resolve(archiveDir)}.journal.json`;
 }
@@ -124,7 +129,7 @@ export async function writeArchive(archiveDir: string, decisions: ZoneDecision[]
   recoverArchive(archiveDir);
   const previous = readIndex(archiveDir, o.dnssec);
   const next: ArchiveIndex = { ...emptyIndex(o.dnssec), zones: { ...previous.zones } };
-  const journal: Journal = { renames: [], removals: [] };
+  const journal: StagingJournal = { renames: [], removals: [], pending: [] };
   const changes: ZoneChange[] = [];
 
   for (const d of decisions) {
@@ -165,33 +170,50 @@ export async function writeArchive(archiveDir: string, decisions: ZoneDecision[]
       : { kind: 'added', zone: d.zone, serial: d.chosen.serial, records: d.chosen.records, paths: [placed.path] });
   }
 
+  // Every zone's file is written and flushed at once (the disk overlaps them); the journal waits for all.
+  await Promise.all(journal.pending);
   const indexText = JSON.stringify(sortedIndex(next), null, 1) + '\n';
   const prevIndexText = fs.existsSync(path.join(archiveDir, INDEX_FILE)) ? fs.readFileSync(path.join(archiveDir, INDEX_FILE), 'utf8') : '';
   if (indexText !== prevIndexText || journal.renames.length > 0 || journal.removals.length > 0) {
-    await stage(path.join(archiveDir, INDEX_FILE), [indexText], journal);
-    await stage(path.join(archiveDir, README_FILE), [readmeText(next)], journal);
-    await writeAtomic(journalPath(archiveDir), [JSON.stringify(journal)]);
+    stage(path.join(archiveDir, INDEX_FILE), { text: indexText }, journal);
+    stage(path.join(archiveDir, README_FILE), { text: readmeText(next) }, journal);
+    await Promise.all(journal.pending);
+    await writeAtomic(journalPath(archiveDir), [JSON.stringify({ renames: journal.renames, removals: journal.removals })]);
     applyJournal(journal);
     fs.rmSync(journalPath(archiveDir), { force: true });
   }
   return changes;
 }
 
-async function stage(target: string, chunks: Iterable<string> | AsyncIterable<string>, journal: Journal): Promise<number> {
+/**
+ * Writes a temporary file beside `target`, flushed to disk, and notes the rename
+ * that the journal will make; the write runs on, in `journal.pending`.
+ */
+function stage(target: string, content: { text: string } | { copyOf: string }, journal: StagingJournal): void {
   fs.mkdirSync(path.dirname(target), { recursive: true });
   const tmp = tempPathFor(target);
-  const w = await writeAtomic(tmp, chunks);
   journal.renames.push([tmp, target]);
-  return w.bytes;
+  journal.pending.push('text' in content ? writeAtomic(tmp, [content.text]) : copyFlushed(content.copyOf, tmp));
+}
+
+/** A byte copy (the kernel's, no text decoding), flushed to disk. */
+async function copyFlushed(source: string, target: string): Promise<void> {
+  await fs.promises.copyFile(source, target, fs.constants.COPYFILE_EXCL);
+  const fh = await fs.promises.open(target, 'r+');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
 }
 
 /** Stages a zone's text as one file, or as a folder of parts past the split threshold. */
-async function placeZone(archiveDir: string, zone: string, source: string, splitBytes: number, journal: Journal): Promise<{ path: string; bytes: number }> {
+async function placeZone(archiveDir: string, zone: string, source: string, splitBytes: number, journal: StagingJournal): Promise<{ path: string; bytes: number }> {
   const size = fs.statSync(source).size;
   if (size <= splitBytes) {
     const rel = zoneFile(zone);
-    const bytes = await stage(path.join(archiveDir, rel), readChunks(source), journal);
-    return { path: rel, bytes };
+    stage(path.join(archiveDir, rel), { copyOf: source }, journal);
+    return { path: rel, bytes: size };
   }
   const folder = zoneFolder(zone);
   const dir = path.join(archiveDir, folder);
@@ -218,12 +240,8 @@ async function placeZone(archiveDir: string, zone: string, source: string, split
     /* new folder */
   }
   for (const f of existing) if (!parts.has(f.slice(0, -5))) journal.removals.push(path.join(dir, f));
-  for (const stem of sortParts([...parts.keys()])) await stage(path.join(dir, `${stem}.zone`), [parts.get(stem)!.join('')], journal);
+  for (const stem of sortParts([...parts.keys()])) stage(path.join(dir, `${stem}.zone`), { text: parts.get(stem)!.join('') }, journal);
   return { path: `${folder}/`, bytes: size };
-}
-
-async function* readChunks(file: string): AsyncGenerator<string> {
-  for await (const chunk of fs.createReadStream(file, { encoding: 'latin1', highWaterMark: 1 << 20 })) yield chunk as string;
 }
 
 /** Keys in a fixed order, zones sorted, so the same archive always gives the same bytes. */

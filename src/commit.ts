@@ -56,11 +56,12 @@ export async function commitArchive(changes: ZoneChange[], o: CommitOptions): Pr
   });
   // The lines of the modified files, diffed against HEAD while `git add` hashes the
   // same files (the diff takes no lock): once staged, they are what the commit records.
-  const [, modified] = await Promise.all([
+  const [, modified, before] = await Promise.all([
     g.raw(['add', '-A', '--', rel]),
     g.raw(['--no-optional-locks', 'diff', 'HEAD', ...PATCH_OPTIONS, '--diff-filter=M', '--', rel]).catch(() => undefined),
+    indexAt(g, `HEAD:${indexPath(rel)}`),
   ]);
-  const message = await stagedMessage(g, rel, changes, modified);
+  const message = await stagedMessage(g, rel, changes, { modified, before });
   if (!message) return { committed: false };
   const { subject, body } = message;
   await g.raw(['commit', '-q', '--no-verify', '-m', subject, ...(body ? ['-m', body] : []), '--', rel]);
@@ -73,12 +74,24 @@ export async function commitArchive(changes: ZoneChange[], o: CommitOptions): Pr
  * What changed is read from the index files (HEAD's and the staged one), so the
  * message is right even when an earlier run wrote the archive and did not commit.
  */
-async function stagedMessage(g: SimpleGit, rel: string, seen: ZoneChange[], modified?: string): Promise<{ subject: string; body: string } | undefined> {
-  const stats = await stagedStats(g, rel, modified);
+async function stagedMessage(
+  g: SimpleGit,
+  rel: string,
+  seen: ZoneChange[],
+  known: { modified?: string; before?: ArchiveIndex } = {},
+): Promise<{ subject: string; body: string } | undefined> {
+  const [stats, before, after] = await Promise.all([
+    stagedStats(g, rel, known.modified),
+    known.before ?? indexAt(g, `HEAD:${indexPath(rel)}`),
+    indexAt(g, `:${indexPath(rel)}`),
+  ]);
   if (stats.size === 0) return undefined;
-  const before = await indexAt(g, `HEAD:${rel === '.' ? '' : rel + '/'}${INDEX_FILE}`);
-  const after = await indexAt(g, `:${rel === '.' ? '' : rel + '/'}${INDEX_FILE}`);
   return commitMessage(indexChanges(before, after, seen), stats);
+}
+
+/** index.json's path in the repository. */
+function indexPath(rel: string): string {
+  return `${rel === '.' ? '' : rel + '/'}${INDEX_FILE}`;
 }
 
 /**
