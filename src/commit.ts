@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { SimpleGit } from 'simple-git';
 import { git } from './git.js';
+import { zoneFile, zoneFolder, zoneOfArchivePath } from './layout.js';
 import { INDEX_FILE, compareZoneNames, type ArchiveIndex, type ZoneChange } from './archive.js';
 
 export interface Identity {
@@ -86,7 +87,27 @@ async function stagedMessage(
     indexAt(g, `:${indexPath(rel)}`),
   ]);
   if (stats.size === 0) return undefined;
-  return commitMessage(indexChanges(before, after, seen), stats);
+  return commitMessage(listEveryZone(indexChanges(before, after, seen), stats, before, after), stats);
+}
+
+/**
+ * Adds a `changed` entry for every zone whose files are staged but whose index
+ * entry did not change (a file edited by hand, then published): the message names
+ * every zone the commit touches, which `zonelog log` and `when` rely on.
+ */
+function listEveryZone(changes: ZoneChange[], stats: Map<string, FileStat>, before?: ArchiveIndex, after?: ArchiveIndex): ZoneChange[] {
+  const listed = new Set(changes.map((c) => c.zone));
+  const out = [...changes];
+  for (const file of stats.keys()) {
+    const zone = zoneOfArchivePath(file);
+    if (zone === undefined || listed.has(zone)) continue;
+    const from = before?.zones[zone]?.serial ?? after?.zones[zone]?.serial;
+    const to = after?.zones[zone]?.serial ?? from;
+    if (from === undefined || to === undefined) continue;
+    listed.add(zone);
+    out.push({ kind: 'changed', zone, from, to, paths: [zoneFile(zone), `${zoneFolder(zone)}/`] });
+  }
+  return out;
 }
 
 /** index.json's path in the repository. */

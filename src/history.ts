@@ -5,7 +5,7 @@
  */
 import type { SimpleGit } from 'simple-git';
 import { git } from './git.js';
-import { ROOT_FILE, partOrder, zoneFile, zoneFolder } from './layout.js';
+import { partOrder, zoneFile, zoneFolder, zoneOfArchivePath } from './layout.js';
 import { canonicalText } from './name.js';
 
 export interface HistoryRepo {
@@ -28,20 +28,7 @@ export function zonePaths(h: HistoryRepo, zone: string): string[] {
 
 /** The zone a path under the archive belongs to, or undefined for index.json and README.md. */
 export function zoneOfPath(h: HistoryRepo, file: string): string | undefined {
-  if (!file.startsWith(h.archive + '/')) return undefined;
-  const rest = file.slice(h.archive.length + 1);
-  const slash = rest.indexOf('/');
-  let stem: string;
-  if (slash >= 0) stem = rest.slice(0, slash);
-  else if (rest.endsWith('.zone')) stem = rest.slice(0, -5);
-  else return undefined;
-  if (rest === ROOT_FILE || stem === 'root') return '.';
-  // The stem's dots separate labels; %XX stands for one byte of a label (a dot inside one is %2E).
-  const text = stem.split('.').map((part) => {
-    const label = Buffer.from(part.replace(/%([0-9A-Fa-f]{2})/g, (_, x: string) => String.fromCharCode(parseInt(x, 16))), 'latin1');
-    return Array.from(label, (b) => (b === 0x2e || b === 0x5c ? '\\' + String.fromCharCode(b) : b > 0x20 && b < 0x7f ? String.fromCharCode(b) : '\\' + String(b).padStart(3, '0'))).join('');
-  });
-  return canonicalText(text.join('.') + '.');
+  return file.startsWith(h.archive + '/') ? zoneOfArchivePath(file.slice(h.archive.length + 1)) : undefined;
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?$/;
@@ -162,17 +149,44 @@ function comparePaths(a: string, b: string): number {
 export async function zoneLog(h: HistoryRepo, zoneArg: string, opts: { since?: string; until?: string } = {}): Promise<LogEntry[]> {
   const zone = normalizeZone(zoneArg);
   const range = [...(opts.since ? [`--since=${opts.since}`] : []), ...(opts.until ? [`--until=${opts.until}`] : [])];
-  const out = await h.g.raw(['log', '--no-color', `--format=${COMMIT_MARK}%H %cI%n%B`, ...range, '--', ...zonePaths(h, zone)]);
-  const entries: LogEntry[] = [];
+  const paths = zonePaths(h, zone);
+  // Every commit's message, without limiting by path: reading commits needs no tree
+  // diffs, and a zonelog message names every zone its commit touches.
+  const out = await h.g.raw(['log', '--no-color', `--format=${COMMIT_MARK}%H %cI%n%B`, ...range]);
+  const slots: (LogEntry | { commit: string; date: string; patch: true })[] = [];
+  const unknown: { commit: string; date: string }[] = [];
   for (const block of out.split(COMMIT_MARK).slice(1)) {
     const nl = block.indexOf('\n');
     const [commit, date] = block.slice(0, nl).split(' ') as [string, string];
-    const said = fromMessage(block.slice(nl + 1), zone);
-    entries.push(said ? { commit, date, ...said } : await fromPatch(h, zone, commit, date));
+    const body = block.slice(nl + 1);
+    if (!ZONELOG_SUBJECT.test(body.split('\n', 1)[0]!)) {
+      unknown.push({ commit, date });
+      slots.push({ commit, date, patch: true });
+      continue;
+    }
+    const said = fromMessage(body, zone);
+    if (said) slots.push({ commit, date, ...said });
+    else if (zoneLine(body, '~', zone) || zoneLine(body, '-', zone)) slots.push({ commit, date, patch: true });
+  }
+  // Commits that zonelog did not write: git says which of them touch the zone.
+  let touching: Set<string>;
+  if (unknown.length > MAX_LISTED_COMMITS) {
+    touching = new Set((await h.g.raw(['log', '--format=%H', ...range, '--', ...paths])).split('\n').filter(Boolean));
+  } else if (unknown.length > 0) {
+    touching = new Set((await h.g.raw(['log', '--no-walk=unsorted', '--format=%H', ...unknown.map((u) => u.commit), '--', ...paths])).split('\n').filter(Boolean));
+  } else touching = new Set();
+  const asked = new Set(unknown.map((u) => u.commit));
+  const entries: LogEntry[] = [];
+  for (const s of slots) {
+    if (!('patch' in s)) entries.push(s);
+    else if (!asked.has(s.commit) || touching.has(s.commit)) entries.push(await fromPatch(h, zone, s.commit, s.date));
   }
   if (entries.length === 0) await assertKnownZone(h, zone);
   return entries.filter((e) => e.added + e.removed > 0);
 }
+
+/** The subject of a zonelog commit (src/commit.ts commitMessage). */
+const ZONELOG_SUBJECT = /^archive: (index updated|\d+ (changed|added|removed)(, \d+ (added|removed))*)$/;
 
 /** The line of a commit message that starts with MARK and the zone (`~ ba. …`), and where it ends. */
 function zoneLine(body: string, mark: string, zone: string): { line: string; end: number } | undefined {

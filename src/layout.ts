@@ -6,7 +6,7 @@
  * (SOA first), then one part per first byte of the label right below the apex.
  * Joining the parts in the order of those bytes, `@` first, gives the text back.
  */
-import { labels, textToName } from './name.js';
+import { canonicalText, labels, textToName } from './name.js';
 
 export const ROOT_FILE = 'root.zone';
 /** A zone text larger than this (bytes) becomes a folder of parts. */
@@ -67,4 +67,23 @@ export function firstByteBelowApex(owner: string, apexLabels: number): number | 
   const label = ls[ls.length - apexLabels - 1]!;
   const b = label[0]!;
   return b >= 0x41 && b <= 0x5a ? b | 0x20 : b;
+}
+
+/**
+ * The zone a path inside the archive belongs to (`ba.zone`, `com/@.zone` …), or
+ * undefined for index.json, README.md and anything else: zoneFile and zoneFolder read backwards.
+ */
+export function zoneOfArchivePath(rest: string): string | undefined {
+  const slash = rest.indexOf('/');
+  let stem: string;
+  if (slash >= 0) stem = rest.slice(0, slash);
+  else if (rest.endsWith('.zone')) stem = rest.slice(0, -5);
+  else return undefined;
+  if (rest === ROOT_FILE || stem === 'root') return '.';
+  // The stem's dots separate labels; %XX stands for one byte of a label (a dot inside one is %2E).
+  const text = stem.split('.').map((part) => {
+    const label = Buffer.from(part.replace(/%([0-9A-Fa-f]{2})/g, (_, x: string) => String.fromCharCode(parseInt(x, 16))), 'latin1');
+    return Array.from(label, (b) => (b === 0x2e || b === 0x5c ? '\\' + String.fromCharCode(b) : b > 0x20 && b < 0x7f ? String.fromCharCode(b) : '\\' + String(b).padStart(3, '0'))).join('');
+  });
+  return canonicalText(text.join('.') + '.');
 }

@@ -220,7 +220,7 @@ describe('zonelog log / diff / when / show / stats on that history', () => {
     expect(lines(d1).sort()).toEqual(lines(d2).sort());
   });
 
-  it('log reads commits that zonelog did not write from their patches', async () => {
+  it('log reads zonelog\'s messages, and the patches of commits that zonelog did not write', async () => {
     const hand = fs.mkdtempSync('/tmp/zonelog-hand-');
     try {
       const g = (...a: string[]) => execFileSync('git', ['-C', hand, '-c', 'user.name=h', '-c', 'user.email=h@example.org', ...a]);
@@ -232,8 +232,18 @@ describe('zonelog log / diff / when / show / stats on that history', () => {
       g('commit', '-qm', 'by hand');
       fs.writeFileSync(`${hand}/archive/x.zone`, soa(2) + 'b.x.\t60\tIN\tA\t192.0.2.2\nc.x.\t60\tIN\tA\t192.0.2.3\n');
       g('commit', '-qam', 'by hand again');
+      // A zonelog commit about another zone, and a hand commit outside the zones: not in x.'s log.
+      fs.writeFileSync(`${hand}/archive/y.zone`, 'y.\t60\tIN\tSOA\tns.y. h.y. 1 1 1 1 1\n');
+      g('add', '-A');
+      g('commit', '-qm', 'archive: 1 added', '-m', '+ y. 1 1 records');
+      fs.writeFileSync(`${hand}/notes.txt`, 'x.\n');
+      g('add', '-A');
+      g('commit', '-qm', 'notes about x.');
+      // A zonelog commit about x.: read from its message.
+      fs.writeFileSync(`${hand}/archive/x.zone`, soa(3) + 'b.x.\t60\tIN\tA\t192.0.2.2\n');
+      g('commit', '-qam', 'archive: 1 changed', '-m', '~ x. 2 → 3 +1 −2\n  owners: c.x. x.');
       const r = await run(['log', 'x.', '--repo', hand, '--json']);
-      expect(JSON.parse(r.out).map((e: { serial: number; added: number; removed: number }) => [e.serial, e.added, e.removed])).toEqual([[2, 3, 2], [1, 2, 0]]);
+      expect(JSON.parse(r.out).map((e: { serial: number; added: number; removed: number }) => [e.serial, e.added, e.removed])).toEqual([[3, 1, 2], [2, 3, 2], [1, 2, 0]]);
     } finally {
       fs.rmSync(hand, { recursive: true, force: true });
     }

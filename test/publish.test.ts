@@ -5,6 +5,7 @@ import path from 'node:path';
 import { publish, type PublishOptions } from '../src/publish.js';
 import { inShard } from '../src/targets.js';
 import { tempDir, writeResults, zoneText, type FakeTarget } from './support/results.js';
+import { zonelog } from './support/cli.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -96,6 +97,17 @@ describe('publish', () => {
     const files = sh(repo, 'show', '--name-only', '--format=', 'HEAD').trim().split('\n').sort();
     expect(files).toEqual(['archive/README.md', 'archive/ba.zone', 'archive/gone.zone', 'archive/index.json', 'archive/new.zone']);
     expect(fs.existsSync(path.join(repo, 'archive/gone.zone'))).toBe(false);
+  });
+
+  it('a zone file changed by hand and then published is named in the message like any other', async () => {
+    const repo = newRepo();
+    await pub(repo, [await writeResults(tmp(), world1())]);
+    fs.appendFileSync(path.join(repo, 'archive/ba.zone'), 'zz.ba.\t60\tIN\tA\t192.0.2.9\n');
+    const r = await pub(repo, [await writeResults(tmp(), world1(), new Date('2026-01-01T02:00:00Z'))]);
+    expect(r.commit).toMatchObject({ committed: true });
+    expect((r.commit as { body: string }).body.split('\n')).toEqual(['~ ba. 100 → 100 +1 −0', '  owners: zz.ba.']);
+    const log = await zonelog(['log', 'ba.', '--repo', repo, '--json']);
+    expect(JSON.parse(log.stdout).map((e: { added: number; removed: number }) => [e.added, e.removed])).toEqual([[1, 0], [Number(sh(repo, 'show', 'HEAD~1:archive/ba.zone').split('\n').filter(Boolean).length), 0]]);
   });
 
   it('a zone that only timed out stays; a zone refused by every answering address goes', async () => {
