@@ -16,6 +16,16 @@ function setDiff(a: string, b: string): { added: string[]; removed: string[] } {
   return { added: [...lb].filter((l) => !la.has(l)).sort(), removed: [...la].filter((l) => !lb.has(l)).sort() };
 }
 
+/** A repository the test writes commit by commit, with an empty `archive/`. */
+function handRepo(prefix: string): { dir: string; g: (...args: string[]) => Buffer } {
+  const dir = fs.mkdtempSync(prefix);
+  const g = (...a: string[]) => execFileSync('git', ['-C', dir, '-c', 'user.name=h', '-c', 'user.email=h@example.org', ...a]);
+  g('init', '-q', '-b', 'main');
+  fs.mkdirSync(`${dir}/archive`);
+  return { dir, g };
+}
+const soa = (n: number) => `x.\t60\tIN\tSOA\tns.x. h.x. ${n} 1 1 1 1\n`;
+
 let repo: string;
 let split: string;
 let versions: Version[];
@@ -153,12 +163,8 @@ describe('zonelog log / diff / when / show / stats on that history', () => {
   });
 
   it('when diffs only the commits whose message names the owner', async () => {
-    const hand = fs.mkdtempSync('/tmp/zonelog-owners-');
+    const { dir: hand, g } = handRepo('/tmp/zonelog-owners-');
     try {
-      const g = (...a: string[]) => execFileSync('git', ['-C', hand, '-c', 'user.name=h', '-c', 'user.email=h@example.org', ...a]);
-      g('init', '-q', '-b', 'main');
-      fs.mkdirSync(`${hand}/archive`);
-      const soa = (n: number) => `x.\t60\tIN\tSOA\tns.x. h.x. ${n} 1 1 1 1\n`;
       fs.writeFileSync(`${hand}/archive/x.zone`, soa(1) + 'a.x.\t60\tIN\tA\t192.0.2.1\n');
       g('add', '-A');
       g('commit', '-qm', 'archive: 1 added', '-m', '+ x. 1 2 records');
@@ -221,12 +227,8 @@ describe('zonelog log / diff / when / show / stats on that history', () => {
   });
 
   it('log reads zonelog\'s messages, and the patches of commits that zonelog did not write', async () => {
-    const hand = fs.mkdtempSync('/tmp/zonelog-hand-');
+    const { dir: hand, g } = handRepo('/tmp/zonelog-hand-');
     try {
-      const g = (...a: string[]) => execFileSync('git', ['-C', hand, '-c', 'user.name=h', '-c', 'user.email=h@example.org', ...a]);
-      g('init', '-q', '-b', 'main');
-      fs.mkdirSync(`${hand}/archive`);
-      const soa = (n: number) => `x.\t60\tIN\tSOA\tns.x. h.x. ${n} 1 1 1 1\n`;
       fs.writeFileSync(`${hand}/archive/x.zone`, soa(1) + 'a.x.\t60\tIN\tA\t192.0.2.1\n');
       g('add', '-A');
       g('commit', '-qm', 'by hand');
