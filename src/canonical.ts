@@ -227,7 +227,7 @@ export class CanonicalZone {
    */
   *byteChunks(): Generator<Buffer> {
     if (this.soaLine === undefined) throw new Error('zone has no SOA');
-    const out = Buffer.allocUnsafe(CHUNK);
+    const out = Buffer.allocUnsafe(this.sorter.spilledRuns > 0 ? CHUNK : Math.min(CHUNK, this.soaLine.length + 1 + this.sorter.valueBytes));
     let at = 0;
     let written = 1;
     // Lines that follow each other in the sorter's memory are copied as one run of bytes.

@@ -24,7 +24,9 @@ import { compareBytes, sortIndex } from './indexsort.js';
 const HELD_SHARE = 0.5;
 /** Index bytes per entry: where its key and value start, and the two permutation arrays of the sort. */
 const INDEX_BYTES = 16;
-const FIRST_INDEX = 1 << 14;
+const FIRST_INDEX = 1 << 10;
+const FIRST_ARENA = 1 << 14;
+const SMALL_ARENA = 1 << 23;
 const READ_CHUNK = 1 << 20;
 /** Entries are indexed by 32-bit offsets: a budget beyond this spills runs of this size. */
 const MAX_ARENA = 2 ** 31;
@@ -72,6 +74,11 @@ export class ExternalSorter {
     this.limit = Math.max(1, Math.min(MAX_ARENA, Math.floor(options.memoryBudget * HELD_SHARE)));
   }
 
+  /** Bytes of the values held in memory. */
+  get valueBytes(): number {
+    return this.valueEnd;
+  }
+
   /** Entries added (duplicates included). */
   get size(): number {
     return this.total;
@@ -90,10 +97,21 @@ export class ExternalSorter {
     const held = this.keyEnd + this.valueEnd + keyMax + valueMax + INDEX_BYTES * (this.count + 1);
     if (held <= this.limit && this.keyEnd + keyMax <= this.keys.length && this.valueEnd + valueMax <= this.values.length) return;
     if (this.count > 0 && held > this.limit) this.spill();
-    // Each arena gets the whole share at once: the system backs its pages only as they are
-    // written, and nothing is copied as it fills. Only an entry larger than that goes past it.
-    if (this.keyEnd + keyMax > this.keys.length) this.keys = grown(this.keys, this.keyEnd, Math.max(this.keyEnd + keyMax, this.limit));
-    if (this.valueEnd + valueMax > this.values.length) this.values = grown(this.values, this.valueEnd, Math.max(this.valueEnd + valueMax, this.limit));
+    if (this.keyEnd + keyMax > this.keys.length) this.keys = this.grown(this.keys, this.keyEnd, keyMax);
+    if (this.valueEnd + valueMax > this.values.length) this.values = this.grown(this.values, this.valueEnd, valueMax);
+  }
+
+  /**
+   * A bigger arena with the `used` bytes of `buf`, room for `more`. Small arenas double
+   * (a small zone never asks for much memory); past SMALL_ARENA the arena gets the whole
+   * share at once: the system backs its pages only as they are written, and nothing is
+   * copied again as it fills. Only an entry larger than the share goes past it.
+   */
+  private grown(buf: Buffer, used: number, more: number): Buffer {
+    const size = buf.length < SMALL_ARENA ? Math.min(Math.max(FIRST_ARENA, buf.length * 2), this.limit) : this.limit;
+    const bigger = Buffer.allocUnsafe(Math.max(size, used + more));
+    buf.copy(bigger, 0, 0, used);
+    return bigger;
   }
 
   /** Ends the entry written up to `keyEnd` in `keys` and `valueEnd` in `values`. */
@@ -215,12 +233,6 @@ export class ExternalSorter {
     this.valueEnd = 0;
     this.count = 0;
   }
-}
-
-function grown(buf: Buffer, used: number, size: number): Buffer {
-  const bigger = Buffer.allocUnsafe(size);
-  buf.copy(bigger, 0, 0, used);
-  return bigger;
 }
 
 function longer(a: Uint32Array): Uint32Array<ArrayBuffer> {
