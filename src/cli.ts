@@ -15,13 +15,9 @@ import { delegationsFromZoneText, parseZoneList } from './discovery.js';
 import { Progress } from './progress.js';
 import { checkOutDir } from './results.js';
 import { DEFAULT_ROOTS } from './roots.js';
-import { scan } from './scan.js';
 import { DEFAULT_SPLIT_BYTES } from './archive.js';
 import type { Identity } from './commit.js';
-import { findRepo, publish } from './publish.js';
-import { runDemo } from './demo.js';
-import { runLab } from './lab/lab.js';
-import { HistoryError, openHistory, showZone, statsCsv, whenName, zoneDiff, zoneLog, zoneStats, type HistoryRepo } from './history.js';
+import type { HistoryRepo } from './history.js';
 import { parseShard } from './targets.js';
 import { writeAtomic, writeToStream, type Written } from './atomic.js';
 import { DEFAULT_LIMITS, transfer, type TransferLimits, type TransferResult } from './axfr.js';
@@ -132,6 +128,7 @@ function buildProgram(io: Io): Command {
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       try {
+        const { runLab } = await import('./lab/lab.js');
         exitCode.value = await runLab({ zones: opts.zones, seed: opts.seed, port: opts.port, rootZoneFile: opts.rootZone }, io, stop.signal);
       } finally {
         process.off('SIGINT', onSignal);
@@ -146,6 +143,7 @@ function buildProgram(io: Io): Command {
     .option('--seed <n>', 'the world is deterministic from this seed', parseCount, 1)
     .option('--dir <dir>', 'make the repository here (default: a new temporary folder)')
     .action(async (opts: { zones: number; seed: number; dir?: string }) => {
+      const { runDemo } = await import('./demo.js');
       exitCode.value = await runDemo({ zones: opts.zones, seed: opts.seed, dir: opts.dir, env: io.env }, io.stdout);
     });
 
@@ -162,8 +160,8 @@ function buildProgram(io: Io): Command {
     .option('--since <date>', 'only commits after this date')
     .option('--until <date>', 'only commits before this date')
     .action(async (zone: string, opts: HistoryCliOptions & { since?: string; until?: string }) => {
-      exitCode.value = await history(io, opts, async (h) => {
-        const entries = await zoneLog(h, zone, opts);
+      exitCode.value = await history(io, opts, async (h, m) => {
+        const entries = await m.zoneLog(h, zone, opts);
         return opts.json ? entries : entries.map((e) => `${e.date}\t${e.commit.slice(0, 12)}\t${e.serial ?? '-'}\t+${e.added}\t−${e.removed}`);
       });
     });
@@ -175,8 +173,8 @@ function buildProgram(io: Io): Command {
     .option('--type <type>', 'only records of this type')
     .option('--name <name>', 'only records owned by this name')
     .action(async (zone: string, opts: HistoryCliOptions & { from?: string; to?: string; type?: string; name?: string }) => {
-      exitCode.value = await history(io, opts, async (h) => {
-        const d = await zoneDiff(h, zone, opts);
+      exitCode.value = await history(io, opts, async (h, m) => {
+        const d = await m.zoneDiff(h, zone, opts);
         return opts.json ? d : d.lines;
       });
     });
@@ -186,8 +184,8 @@ function buildProgram(io: Io): Command {
     .option('--zone <zone>', 'look only in this zone (default: every archived zone that holds NAME)')
     .option('--below', 'also records owned by names below NAME', false)
     .action(async (name: string, opts: HistoryCliOptions & { zone?: string; below: boolean }) => {
-      exitCode.value = await history(io, opts, async (h) => {
-        const list = await whenName(h, name, opts);
+      exitCode.value = await history(io, opts, async (h, m) => {
+        const list = await m.whenName(h, name, opts);
         return opts.json ? list : list.map((p) => `${p.first.date}\t${p.present ? 'now' : p.last.date}\t${p.zone}\t${p.record}`);
       });
     });
@@ -196,8 +194,8 @@ function buildProgram(io: Io): Command {
     .argument('<zone>')
     .option('--at <rev-or-date>', 'revision or date (default HEAD)')
     .action(async (zone: string, opts: HistoryCliOptions & { at?: string }) => {
-      exitCode.value = await history(io, opts, async (h) => {
-        const text = await showZone(h, zone, opts.at);
+      exitCode.value = await history(io, opts, async (h, m) => {
+        const text = await m.showZone(h, zone, opts.at);
         return opts.json ? { zone, at: opts.at ?? 'HEAD', text } : { raw: text };
       });
     });
@@ -206,9 +204,9 @@ function buildProgram(io: Io): Command {
     .argument('[zone]')
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
     .action(async (zone: string | undefined, opts: HistoryCliOptions & { format: 'csv' | 'json' }) => {
-      exitCode.value = await history(io, opts, async (h) => {
-        const rows = await zoneStats(h, zone);
-        return opts.json || opts.format === 'json' ? rows : { raw: statsCsv(rows) };
+      exitCode.value = await history(io, opts, async (h, m) => {
+        const rows = await m.zoneStats(h, zone);
+        return opts.json || opts.format === 'json' ? rows : { raw: m.statsCsv(rows) };
       });
     });
 
@@ -222,11 +220,17 @@ interface HistoryCliOptions {
 }
 
 /** Runs a history query: lines are printed one per line, raw text as is, anything else as JSON. */
-async function history(io: Io, opts: HistoryCliOptions, query: (h: HistoryRepo) => Promise<string[] | { raw: string } | object>): Promise<number> {
+/** The history commands' module, loaded when one of them runs (zonelog axfr starts faster without simple-git and diff). */
+type HistoryModule = typeof import('./history.js');
+
+async function history(io: Io, opts: HistoryCliOptions, query: (h: HistoryRepo, m: HistoryModule) => Promise<string[] | { raw: string } | object>): Promise<number> {
+  const { findRepo } = await import('./publish.js');
+  const m = await import('./history.js');
+  const { HistoryError, openHistory } = m;
   const repo = path.resolve(opts.repo);
   if (!findRepo(repo)) throw new UsageError(`${repo} is not inside a git repository`);
   try {
-    const result = await query(openHistory(repo, opts.archive, io.env));
+    const result = await query(openHistory(repo, opts.archive, io.env), m);
     if (!opts.json && Array.isArray(result) && result.every((l) => typeof l === 'string')) io.stdout.write(result.map((l) => l + '\n').join(''));
     else if ('raw' in result && typeof (result as { raw: unknown }).raw === 'string') io.stdout.write((result as { raw: string }).raw);
     else io.stdout.write(JSON.stringify(result) + '\n');
@@ -310,6 +314,7 @@ interface PublishCliOptions {
 }
 
 async function publishCommand(dirs: string[], opts: PublishCliOptions, io: Io): Promise<number> {
+  const { publish } = await import('./publish.js');
   const result = await publish({
     dirs,
     archiveDir: path.resolve(opts.archive),
@@ -431,6 +436,7 @@ async function scanCommand(opts: ScanCliOptions, io: Io): Promise<number> {
     githubSummary: io.env.GITHUB_ACTIONS === 'true' ? io.env.GITHUB_STEP_SUMMARY : undefined,
     annotations: io.env.GITHUB_ACTIONS === 'true',
   });
+  const { scan } = await import('./scan.js');
   const report = await scan({
     roots,
     port: opts.port,
