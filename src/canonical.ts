@@ -244,7 +244,13 @@ export class CanonicalZone {
           continue;
         }
       }
-      // Copy the run so far, then start the next one at this line.
+      // The run so far: whole chunks of it as they are (the sorter's memory stays until dispose), the rest copied.
+      if (at === 0 && c.stable) {
+        while (runEnd - runStart >= CHUNK) {
+          yield runBuf.subarray(runStart, runStart + CHUNK);
+          runStart += CHUNK;
+        }
+      }
       while (runStart < runEnd) {
         const n = Math.min(runEnd - runStart, out.length - at);
         runBuf.copy(out, at, runStart, runStart + n);

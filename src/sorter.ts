@@ -66,6 +66,8 @@ export class ExternalSorter {
   private valueStarts = new Uint32Array(FIRST_INDEX + 1);
   private count = 0;
   private total = 0;
+  /** Whether the entries held are in order, each greater than the one before (so none is a duplicate). */
+  private ordered = true;
   private readonly limit: number;
   private runDir: string | undefined;
   private runs: string[] = [];
@@ -114,9 +116,23 @@ export class ExternalSorter {
     return bigger;
   }
 
-  /** Ends the entry written up to `keyEnd` in `keys` and `valueEnd` in `values`. */
+  /**
+   * Ends the entry written up to `keyEnd` in `keys` and `valueEnd` in `values`.
+   * It is compared with the entry before it: an exact duplicate of that one is
+   * dropped here, and while every entry is greater than the one before, the
+   * entries held are known to be in order and need no sort.
+   */
   commit(keyEnd: number, valueEnd: number): void {
     const i = this.count;
+    this.total++;
+    if (i > 0) {
+      const keys = this.keys;
+      const values = this.values;
+      const c = compareBytes(keys, this.keyStarts[i - 1]!, this.keyEnd, keys, this.keyEnd, keyEnd) ||
+        compareBytes(values, this.valueStarts[i - 1]!, this.valueEnd, values, this.valueEnd, valueEnd);
+      if (c === 0) return;
+      if (c > 0) this.ordered = false;
+    }
     if (i + 1 === this.keyStarts.length) {
       this.keyStarts = longer(this.keyStarts);
       this.valueStarts = longer(this.valueStarts);
@@ -128,7 +144,6 @@ export class ExternalSorter {
     this.keyStarts[i + 1] = keyEnd;
     this.valueStarts[i + 1] = valueEnd;
     this.count = i + 1;
-    this.total++;
   }
 
   /** Adds a copy of (key, value). */
@@ -166,7 +181,9 @@ export class ExternalSorter {
     const ks = this.keyStarts;
     const vs = this.valueStarts;
     const n = this.count;
-    const order = sortIndex(n, (i, j) =>
+    // Entries that arrived in order (as Knot sends a zone) need neither the sort nor the duplicate check.
+    const ordered = this.ordered;
+    const order = ordered ? undefined : sortIndex(n, (i, j) =>
       compareBytes(keys, ks[i]!, ks[i + 1]!, keys, ks[j]!, ks[j + 1]!) ||
       compareBytes(values, vs[i]!, vs[i + 1]!, values, vs[j]!, vs[j + 1]!));
     let k = 0;
@@ -181,12 +198,12 @@ export class ExternalSorter {
       valueEnd: 0,
       next(): boolean {
         while (k < n) {
-          const i = order[k++]!;
+          const i = order === undefined ? k++ : order[k++]!;
           const kS = ks[i]!;
           const kE = ks[i + 1]!;
           const vS = vs[i]!;
           const vE = vs[i + 1]!;
-          if (prev >= 0 && compareBytes(keys, kS, kE, keys, ks[prev]!, ks[prev + 1]!) === 0 &&
+          if (!ordered && prev >= 0 && compareBytes(keys, kS, kE, keys, ks[prev]!, ks[prev + 1]!) === 0 &&
             compareBytes(values, vS, vE, values, vs[prev]!, vs[prev + 1]!) === 0) continue;
           prev = i;
           cursor.keyStart = kS;
@@ -232,6 +249,7 @@ export class ExternalSorter {
     this.keyEnd = 0;
     this.valueEnd = 0;
     this.count = 0;
+    this.ordered = true;
   }
 }
 
