@@ -163,6 +163,7 @@ export function transfer(req: TransferRequest): Promise<TransferResult> {
       const answers = header.ancount;
       if (first && answers === 0) return malformed('first response has no records');
       // The answer section: records 0..ancount-1 of the decoder.
+      lastAdded = -1;
       for (let i = 0; i < answers; i++) {
         if (++records > limits.maxRecords) return limit(`more than ${limits.maxRecords} records`);
         const end = onRecord(i);
@@ -170,6 +171,8 @@ export function transfer(req: TransferRequest): Promise<TransferResult> {
       }
       return undefined;
     };
+    /** The record of this message last given to zone.addWire, or -1. */
+    let lastAdded = -1;
 
     /** Whether record i is the SOA of the zone: type SOA, class IN, owner the zone (case-insensitively). */
     const isZoneSoa = (i: number): boolean =>
@@ -199,7 +202,10 @@ export function transfer(req: TransferRequest): Promise<TransferResult> {
           zone,
         };
       }
-      const admitted = zone.addWire(d.data, d.ownerStart[i]!, d.ownerEnd[i]!, d.type[i]!, d.cls[i]!, d.ttl[i]!, d.rdataStart[i]!, d.rdataEnd[i]!);
+      // Within a message, the same owner range is the same owner (MessageDecoder).
+      const sameOwner = lastAdded === i - 1 && i > 0 && d.ownerStart[i] === d.ownerStart[i - 1] && d.ownerEnd[i] === d.ownerEnd[i - 1];
+      lastAdded = i;
+      const admitted = zone.addWire(d.data, d.ownerStart[i]!, d.ownerEnd[i]!, d.type[i]!, d.cls[i]!, d.ttl[i]!, d.rdataStart[i]!, d.rdataEnd[i]!, sameOwner);
       if (typeof admitted === 'object') return malformed(admitted.malformed);
       return undefined;
     };

@@ -7,7 +7,7 @@
 import type { WireRecord } from './message.js';
 import { MAX_NAME_LENGTH, isInZone, labelStarts, lowerName, nameToText, writeNameText } from './name.js';
 import { rdataToText } from './rdata.js';
-import { fastRdataLength, writeDecimal, writeFastRdata } from './rdata-bytes.js';
+import { fastRdataLength, writeFastRdata } from './rdata-bytes.js';
 import { ExternalSorter } from './sorter.js';
 import { CLASS_IN, SIGNATURE_CHURN, className, typeName } from './types.js';
 
@@ -41,8 +41,11 @@ export function recordLine(owner: Buffer, ttl: number, cls: number, type: number
 
 /** Output chunks are about this big. */
 const CHUNK = 1 << 20;
-/** `\t<ttl>\tIN\t`: at most 1 + 10 + 4 bytes. */
-const TTL_CLASS_MAX = 15;
+/** Pairs of TTL and type whose line middle is kept. */
+const MAX_MIDDLES = 4096;
+/** RRSIG, NSEC and NSEC3 (types.ts SIGNATURE_CHURN), by type number. */
+const CHURN = new Uint8Array(65536);
+for (const t of SIGNATURE_CHURN) CHURN[t] = 1;
 
 /**
  * Accumulates the records of one zone and gives back its canonical text.
@@ -69,8 +72,9 @@ export class CanonicalZone {
   private ownerText = Buffer.alloc(4 * MAX_NAME_LENGTH + 1);
   private ownerTextLength = 0;
   private readonly labelAt = new Int32Array(128);
-  /** `TYPE\t` as bytes, by type number. */
-  private readonly typeText: (Buffer | undefined)[] = [];
+  private readonly middles = new Map<number, Buffer>();
+  /** Whether `lastOwner` is the owner of the previous call to addWire. */
+  private ownerIsPrevious = false;
   /** A copy of a WireRecord's owner and RDATA side by side, for `add`. */
   private scratch = Buffer.allocUnsafe(1024);
 
@@ -106,8 +110,11 @@ export class CanonicalZone {
   /**
    * `add` of a record whose owner (uncompressed wire form, as received) is at
    * buf[ownerStart..ownerEnd] and whose canonical RDATA is at buf[rdataStart..rdataEnd].
+   * `sameOwner` says that the owner's bytes are those of the previous call's owner.
    */
-  addWire(buf: Buffer, ownerStart: number, ownerEnd: number, type: number, cls: number, ttl: number, rdataStart: number, rdataEnd: number): Admission {
+  addWire(buf: Buffer, ownerStart: number, ownerEnd: number, type: number, cls: number, ttl: number, rdataStart: number, rdataEnd: number, sameOwner = false): Admission {
+    const ownerKnown = sameOwner && this.ownerIsPrevious;
+    this.ownerIsPrevious = false;
     if (cls !== CLASS_IN) {
       this.counts.otherClass++;
       return 'other-class';
@@ -116,7 +123,7 @@ export class CanonicalZone {
       this.counts.outOfZone++;
       return 'out-of-zone';
     }
-    if (!this.options.dnssec && SIGNATURE_CHURN.has(type)) {
+    if (CHURN[type] === 1 && !this.options.dnssec) {
       const name = typeName(type);
       this.counts.omitted[name] = (this.counts.omitted[name] ?? 0) + 1;
       return 'omitted';
@@ -130,10 +137,11 @@ export class CanonicalZone {
       text = t.text;
       textMax = text.length;
     }
-    this.setOwner(buf, ownerStart, ownerEnd);
-    const typeText = this.typeText[type] ?? this.makeTypeText(type);
+    if (!ownerKnown) this.setOwner(buf, ownerStart, ownerEnd);
+    this.ownerIsPrevious = true;
+    const middle = this.middle(ttl, type);
     const sorter = this.sorter;
-    sorter.reserve(this.ownerKeyLength + 4 + 2 * (rdataEnd - rdataStart) + 1, this.ownerTextLength + TTL_CLASS_MAX + typeText.length + textMax + 1);
+    sorter.reserve(this.ownerKeyLength + 4 + 2 * (rdataEnd - rdataStart) + 1, this.ownerTextLength + middle.length + textMax + 1);
     // The sort key.
     const k = sorter.keys;
     let at = sorter.keyEnd;
@@ -157,13 +165,7 @@ export class CanonicalZone {
     at = sorter.valueEnd;
     const ot = this.ownerText;
     for (let i = 0; i < this.ownerTextLength; i++) v[at++] = ot[i]!;
-    v[at++] = 0x09;
-    at = writeDecimal(v, at, ttl);
-    v[at++] = 0x09;
-    v[at++] = 0x49; // I
-    v[at++] = 0x4e; // N
-    v[at++] = 0x09;
-    for (let i = 0; i < typeText.length; i++) v[at++] = typeText[i]!;
+    for (let i = 0; i < middle.length; i++) v[at++] = middle[i]!;
     if (text === undefined) at = writeFastRdata(type, buf, rdataStart, rdataEnd, v, at);
     else at += v.write(text, at, 'latin1');
     v[at++] = 0x0a;
@@ -213,9 +215,13 @@ export class CanonicalZone {
     this.ownerKeyLength = o;
   }
 
-  private makeTypeText(type: number): Buffer {
-    const b = Buffer.from(`${typeName(type)}\t`, 'latin1');
-    this.typeText[type] = b;
+  /** `\t<ttl>\tIN\t<TYPE>\t`, the part of a line between owner and RDATA, kept for the few pairs of TTL and type a zone uses. */
+  private middle(ttl: number, type: number): Buffer {
+    const id = ttl * 65536 + type;
+    const known = this.middles.get(id);
+    if (known) return known;
+    const b = Buffer.from(`\t${ttl}\tIN\t${typeName(type)}\t`, 'latin1');
+    if (this.middles.size < MAX_MIDDLES) this.middles.set(id, b);
     return b;
   }
 

@@ -10,6 +10,8 @@
  * `MessageDecoder` does the work without an object per record: it writes every
  * record's uncompressed owner and canonical RDATA into one reusable buffer and
  * indexes them with typed arrays. `decodeMessage` gives the same as objects.
+ * Records whose owners are compressed to the same earlier name share its bytes,
+ * so within a message, equal owner ranges mean equal owners.
  */
 import { MAX_LABEL_LENGTH, MAX_NAME_LENGTH, hasUpper, lowerInPlace, nameLength } from './name.js';
 import { COMPRESSIBLE_RDATA, TYPE, lowercasesRdataNames } from './types.js';
@@ -202,6 +204,9 @@ export class MessageDecoder {
 
   /** Position after the last item read. */
   private next = 0;
+  /** Where the last name read is in `data`. */
+  private nameStart = 0;
+  private nameEnd = 0;
   private msg: Buffer = Buffer.alloc(0);
   /**
    * Names already read in this message, by their position in it: where their
@@ -281,28 +286,40 @@ export class MessageDecoder {
 
   /**
    * Reads a name starting at `pos`, whose inline part must end before `end`, and
-   * appends its uncompressed form to `data`.
+   * appends its uncompressed form to `data`; with `share`, a name read before may
+   * instead be given as the bytes already there. Either way they are at
+   * data[nameStart..nameEnd], and no name's bytes change once written there, except
+   * a lowercased RDATA name's, which is never shared.
    * RFC 1035 §4.1.4 compression: each pointer must point before the previous
    * one (and before itself), so no chain can loop; the uncompressed name must fit
    * in 255 octets (RFC 1035 §2.3.4); label types 01 and 10 are refused (RFC 6891 §5).
    */
-  private name(pos: number, end: number, pointers: boolean): void {
+  private name(pos: number, end: number, pointers: boolean, share = false): void {
     const msg = this.msg;
     this.room(MAX_NAME_LENGTH + 1);
     const out = this.data;
     const start = this.used;
-    // A name that is only a pointer is the name at its target: copy it when already read
-    // (the same checks as below: backwards, after the header, inside the data).
+    // A name that is only a pointer is the name at its target: when that was already read,
+    // its bytes are used again, or copied (the same checks as below: backwards, after the
+    // header, inside the data).
     const first = msg[pos];
     if (pointers && first !== undefined && first >= 0xc0 && pos + 1 < end) {
       const target = ((first & 0x3f) << 8) | msg[pos + 1]!;
       if (target < pos && target >= HEADER_LENGTH && this.nameGen[target] === this.gen) {
         const from = this.nameAt[target]!;
         const n = this.nameLen[target]!;
+        this.next = pos + 2;
+        if (share) {
+          this.nameStart = from;
+          this.nameEnd = from + n;
+          this.remember(pos, from, n);
+          return;
+        }
         for (let i = 0; i < n; i++) out[start + i] = out[from + i]!;
         this.used = start + n;
+        this.nameStart = start;
+        this.nameEnd = start + n;
         this.remember(pos, start, n);
-        this.next = pos + 2;
         return;
       }
     }
@@ -341,6 +358,8 @@ export class MessageDecoder {
       p += 1 + b;
     }
     this.used = len;
+    this.nameStart = start;
+    this.nameEnd = len;
     this.remember(pos, start, len - start);
     this.next = next;
   }
@@ -371,9 +390,10 @@ export class MessageDecoder {
     const msg = this.msg;
     const i = this.count;
     if (i === this.ownerStart.length) this.grow();
-    this.ownerStart[i] = this.used;
-    this.name(pos, msg.length, true);
-    this.ownerEnd[i] = this.used;
+    // Owners that point to a name read before share its bytes: records of one owner have the same range.
+    this.name(pos, msg.length, true, true);
+    this.ownerStart[i] = this.nameStart;
+    this.ownerEnd[i] = this.nameEnd;
     let p = this.next;
     if (p + 10 > msg.length) throw new WireError('record header runs past the end of the message');
     const type = (msg[p]! << 8) | msg[p + 1]!;
