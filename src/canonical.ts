@@ -233,13 +233,14 @@ export class CanonicalZone {
    */
   *byteChunks(): Generator<Buffer> {
     if (this.soaLine === undefined) throw new Error('zone has no SOA');
-    const out = Buffer.allocUnsafe(this.sorter.spilledRuns > 0 ? CHUNK : Math.min(CHUNK, this.soaLine.length + 1 + this.sorter.valueBytes));
+    const out = Buffer.allocUnsafe(this.sorter.spilledRuns > 0 ? CHUNK : Math.max(1, Math.min(CHUNK, this.sorter.valueBytes)));
     let at = 0;
     let written = 1;
+    yield Buffer.from(this.soaLine + '\n', 'latin1');
     // Lines that follow each other in the sorter's memory are copied as one run of bytes.
-    let runBuf: Buffer = Buffer.from(this.soaLine + '\n', 'latin1');
+    let runBuf: Buffer = out;
     let runStart = 0;
-    let runEnd = runBuf.length;
+    let runEnd = 0;
     const c = this.sorter.sorted();
     for (;;) {
       const more = c.next();

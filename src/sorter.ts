@@ -26,7 +26,7 @@ const HELD_SHARE = 0.5;
 const INDEX_BYTES = 16;
 const FIRST_INDEX = 1 << 10;
 const FIRST_ARENA = 1 << 14;
-const SMALL_ARENA = 1 << 23;
+const SMALL_ARENA = 1 << 20;
 const READ_CHUNK = 1 << 20;
 /** Entries are indexed by 32-bit offsets: a budget beyond this spills runs of this size. */
 const MAX_ARENA = 2 ** 31;
@@ -105,7 +105,7 @@ export class ExternalSorter {
 
   /**
    * A bigger arena with the `used` bytes of `buf`, room for `more`. Small arenas double
-   * (a small zone never asks for much memory); past SMALL_ARENA the arena gets the whole
+   * (a small zone never asks for much memory); from SMALL_ARENA on the arena gets the whole
    * share at once: the system backs its pages only as they are written, and nothing is
    * copied again as it fills. Only an entry larger than the share goes past it.
    */
