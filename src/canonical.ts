@@ -72,7 +72,8 @@ export class CanonicalZone {
   private ownerText = Buffer.alloc(4 * MAX_NAME_LENGTH + 1);
   private ownerTextLength = 0;
   private readonly labelAt = new Int32Array(128);
-  private readonly middles = new Map<number, Buffer>();
+  private readonly middles: (Map<number, Buffer> | undefined)[] = [];
+  private middleCount = 0;
   /** Whether `lastOwner` is the owner of the previous call to addWire. */
   private ownerIsPrevious = false;
   /** A copy of a WireRecord's owner and RDATA side by side, for `add`. */
@@ -217,11 +218,15 @@ export class CanonicalZone {
 
   /** `\t<ttl>\tIN\t<TYPE>\t`, the part of a line between owner and RDATA, kept for the few pairs of TTL and type a zone uses. */
   private middle(ttl: number, type: number): Buffer {
-    const id = ttl * 65536 + type;
-    const known = this.middles.get(id);
+    // By type, then by TTL: small integers as keys (a key made of both would not be one).
+    const byTtl = this.middles[type] ??= new Map<number, Buffer>();
+    const known = byTtl.get(ttl);
     if (known) return known;
     const b = Buffer.from(`\t${ttl}\tIN\t${typeName(type)}\t`, 'latin1');
-    if (this.middles.size < MAX_MIDDLES) this.middles.set(id, b);
+    if (this.middleCount < MAX_MIDDLES) {
+      byTtl.set(ttl, b);
+      this.middleCount++;
+    }
     return b;
   }
 
