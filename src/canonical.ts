@@ -170,7 +170,8 @@ export class CanonicalZone {
     if (text === undefined) at = writeFastRdata(type, buf, rdataStart, rdataEnd, v, at);
     else at += v.write(text, at, 'latin1');
     v[at++] = 0x0a;
-    sorter.commit(keyEnd, at);
+    // An owner known to be the previous call's is also the previous entry's (that call made an entry, or was its duplicate).
+    sorter.commit(keyEnd, at, ownerKnown ? this.ownerKeyLength : 0);
     this.counts.kept++;
     return 'kept';
   }

@@ -120,15 +120,18 @@ export class ExternalSorter {
    * Ends the entry written up to `keyEnd` in `keys` and `valueEnd` in `values`.
    * It is compared with the entry before it: an exact duplicate of that one is
    * dropped here, and while every entry is greater than the one before, the
-   * entries held are known to be in order and need no sort.
+   * entries held are known to be in order and need no sort. The caller may say
+   * that the first `same` bytes of the key are those of the entry before (when
+   * there is one): they are not compared again.
    */
-  commit(keyEnd: number, valueEnd: number): void {
+  commit(keyEnd: number, valueEnd: number, same = 0): void {
     const i = this.count;
     this.total++;
     if (i > 0) {
       const keys = this.keys;
       const values = this.values;
-      const c = compareBytes(keys, this.keyStarts[i - 1]!, this.keyEnd, keys, this.keyEnd, keyEnd) ||
+      const prev = this.keyStarts[i - 1]!;
+      const c = compareBytes(keys, prev + same, this.keyEnd, keys, this.keyEnd + same, keyEnd) ||
         compareBytes(values, this.valueStarts[i - 1]!, this.valueEnd, values, this.valueEnd, valueEnd);
       if (c === 0) return;
       if (c > 0) this.ordered = false;
