@@ -5,9 +5,9 @@
  * Keys and values are written straight into two large buffers (arenas), outside
  * the JS heap, one entry after the other, and indexed by typed arrays; the sort
  * orders the index. Memory is counted exactly: the bytes of both arenas plus
- * INDEX_BYTES per entry. When that passes the share of the budget held in memory,
- * the entries are sorted and written to a run file on disk, and the final order
- * is a k-way merge of the runs.
+ * INDEX_BYTES per entry. When that passes the share of the budget held in memory
+ * (or all sorters together pass the budget, see heldByAll), the entries are sorted
+ * and written to a run file on disk, and the final order is a k-way merge of the runs.
  *
  * Values are kept apart from keys so that when entries arrive in order, as a zone
  * from Knot does, their values come out as one run of bytes to copy.
@@ -30,6 +30,16 @@ const SMALL_ARENA = 1 << 20;
 const READ_CHUNK = 1 << 20;
 /** Entries are indexed by 32-bit offsets: a budget beyond this spills runs of this size. */
 const MAX_ARENA = 2 ** 31;
+/** Past the budget in all (below), a sorter holding at least this share of its budget spills. */
+const MIN_RUN_SHARE = 0.125;
+
+/**
+ * Bytes held in memory by all the sorters of the process. The transfers of a scan
+ * run side by side: when together they hold more than a budget, each that holds at
+ * least MIN_RUN_SHARE of it spills, as when the sorters watched the heap's count,
+ * but counted exactly, so that no run is cut tiny.
+ */
+let heldByAll = 0;
 
 export interface SorterOptions {
   /** Bytes of memory for entries before a run is spilled to disk. */
@@ -69,11 +79,17 @@ export class ExternalSorter {
   /** Whether the entries held are in order, each greater than the one before (so none is a duplicate). */
   private ordered = true;
   private readonly limit: number;
+  private readonly budget: number;
+  private readonly minRun: number;
+  /** What this sorter has added to heldByAll. */
+  private accounted = 0;
   private runDir: string | undefined;
   private runs: string[] = [];
 
   constructor(private readonly options: SorterOptions) {
     this.limit = Math.max(1, Math.min(MAX_ARENA, Math.floor(options.memoryBudget * HELD_SHARE)));
+    this.budget = options.memoryBudget;
+    this.minRun = options.memoryBudget * MIN_RUN_SHARE;
   }
 
   /** Bytes of the values held in memory. */
@@ -97,8 +113,9 @@ export class ExternalSorter {
    */
   reserve(keyMax: number, valueMax: number): void {
     const held = this.keyEnd + this.valueEnd + keyMax + valueMax + INDEX_BYTES * (this.count + 1);
-    if (held <= this.limit && this.keyEnd + keyMax <= this.keys.length && this.valueEnd + valueMax <= this.values.length) return;
-    if (this.count > 0 && held > this.limit) this.spill();
+    const over = held > this.limit || (held > this.minRun && heldByAll + keyMax + valueMax + INDEX_BYTES > this.budget);
+    if (!over && this.keyEnd + keyMax <= this.keys.length && this.valueEnd + valueMax <= this.values.length) return;
+    if (this.count > 0 && over) this.spill();
     if (this.keyEnd + keyMax > this.keys.length) this.keys = this.grown(this.keys, this.keyEnd, keyMax);
     if (this.valueEnd + valueMax > this.values.length) this.values = this.grown(this.values, this.valueEnd, valueMax);
   }
@@ -147,6 +164,15 @@ export class ExternalSorter {
     this.keyStarts[i + 1] = keyEnd;
     this.valueStarts[i + 1] = valueEnd;
     this.count = i + 1;
+    const held = keyEnd + valueEnd + INDEX_BYTES * (i + 1);
+    heldByAll += held - this.accounted;
+    this.accounted = held;
+  }
+
+  /** Gives back what this sorter counted in heldByAll. */
+  private release(): void {
+    heldByAll -= this.accounted;
+    this.accounted = 0;
   }
 
   /** Adds a copy of (key, value). */
@@ -161,6 +187,7 @@ export class ExternalSorter {
   sorted(): EntryCursor {
     if (this.runs.length === 0) return this.memoryCursor();
     if (this.count > 0) this.spill();
+    this.release();
     this.keys = Buffer.alloc(0);
     this.values = Buffer.alloc(0);
     return new MergeCursor(this.runs.map((f) => new RunReader(f)));
@@ -168,6 +195,7 @@ export class ExternalSorter {
 
   /** Removes run files; safe to call more than once. */
   dispose(): void {
+    this.release();
     this.keys = Buffer.alloc(0);
     this.values = Buffer.alloc(0);
     this.keyEnd = 0;
@@ -253,6 +281,7 @@ export class ExternalSorter {
     this.valueEnd = 0;
     this.count = 0;
     this.ordered = true;
+    this.release();
   }
 }
 

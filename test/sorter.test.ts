@@ -71,6 +71,30 @@ describe('external sorter', () => {
     }), { numRuns: 300 });
   });
 
+  it('spills when the sorters of the process together pass the budget, never a run below an eighth of it', () => {
+    const budget = 100_000;
+    const fill = (sorters: ExternalSorter[], perSorter: number) => {
+      for (let i = 0; i < perSorter; i++) for (const s of sorters) s.add(Buffer.from(`k${i}`), Buffer.alloc(1000, i));
+    };
+    const alone = new ExternalSorter({ memoryBudget: budget });
+    fill([alone], 40);
+    expect(alone.spilledRuns).toBe(0);
+    alone.dispose();
+    const three = [0, 1, 2].map(() => new ExternalSorter({ memoryBudget: budget }));
+    fill(three, 40);
+    expect(three.map((s) => s.spilledRuns).reduce((a, b) => a + b)).toBeGreaterThan(0);
+    for (const s of three) expect(s.spilledRuns).toBeLessThanOrEqual(40 / 12);
+    for (const s of three) {
+      expect(drain(s)).toHaveLength(40);
+      s.dispose();
+    }
+    // Once they are gone, a sorter alone has its whole share again.
+    const after = new ExternalSorter({ memoryBudget: budget });
+    fill([after], 40);
+    expect(after.spilledRuns).toBe(0);
+    after.dispose();
+  });
+
   it('keeps an entry larger than its whole budget', () => {
     const s = new ExternalSorter({ memoryBudget: 100 });
     const big = Buffer.alloc(10_000, 7);
