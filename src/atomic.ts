@@ -30,9 +30,11 @@ export async function writeAtomic(target: string, chunks: Iterable<string | Uint
   try {
     for await (const chunk of chunks) {
       const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk;
+      // The write runs on the thread pool while the hash reads the same bytes here.
+      const written = fh.write(buf);
       hash.update(buf);
       bytes += buf.length;
-      await fh.write(buf);
+      await written;
     }
     await fh.sync();
     await fh.close();
