@@ -54,9 +54,9 @@ for (const t of SIGNATURE_CHURN) CHURN[t] = 1;
  * memory: its sort key (RFC 4034 §6.1 owner key, class, type, RDATA with 0x00 and
  * 0x01 escaped and a 0x00 end) and, as its value, its line. Keys are
  * self-delimiting, so sorting entries sorts records, and equal entries are exact
- * duplicates. Every owner of the
- * zone is the zone or below it, so every owner key begins with the zone's labels:
- * the entry leaves that common prefix out, which changes no order.
+ * duplicates. Every owner of the zone is the zone or below it, so every owner key
+ * begins with the zone's labels: the entry leaves that common prefix out, which
+ * changes no order.
  */
 export class CanonicalZone {
   readonly counts: ZoneCounts = { kept: 0, outOfZone: 0, otherClass: 0, omitted: {} };
@@ -71,7 +71,7 @@ export class CanonicalZone {
   private ownerKeyLength = 0;
   private ownerText = Buffer.alloc(4 * MAX_NAME_LENGTH + 1);
   private ownerTextLength = 0;
-  private readonly labelAt = new Int32Array(128);
+  private labelAt = new Int32Array(MAX_NAME_LENGTH);
   private readonly middles: (Map<number, Buffer> | undefined)[] = [];
   private middleCount = 0;
   /** Whether `lastOwner` is the owner of the previous call to addWire. */
@@ -189,6 +189,14 @@ export class CanonicalZone {
         }
       }
       if (same) return;
+    }
+    if (len > this.lastOwner.length) {
+      // Longer than a name may be (RFC 1035 §2.3.4): only a WireRecord made by hand can be; room for it anyway.
+      this.lastOwner = Buffer.alloc(len);
+      this.ownerKey = Buffer.alloc(2 * len + 2);
+      this.ownerText = Buffer.alloc(4 * len + 1);
+      this.labelAt = new Int32Array(len);
+      return this.setOwner(buf, start, end);
     }
     for (let i = 0; i < len; i++) last[i] = buf[start + i]!;
     this.lastOwnerLength = len;
