@@ -51,12 +51,12 @@ export interface SorterOptions {
 /**
  * Walks the entries in order, each once: after `next()` returns true the entry's
  * key is keys[keyStart..keyEnd] and its value values[valueStart..valueEnd]. When
- * `stable`, those bytes stay where they are until the sorter is disposed;
- * otherwise only until the next call.
+ * `stable` (for this entry), those bytes stay where they are until the sorter is
+ * disposed; otherwise only until the next call.
  */
 export interface EntryCursor {
   next(): boolean;
-  readonly stable: boolean;
+  stable: boolean;
   keys: Buffer;
   keyStart: number;
   keyEnd: number;
@@ -78,6 +78,15 @@ export class ExternalSorter {
   private total = 0;
   /** Whether the entries held are in order, each greater than the one before (so none is a duplicate). */
   private ordered = true;
+  /**
+   * Whether every run was in order and begins after the run before ends (and the
+   * entries held after the last run): then the runs need no merge, only reading
+   * one after the other. `last` holds the last run's last key and value.
+   */
+  private chained = true;
+  private last = Buffer.allocUnsafe(1024);
+  private lastKeyLength = 0;
+  private lastLength = 0;
   private readonly limit: number;
   private readonly budget: number;
   private readonly minRun: number;
@@ -152,6 +161,12 @@ export class ExternalSorter {
         compareBytes(values, this.valueStarts[i - 1]!, this.valueEnd, values, this.valueEnd, valueEnd);
       if (c === 0) return;
       if (c > 0) this.ordered = false;
+    } else if (this.chained && this.runs.length > 0) {
+      const last = this.last;
+      const c = compareBytes(last, 0, this.lastKeyLength, this.keys, this.keyEnd, keyEnd) ||
+        compareBytes(last, this.lastKeyLength, this.lastLength, this.values, this.valueEnd, valueEnd);
+      if (c === 0) return;
+      if (c > 0) this.chained = false;
     }
     if (i + 1 === this.keyStarts.length) {
       this.keyStarts = longer(this.keyStarts);
@@ -186,6 +201,8 @@ export class ExternalSorter {
   /** The entries in order, each once. Consumes the sorter. */
   sorted(): EntryCursor {
     if (this.runs.length === 0) return this.memoryCursor();
+    // Runs that follow each other, then the entries held (a zone from Knot past the budget).
+    if (this.chained && this.ordered) return new ChainCursor(this.runs, this.memoryCursor());
     if (this.count > 0) this.spill();
     this.release();
     this.keys = Buffer.alloc(0);
@@ -277,6 +294,18 @@ export class ExternalSorter {
       fs.closeSync(fd);
     }
     this.runs.push(file);
+    if (!this.ordered) this.chained = false;
+    else if (this.chained && this.count > 0) {
+      // Keep the last entry, to check that the next run begins after it.
+      const i = this.count - 1;
+      const kl = this.keyStarts[i + 1]! - this.keyStarts[i]!;
+      const vl = this.valueStarts[i + 1]! - this.valueStarts[i]!;
+      if (kl + vl > this.last.length) this.last = Buffer.allocUnsafe(2 * (kl + vl));
+      this.keys.copy(this.last, 0, this.keyStarts[i]!, this.keyStarts[i + 1]!);
+      this.values.copy(this.last, kl, this.valueStarts[i]!, this.valueStarts[i + 1]!);
+      this.lastKeyLength = kl;
+      this.lastLength = kl + vl;
+    }
     this.keyEnd = 0;
     this.valueEnd = 0;
     this.count = 0;
@@ -345,6 +374,56 @@ class RunReader {
   private close(): void {
     this.done = true;
     fs.closeSync(this.fd);
+  }
+}
+
+/** The entries of runs that follow each other, read one run after the other, then those of a memory cursor. */
+class ChainCursor implements EntryCursor {
+  stable = false;
+  keys: Buffer = Buffer.alloc(0);
+  keyStart = 0;
+  keyEnd = 0;
+  values: Buffer = Buffer.alloc(0);
+  valueStart = 0;
+  valueEnd = 0;
+  private reader: RunReader | undefined;
+  private nextRun = 0;
+  /** Whether the reader's current entry was returned: it moves on at the next call. */
+  private returned = false;
+
+  constructor(private readonly runs: string[], private readonly rest: EntryCursor) {}
+
+  next(): boolean {
+    for (;;) {
+      const r = this.reader;
+      if (r) {
+        if (this.returned) r.advance();
+        this.returned = false;
+        if (!r.done) {
+          this.keys = r.buf;
+          this.values = r.buf;
+          this.keyStart = r.keyStart;
+          this.keyEnd = r.keyEnd;
+          this.valueStart = r.keyEnd;
+          this.valueEnd = r.valueEnd;
+          this.returned = true;
+          return true;
+        }
+        this.reader = undefined;
+      }
+      if (this.nextRun === this.runs.length) break;
+      this.reader = new RunReader(this.runs[this.nextRun++]!);
+    }
+    const c = this.rest;
+    if (!c.next()) return false;
+    this.stable = true;
+    this.keys = c.keys;
+    this.keyStart = c.keyStart;
+    this.keyEnd = c.keyEnd;
+    this.values = c.values;
+    this.valueStart = c.valueStart;
+    this.valueEnd = c.valueEnd;
+    return true;
   }
 }
 
