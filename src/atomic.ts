@@ -21,18 +21,20 @@ export function tempPathFor(target: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
 }
 
-/** Writes the chunks (latin1/ASCII text) to `target` atomically. */
-export async function writeAtomic(target: string, chunks: Iterable<string> | AsyncIterable<string>): Promise<Written> {
+/** Writes the chunks (bytes, or latin1/ASCII text) to `target` atomically. A chunk may be reused by its producer once the next is asked for. */
+export async function writeAtomic(target: string, chunks: Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>): Promise<Written> {
   const tmp = tempPathFor(target);
   const hash = createHash('sha256');
   let bytes = 0;
   const fh = await fs.promises.open(tmp, 'wx', 0o644);
   try {
     for await (const chunk of chunks) {
-      const buf = Buffer.from(chunk, 'latin1');
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk;
+      // The write runs on the thread pool while the hash reads the same bytes here.
+      const written = fh.write(buf);
       hash.update(buf);
       bytes += buf.length;
-      await fh.write(buf);
+      await written;
     }
     await fh.sync();
     await fh.close();
@@ -45,12 +47,13 @@ export async function writeAtomic(target: string, chunks: Iterable<string> | Asy
   return { bytes, sha256: hash.digest('hex') };
 }
 
-/** Writes the chunks to a stream, waiting when it asks us to. */
-export async function writeToStream(out: Writable, chunks: Iterable<string> | AsyncIterable<string>): Promise<Written> {
+/** Writes the chunks to a stream, waiting when it asks us to. A chunk may be reused by its producer once the next is asked for. */
+export async function writeToStream(out: Writable, chunks: Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>): Promise<Written> {
   const hash = createHash('sha256');
   let bytes = 0;
   for await (const chunk of chunks) {
-    const buf = Buffer.from(chunk, 'latin1');
+    // A copy: the stream may keep the bytes past this turn, and the producer may reuse its buffer.
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : Buffer.from(chunk);
     hash.update(buf);
     bytes += buf.length;
     if (!out.write(buf)) await new Promise<void>((resolve, reject) => {

@@ -12,7 +12,7 @@ import { CanonicalZone, type CanonicalZoneOptions } from './canonical.js';
 import { type ServerAddress } from './address.js';
 import { MessageFramer, frame } from './framing.js';
 import { buildQuery } from './query.js';
-import { decodeMessage, type WireRecord } from './message.js';
+import { MessageDecoder } from './message.js';
 import { isInZone, lowerName, nameToText } from './name.js';
 import { type Failure, type OtherFailure, type Transferred, rcodeKind } from './outcome.js';
 import { CLASS_IN, TYPE, rcodeName } from './types.js';
@@ -40,6 +40,7 @@ export function transfer(req: TransferRequest): Promise<TransferResult> {
   const zone = new CanonicalZone(zoneName, req);
   const started = Date.now();
   const framer = new MessageFramer();
+  const decoder = new MessageDecoder();
 
   let messages = 0;
   let bytes = 0;
@@ -117,9 +118,11 @@ export function transfer(req: TransferRequest): Promise<TransferResult> {
 
     /** Handles one message; returns the result when the transfer has ended. */
     const onMessage = (msg: Buffer): TransferResult | undefined => {
-      const decoded = decodeMessage(msg);
-      if (!decoded.ok) return malformed(decoded.detail);
-      const { header, questions, answers } = decoded.message;
+      // The whole message is checked first: a message that cannot be decoded is malformed, whatever its header says.
+      const error = decoder.decode(msg);
+      if (error !== undefined) return malformed(error);
+      const header = decoder.header;
+      const questions = decoder.questions;
       // RFC 5936 §2.2: a response to our query, same ID, QR set, opcode QUERY.
       if (header.id !== id) return malformed(`message ID ${header.id}, expected ${id}`);
       if (!header.qr) return malformed('QR bit not set');
@@ -137,20 +140,31 @@ export function transfer(req: TransferRequest): Promise<TransferResult> {
       if (q && (q.type !== TYPE.AXFR || q.class !== CLASS_IN || !lowerName(q.name).equals(zoneName))) {
         return malformed(`question ${nameToText(q.name)} type ${q.type} class ${q.class} does not match the query`);
       }
-      if (first && answers.length === 0) return malformed('first response has no records');
-      for (const rec of answers) {
+      const answers = header.ancount;
+      if (first && answers === 0) return malformed('first response has no records');
+      // The answer section: records 0..ancount-1 of the decoder.
+      lastAdded = -1;
+      for (let i = 0; i < answers; i++) {
         if (++records > limits.maxRecords) return limit(`more than ${limits.maxRecords} records`);
-        const end = onRecord(rec);
+        const end = onRecord(i);
         if (end) return end;
       }
       return undefined;
     };
+    /** The record of this message last given to zone.addWire, or -1. */
+    let lastAdded = -1;
 
-    const onRecord = (rec: WireRecord): TransferResult | undefined => {
-      const isZoneSoa = rec.type === TYPE.SOA && rec.class === CLASS_IN && isInZone(rec.owner, zoneName) && rec.owner.length === zoneName.length;
+    /** Whether record i is the SOA of the zone: type SOA, class IN, owner the zone (case-insensitively). */
+    const isZoneSoa = (i: number): boolean =>
+      decoder.type[i] === TYPE.SOA && decoder.cls[i] === CLASS_IN &&
+      decoder.ownerEnd[i]! - decoder.ownerStart[i]! === zoneName.length && isInZone(decoder.data, zoneName, decoder.ownerStart[i], decoder.ownerEnd[i]);
+
+    const onRecord = (i: number): TransferResult | undefined => {
+      const d = decoder;
       if (first) {
         // RFC 5936 §2.2: the first record is the zone's SOA.
-        if (!isZoneSoa) return malformed(`first record is ${nameToText(rec.owner)} type ${rec.type}, not the SOA of the zone`);
+        const rec = d.record(i);
+        if (!isZoneSoa(i)) return malformed(`first record is ${nameToText(rec.owner)} type ${rec.type}, not the SOA of the zone`);
         if (rec.rdata.length < 20) return malformed('SOA RDATA too short');
         serial = rec.rdata.readUInt32BE(rec.rdata.length - 20);
         const admitted = zone.setSoa(rec);
@@ -158,16 +172,20 @@ export function transfer(req: TransferRequest): Promise<TransferResult> {
         first = false;
         return undefined;
       }
-      if (isZoneSoa) {
+      if (isZoneSoa(i)) {
         // RFC 5936 §2.2: the transfer ends with the zone's SOA again; anything after it is not ours.
-        const closing = rec.rdata.length >= 20 ? rec.rdata.readUInt32BE(rec.rdata.length - 20) : -1;
+        const rdata = d.record(i).rdata;
+        const closing = rdata.length >= 20 ? rdata.readUInt32BE(rdata.length - 20) : -1;
         if (closing !== serial) return malformed(`closing SOA has serial ${closing}, the transfer began with ${serial}`);
         return {
           outcome: { kind: 'transferred', serial, counts: zone.counts, ...stats() },
           zone,
         };
       }
-      const admitted = zone.add(rec);
+      // Within a message, the same owner range is the same owner (MessageDecoder).
+      const sameOwner = lastAdded === i - 1 && i > 0 && d.ownerStart[i] === d.ownerStart[i - 1] && d.ownerEnd[i] === d.ownerEnd[i - 1];
+      lastAdded = i;
+      const admitted = zone.addWire(d.data, d.ownerStart[i]!, d.ownerEnd[i]!, d.type[i]!, d.cls[i]!, d.ttl[i]!, d.rdataStart[i]!, d.rdataEnd[i]!, sameOwner);
       if (typeof admitted === 'object') return malformed(admitted.malformed);
       return undefined;
     };

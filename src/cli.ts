@@ -516,9 +516,9 @@ async function axfrCommand(zone: Buffer, opts: AxfrOptions, io: Io): Promise<num
   }
   let written: Written;
   try {
-    if (output) written = await writeAtomic(output, result.zone.chunks());
+    if (output) written = await writeAtomic(output, result.zone.byteChunks());
     else if (opts.json) written = { bytes: 0, sha256: '' };
-    else written = await writeToStream(io.stdout, result.zone.chunks());
+    else written = await writeToStream(io.stdout, result.zone.byteChunks());
   } catch (e) {
     io.stderr.write(`zonelog: could not write ${output ?? 'standard output'}: ${(e as Error).message}\n`);
     return 2;

@@ -216,14 +216,14 @@ export function compareCanonical(a: Uint8Array, b: Uint8Array): number {
   }
 }
 
-/** True when `name` is `zone` or below it (labels compared case-insensitively, RFC 4343). */
-export function isInZone(name: Uint8Array, zone: Uint8Array): boolean {
-  const nl = name.length;
+/** True when `name` (or the name at name[start..end]) is `zone` or below it (labels compared case-insensitively, RFC 4343). */
+export function isInZone(name: Uint8Array, zone: Uint8Array, start = 0, end = name.length): boolean {
+  const nl = end - start;
   const zl = zone.length;
   if (nl < zl) return false;
-  const off = nl - zl;
+  const off = start + nl - zl;
   // The suffix must start on a label boundary.
-  let pos = 0;
+  let pos = start;
   while (pos < off) {
     const len = name[pos]!;
     if (len === 0) return false;
@@ -291,4 +291,68 @@ export function canonicalText(name: string): string {
   const wire = textToName(name.endsWith('.') ? name : name + '.');
   for (let i = 0; i < wire.length; i++) if (wire[i]! >= 0x41 && wire[i]! <= 0x5a) wire[i] = wire[i]! | 0x20;
   return nameToText(wire);
+}
+
+/** LABEL_ESCAPE as bytes: each byte's presentation, 1 to 4 characters. */
+const LABEL_ESCAPE_BYTES: Uint8Array[] = LABEL_ESCAPE.map((s) => Uint8Array.from(s, (c) => c.charCodeAt(0)));
+
+/**
+ * `nameToText` written as bytes into `out` at `at`, of the uncompressed name at
+ * `buf[pos]`, ASCII letters lowercased first when `lower` is set (the text of
+ * `lowerName`). The name must be well formed (`nameLength`); `out` must have room
+ * for 4 bytes per byte of the name. Returns the position after the text.
+ */
+export function writeNameText(buf: Uint8Array, pos: number, out: Uint8Array, at: number, lower: boolean): number {
+  let len = buf[pos]!;
+  if (len === 0) {
+    out[at] = 0x2e;
+    return at + 1;
+  }
+  while (len !== 0) {
+    const end = pos + 1 + len;
+    for (let i = pos + 1; i < end; i++) {
+      let c = buf[i]!;
+      if (lower && c >= 0x41 && c <= 0x5a) c |= 0x20;
+      if (PLAIN_LABEL_BYTE[c]) out[at++] = c;
+      else {
+        const e = LABEL_ESCAPE_BYTES[c]!;
+        for (let k = 0; k < e.length; k++) out[at++] = e[k]!;
+      }
+    }
+    out[at++] = 0x2e;
+    pos = end;
+    len = buf[pos]!;
+  }
+  return at;
+}
+
+/**
+ * The length of the one uncompressed name that fills buf[start..end] exactly, by
+ * the rules of `nameLength`; -1 if it is not one (too long, a label type other
+ * than 00, running past `end`, or bytes left after it).
+ */
+export function wholeNameLength(buf: Uint8Array, start: number, end: number): number {
+  let pos = start;
+  for (;;) {
+    if (pos >= end) return -1;
+    const len = buf[pos]!;
+    if (len === 0) {
+      const total = pos + 1 - start;
+      return total <= MAX_NAME_LENGTH && pos + 1 === end ? total : -1;
+    }
+    if (len > MAX_LABEL_LENGTH) return -1;
+    pos += 1 + len;
+    if (pos - start > MAX_NAME_LENGTH) return -1;
+  }
+}
+
+/** Where the labels of the name at buf[start] begin, leftmost first, into `starts`; returns their number. The name must be well formed. */
+export function labelStarts(buf: Uint8Array, start: number, starts: Int32Array): number {
+  let n = 0;
+  let pos = start;
+  while (buf[pos]! !== 0) {
+    starts[n++] = pos;
+    pos += 1 + buf[pos]!;
+  }
+  return n;
 }

@@ -77,7 +77,7 @@ export class ResultsWriter {
   }
 
   /** Stores one zone text under its content hash; returns its relative path. */
-  async storeZone(chunks: Iterable<string>): Promise<Written & { file: string }> {
+  async storeZone(chunks: Iterable<string | Uint8Array>): Promise<Written & { file: string }> {
     // The name is known only once the bytes are: write under a temporary name, then rename.
     const incoming = tempPathFor(path.join(this.zonesDir, 'incoming'));
     const written = await writeAtomic(incoming, chunks);

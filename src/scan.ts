@@ -204,7 +204,7 @@ async function toTargetResult(t: Target, r: TransferResult, attempts: number, po
   const stats = { bytes: o.bytes, durationMs: o.durationMs };
   if (r.zone) {
     try {
-      const stored = await writer.storeZone(r.zone.chunks());
+      const stored = await writer.storeZone(r.zone.byteChunks());
       return { ...base, outcome: 'transferred', serial: r.outcome.serial, records: r.zone.written, ...stats, file: stored.file, sha256: stored.sha256, counts: r.outcome.counts };
     } finally {
       r.zone.dispose();

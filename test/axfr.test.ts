@@ -462,6 +462,38 @@ describe('transfer: well-formed streams', () => {
     expectTransferred(run);
   });
 
+  it('gives each record its own owner when owners compressed to one name follow records left out', async () => {
+    // Records of one owner share its decoded bytes, and the zone then skips re-reading the owner:
+    // that must not carry an owner over a record of class CH, an RRSIG left out or an out-of-zone one.
+    const run = await runCase((ctx) => {
+      const m = new RawMessage(ctx.id);
+      const apex = m.question(ctx.question);
+      const nums = Buffer.concat([SERIAL, 7200, 3600, 1209600, 300].map(rdata.u32));
+      const soa = m.record(ptr(apex), TYPE.SOA, Buffer.concat([label('ns1'), ptr(apex), label('hostmaster'), ptr(apex), nums]));
+      const a = m.record(Buffer.concat([label('A'), ptr(apex)]), TYPE.A, rdata.a('192.0.2.1')).ownerAt;
+      m.record(ptr(a), TYPE.A, rdata.a('192.0.2.2'));
+      const b = m.record(Buffer.concat([label('b'), ptr(apex)]), TYPE.TXT, rdata.txt('ch'), { cls: CLASS_CH }).ownerAt;
+      m.record(ptr(b), TYPE.A, rdata.a('192.0.2.3'));
+      const c = m.record(Buffer.concat([label('c'), ptr(apex)]), TYPE.RRSIG, Buffer.concat([Buffer.alloc(18), TRAILER, Buffer.from([1, 2])])).ownerAt;
+      m.record(ptr(c), TYPE.AAAA, rdata.aaaa('2001:db8::3'));
+      const out = m.record(Buffer.from([...label('d'), ...label('other'), 0]), TYPE.A, rdata.a('192.0.2.9')).ownerAt;
+      m.record(ptr(out), TYPE.A, rdata.a('192.0.2.10'));
+      m.record(ptr(a), TYPE.A, rdata.a('192.0.2.4'));
+      m.record(ptr(apex), TYPE.SOA, Buffer.concat([ptr(soa.rdataAt), ptr(soa.rdataAt + 6), nums]));
+      return ctx.send(m.build());
+    });
+    expectTransferred(run, [
+      'example.\t3600\tIN\tSOA\tns1.example. hostmaster.example. 2024010101 7200 3600 1209600 300',
+      'a.example.\t3600\tIN\tA\t192.0.2.1',
+      'a.example.\t3600\tIN\tA\t192.0.2.2',
+      'a.example.\t3600\tIN\tA\t192.0.2.4',
+      'b.example.\t3600\tIN\tA\t192.0.2.3',
+      'c.example.\t3600\tIN\tAAAA\t2001:db8::3',
+      '',
+    ].join('\n'), 6);
+    expect(run.api.outcome).toMatchObject({ counts: { otherClass: 1, outOfZone: 2, omitted: { RRSIG: 1 } } });
+  });
+
   it('accepts DNAME and RRSIG with uncompressed names (the controls for the malformed cases below)', async () => {
     const rrsig = Buffer.concat([rdata.u16(TYPE.A), Buffer.from([8, 2]), rdata.u32(3600), rdata.u32(1_800_000_000), rdata.u32(1_700_000_000), rdata.u16(12345), name('example.'), Buffer.from('c2ln', 'base64')]);
     const records = [SOA, ...BODY, rr('alias.example.', 'DNAME', name('target.example.')), rr('www.example.', 'RRSIG', rrsig), SOA];
