@@ -119,7 +119,8 @@ export class CanonicalZone {
       this.counts.otherClass++;
       return 'other-class';
     }
-    if (!isInZone(buf, this.zone, ownerStart, ownerEnd)) {
+    // The previous record's owner, when it is this one's, was found in the zone already.
+    if (!ownerKnown && !isInZone(buf, this.zone, ownerStart, ownerEnd)) {
       this.counts.outOfZone++;
       return 'out-of-zone';
     }
