@@ -571,7 +571,7 @@ async function runMain(opts: Options, tmp: string, zl: ZonelogBuild): Promise<Ma
     if (!filesEqual(outputOf(byKey('zonelog')), zonelogOut)) checks.push('zonelog output changed between runs: MISMATCH');
 
     // Spill path vs in-memory path, byte for byte. The reference gets a budget so large
-    // that nothing spills (the default budget may spill: the sorter also watches the heap).
+    // that nothing spills (the default budget may spill: it is shared by all sorters of the process).
     const a = byKey('zonelog').stages[0]!.argv;
     const withBudget = async (budget: string, file: string) => {
       const watcher = watchSpill(tmp);
