@@ -5,7 +5,7 @@
  * RDATA bytes, each exact duplicate once.
  */
 import type { WireRecord } from './message.js';
-import { MAX_NAME_LENGTH, isInZone, labelStarts, lowerName, nameToText, writeNameText } from './name.js';
+import { MAX_NAME_LENGTH, isInZone, labelStarts, lowerName, nameToText, writeLabelsKey, writeNameText } from './name.js';
 import { rdataToText } from './rdata.js';
 import { fastRdataLength, writeFastRdata } from './rdata-bytes.js';
 import { ExternalSorter } from './sorter.js';
@@ -201,28 +201,8 @@ export class CanonicalZone {
     for (let i = 0; i < len; i++) last[i] = buf[start + i]!;
     this.lastOwnerLength = len;
     this.ownerTextLength = writeNameText(buf, start, this.ownerText, 0, true);
-    // RFC 4034 §6.1 key (name.ts writeNameKey) of the labels below the zone's, rightmost first.
-    const starts = this.labelAt;
-    const n = labelStarts(buf, start, starts) - this.zoneLabels;
-    const out = this.ownerKey;
-    let o = 0;
-    for (let i = n - 1; i >= 0; i--) {
-      const s = starts[i]!;
-      const e = s + 1 + buf[s]!;
-      for (let j = s + 1; j < e; j++) {
-        let c = buf[j]!;
-        if (c <= 1) {
-          out[o++] = 1;
-          out[o++] = c + 1;
-          continue;
-        }
-        if (c >= 0x41 && c <= 0x5a) c |= 0x20;
-        out[o++] = c;
-      }
-      out[o++] = 0;
-    }
-    out[o++] = 0;
-    this.ownerKeyLength = o;
+    // RFC 4034 §6.1 key of the labels below the zone's, rightmost first.
+    this.ownerKeyLength = writeLabelsKey(buf, this.labelAt, labelStarts(buf, start, this.labelAt) - this.zoneLabels, this.ownerKey, 0);
   }
 
   /** `\t<ttl>\tIN\t<TYPE>\t`, the part of a line between owner and RDATA, kept for the few pairs of TTL and type a zone uses. */
@@ -251,6 +231,13 @@ export class CanonicalZone {
     let at = 0;
     let written = 1;
     yield Buffer.from(this.soaLine + '\n', 'latin1');
+    // Copies from[start, end) into `out` as far as it fits; returns where it stopped.
+    const fill = (from: Buffer, start: number, end: number): number => {
+      const n = Math.min(end - start, out.length - at);
+      from.copy(out, at, start, start + n);
+      at += n;
+      return start + n;
+    };
     // Lines that follow each other in the sorter's memory are copied as one run of bytes.
     let runBuf: Buffer = out;
     let runStart = 0;
@@ -273,14 +260,8 @@ export class CanonicalZone {
         }
       }
       while (runStart < runEnd) {
-        const n = Math.min(runEnd - runStart, out.length - at);
-        runBuf.copy(out, at, runStart, runStart + n);
-        at += n;
-        runStart += n;
-        if (at === out.length) {
-          yield out;
-          at = 0;
-        }
+        runStart = fill(runBuf, runStart, runEnd);
+        if (at === out.length) { yield out; at = 0; }
       }
       if (!more) break;
       runBuf = c.values;
@@ -289,14 +270,8 @@ export class CanonicalZone {
       if (!c.stable) {
         // Its bytes move at the next call: copy them now.
         while (runStart < runEnd) {
-          const n = Math.min(runEnd - runStart, out.length - at);
-          runBuf.copy(out, at, runStart, runStart + n);
-          at += n;
-          runStart += n;
-          if (at === out.length) {
-            yield out;
-            at = 0;
-          }
+          runStart = fill(runBuf, runStart, runEnd);
+          if (at === out.length) { yield out; at = 0; }
         }
       }
     }

@@ -160,20 +160,22 @@ function latin1(buf: Buffer, start: number, end: number): string {
  *   - a final 0x00, so a name sorts before every name below it.
  * The key is self-delimiting: no key is a proper prefix of another.
  */
-export function writeNameKey(name: Uint8Array, out: Buffer, at: number): number {
-  // Collect label offsets, then walk them from the right.
-  const starts: number[] = [];
-  let pos = 0;
-  while (name[pos]! !== 0) {
-    starts.push(pos);
-    pos += 1 + name[pos]!;
-  }
+export function writeNameKey(name: Uint8Array, out: Uint8Array, at: number): number {
+  const starts = new Int32Array(Math.max(128, name.length));
+  return writeLabelsKey(name, starts, labelStarts(name, 0, starts), out, at);
+}
+
+/**
+ * The writeNameKey bytes of the first `count` labels of a name, whose starts in
+ * `buf` are `starts` (labelStarts): the labels below a zone's, for a name in it.
+ */
+export function writeLabelsKey(buf: Uint8Array, starts: Int32Array, count: number, out: Uint8Array, at: number): number {
   let o = at;
-  for (let i = starts.length - 1; i >= 0; i--) {
+  for (let i = count - 1; i >= 0; i--) {
     const s = starts[i]!;
-    const end = s + 1 + name[s]!;
+    const end = s + 1 + buf[s]!;
     for (let j = s + 1; j < end; j++) {
-      let c = name[j]!;
+      let c = buf[j]!;
       if (c <= 1) {
         out[o++] = 1;
         out[o++] = c + 1;

@@ -377,21 +377,36 @@ class RunReader {
   }
 }
 
-/** The entries of runs that follow each other, read one run after the other, then those of a memory cursor. */
-class ChainCursor implements EntryCursor {
-  stable = false;
+/** A cursor's current entry: its key and its line, in the buffers that hold them. */
+abstract class CursorEntry {
   keys: Buffer = Buffer.alloc(0);
   keyStart = 0;
   keyEnd = 0;
   values: Buffer = Buffer.alloc(0);
   valueStart = 0;
   valueEnd = 0;
+
+  protected pointAt(keys: Buffer, keyStart: number, keyEnd: number, values: Buffer, valueStart: number, valueEnd: number): void {
+    this.keys = keys;
+    this.keyStart = keyStart;
+    this.keyEnd = keyEnd;
+    this.values = values;
+    this.valueStart = valueStart;
+    this.valueEnd = valueEnd;
+  }
+}
+
+/** The entries of runs that follow each other, read one run after the other, then those of a memory cursor. */
+class ChainCursor extends CursorEntry implements EntryCursor {
+  stable = false;
   private reader: RunReader | undefined;
   private nextRun = 0;
   /** Whether the reader's current entry was returned: it moves on at the next call. */
   private returned = false;
 
-  constructor(private readonly runs: string[], private readonly rest: EntryCursor) {}
+  constructor(private readonly runs: string[], private readonly rest: EntryCursor) {
+    super();
+  }
 
   next(): boolean {
     for (;;) {
@@ -400,12 +415,7 @@ class ChainCursor implements EntryCursor {
         if (this.returned) r.advance();
         this.returned = false;
         if (!r.done) {
-          this.keys = r.buf;
-          this.values = r.buf;
-          this.keyStart = r.keyStart;
-          this.keyEnd = r.keyEnd;
-          this.valueStart = r.keyEnd;
-          this.valueEnd = r.valueEnd;
+          this.pointAt(r.buf, r.keyStart, r.keyEnd, r.buf, r.keyEnd, r.valueEnd);
           this.returned = true;
           return true;
         }
@@ -417,12 +427,7 @@ class ChainCursor implements EntryCursor {
     const c = this.rest;
     if (!c.next()) return false;
     this.stable = true;
-    this.keys = c.keys;
-    this.keyStart = c.keyStart;
-    this.keyEnd = c.keyEnd;
-    this.values = c.values;
-    this.valueStart = c.valueStart;
-    this.valueEnd = c.valueEnd;
+    this.pointAt(c.keys, c.keyStart, c.keyEnd, c.values, c.valueStart, c.valueEnd);
     return true;
   }
 }
@@ -434,14 +439,8 @@ function compareReaders(a: RunReader, b: RunReader): number {
 }
 
 /** k-way merge over a binary heap of run readers, dropping duplicates across runs. */
-class MergeCursor implements EntryCursor {
+class MergeCursor extends CursorEntry implements EntryCursor {
   readonly stable = false;
-  keys: Buffer = Buffer.alloc(0);
-  keyStart = 0;
-  keyEnd = 0;
-  values: Buffer = Buffer.alloc(0);
-  valueStart = 0;
-  valueEnd = 0;
   private heap: RunReader[];
   /** A copy of the entry returned last (its reader's buffer moves on), to drop its duplicates. */
   private prev = Buffer.allocUnsafe(4096);
@@ -451,6 +450,7 @@ class MergeCursor implements EntryCursor {
   private pending: RunReader | undefined;
 
   constructor(readers: RunReader[]) {
+    super();
     this.heap = readers.filter((r) => !r.done);
     for (let i = (this.heap.length >> 1) - 1; i >= 0; i--) this.down(i);
   }
@@ -474,12 +474,7 @@ class MergeCursor implements EntryCursor {
         this.advanceTop();
         continue;
       }
-      this.keys = top.buf;
-      this.values = top.buf;
-      this.keyStart = top.keyStart;
-      this.keyEnd = top.keyEnd;
-      this.valueStart = top.keyEnd;
-      this.valueEnd = top.valueEnd;
+      this.pointAt(top.buf, top.keyStart, top.keyEnd, top.buf, top.keyEnd, top.valueEnd);
       this.pending = top;
       return true;
     }
