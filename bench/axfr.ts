@@ -5,9 +5,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import {
   REPO_ROOT,
+  prng,
+  benchArgs,
+  type CommonOptions,
   zonelogBuild,
   type ZonelogBuild,
   fmt,
@@ -57,7 +59,7 @@ const USAGE = `usage: node dist/bench/run.js axfr [options]
   --keep             keep the temporary folder
 `;
 
-interface Options {
+interface Options extends CommonOptions {
   records: number;
   runs: number;
   seed: number;
@@ -66,16 +68,13 @@ interface Options {
   bigRecords: number;
   workers: number;
   spillBudget: string;
-  report: boolean;
-  keep: boolean;
-  rev: string | undefined;
   reportFile: string;
 }
 
 function parseOptions(argv: string[]): Options | undefined {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
+  const parsed = benchArgs(
+    argv,
+    {
       records: { type: 'string', default: '1000000' },
       runs: { type: 'string', default: '5' },
       seed: { type: 'string', default: '1' },
@@ -84,18 +83,12 @@ function parseOptions(argv: string[]): Options | undefined {
       'big-records': { type: 'string', default: '10000000' },
       workers: { type: 'string', default: '1' },
       'spill-budget': { type: 'string', default: '4MB' },
-      'no-report': { type: 'boolean', default: false },
-      keep: { type: 'boolean', default: false },
-      rev: { type: 'string' },
       'report-file': { type: 'string', default: path.join(REPO_ROOT, 'BENCHMARKS.md') },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    strict: true,
-  });
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return undefined;
-  }
+    } as const,
+    USAGE,
+  );
+  if (!parsed) return undefined;
+  const { values, common } = parsed;
   const int = wholeNumber;
   return {
     records: int('records', values.records!, 20),
@@ -106,9 +99,7 @@ function parseOptions(argv: string[]): Options | undefined {
     bigRecords: int('big-records', values['big-records']!, 20),
     workers: int('workers', values.workers!, 1),
     spillBudget: values['spill-budget']!,
-    report: !values['no-report'],
-    keep: values.keep!,
-    rev: values.rev,
+    ...common,
     reportFile: path.resolve(values['report-file']!),
   };
 }
@@ -116,17 +107,6 @@ function parseOptions(argv: string[]): Options | undefined {
 // ---------------------------------------------------------------------------
 // The zone: TLD-shaped, deterministic, records in shuffled order.
 
-/** mulberry32: small, fast, seeded. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
 const LABEL_CHARS = 'abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz0123456789-';

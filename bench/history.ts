@@ -17,11 +17,13 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import type { ZoneChange } from '../src/archive.js';
+import { emptyIndex, indexText, readmeText, type ArchiveIndex, type ZoneChange } from '../src/archive.js';
 import { commitMessage, type FileStat } from '../src/commit.js';
 import {
   REPO_ROOT,
+  prng,
+  benchArgs,
+  type CommonOptions,
   fmt,
   keepTempDir,
   loadAverage,
@@ -44,7 +46,6 @@ import {
   git,
   gitVersion,
   initRepo,
-  prng,
   profileText,
   profileZonelog,
   randomHex,
@@ -79,7 +80,7 @@ const USAGE = `usage: node dist/bench/run.js history [options]
   --keep             keep the temporary folder (and the repository in it)
 `;
 
-interface Options {
+interface Options extends CommonOptions {
   commits: number;
   zones: number;
   bigRecords: number;
@@ -88,15 +89,12 @@ interface Options {
   seed: number;
   repo: string | undefined;
   profile: boolean;
-  report: boolean;
-  keep: boolean;
-  rev: string | undefined;
 }
 
 function parseOptions(argv: string[]): Options | undefined {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
+  const parsed = benchArgs(
+    argv,
+    {
       commits: { type: 'string', default: '5000' },
       zones: { type: 'string', default: '1500' },
       'big-records': { type: 'string', default: '100000' },
@@ -105,17 +103,11 @@ function parseOptions(argv: string[]): Options | undefined {
       seed: { type: 'string', default: '1' },
       repo: { type: 'string' },
       'no-profile': { type: 'boolean', default: false },
-      'no-report': { type: 'boolean', default: false },
-      keep: { type: 'boolean', default: false },
-      rev: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    strict: true,
-  });
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return undefined;
-  }
+    } as const,
+    USAGE,
+  );
+  if (!parsed) return undefined;
+  const { values, common } = parsed;
   const int = wholeNumber;
   return {
     commits: int('commits', values.commits!, 20),
@@ -126,9 +118,7 @@ function parseOptions(argv: string[]): Options | undefined {
     seed: int('seed', values.seed!, 0),
     repo: values.repo ? path.resolve(values.repo) : undefined,
     profile: !values['no-profile'],
-    report: !values['no-report'],
-    keep: values.keep!,
-    rev: values.rev,
+    ...common,
   };
 }
 
@@ -251,43 +241,18 @@ class Importer {
   }
 }
 
-function compareZoneNames(a: string, b: string): number {
-  if (a === b) return 0;
-  if (a === '.') return -1;
-  if (b === '.') return 1;
-  return a < b ? -1 : 1;
-}
-
 interface IndexEntry extends ZoneMeta {
   path: string;
   address: string;
 }
 
-function indexText(entries: Map<string, IndexEntry>, order: string[]): string {
-  const zones: Record<string, unknown> = {};
-  for (const z of order) {
-    const e = entries.get(z)!;
-    zones[z] = { path: e.path, serial: e.serial, records: e.records, bytes: e.bytes, digest: e.digest, servers: [{ address: e.address, serial: e.serial, digest: e.digest }] };
+/** The archive's index for these entries, as publish writes it. */
+function archiveIndex(entries: Map<string, IndexEntry>): ArchiveIndex {
+  const idx = emptyIndex(false);
+  for (const [zone, e] of entries) {
+    idx.zones[zone] = { path: e.path, serial: e.serial, records: e.records, bytes: e.bytes, digest: e.digest, servers: [{ address: e.address, serial: e.serial, digest: e.digest }] };
   }
-  return JSON.stringify({ format: 1, dnssec: false, omitted: ['NSEC', 'NSEC3', 'RRSIG'], zones }, null, 1) + '\n';
-}
-
-function readmeText(entries: Map<string, IndexEntry>, order: string[]): string {
-  const rows = order.map((z) => {
-    const e = entries.get(z)!;
-    return `| \`${z}\` | [${e.path}](${encodeURI(e.path)}) | ${e.serial} | ${e.records} | \`${e.address}\` |`;
-  });
-  return [
-    '# Archived zones',
-    '',
-    `${rows.length} zones whose servers allow zone transfer (AXFR), as canonical text: one record per line, sorted in DNSSEC canonical order, the SOA first.`,
-    'Left out: NSEC, NSEC3, RRSIG (they change at every re-signing). `index.json` has the same table for programs.',
-    '',
-    '| zone | file | serial | records | servers that allowed transfer |',
-    '| --- | --- | --- | --- | --- |',
-    ...rows,
-    '',
-  ].join('\n');
+  return idx;
 }
 
 export async function buildHistory(o: { commits: number; zones: number; bigRecords: number; seed: number }, repo: string): Promise<HistoryFacts> {
@@ -463,7 +428,6 @@ export async function buildHistory(o: { commits: number; zones: number; bigRecor
   }
 
   // Passes 3 and 4: index.json, then README.md, for every commit.
-  const order = [BIG, ...smalls.map((s) => s.zone)].sort(compareZoneNames);
   const states = function* (): Generator<[number, Map<string, IndexEntry>]> {
     const entries = new Map<string, IndexEntry>();
     entries.set(BIG, { path: zoneFileName(BIG), address: '127.1.0.1', ...bigMetas[0]! });
@@ -479,12 +443,12 @@ export async function buildHistory(o: { commits: number; zones: number; bigRecor
   const indexMarks: number[] = [];
   for (const [, entries] of states()) {
     indexMarks.push(++mark);
-    await imp.blob(mark, indexText(entries, order));
+    await imp.blob(mark, indexText(archiveIndex(entries)));
   }
   const readmeMarks: number[] = [];
   for (const [, entries] of states()) {
     readmeMarks.push(++mark);
-    await imp.blob(mark, readmeText(entries, order));
+    await imp.blob(mark, readmeText(archiveIndex(entries)));
   }
 
   // Pass 5: the commits.
@@ -493,8 +457,12 @@ export async function buildHistory(o: { commits: number; zones: number; bigRecor
     let msg: string;
     const files: [number, string][] = [];
     if (i === 0) {
-      msg = `archive: ${smalls.length + 1} added\n\n` + [BIG, ...smalls.map((s) => s.zone)].sort(compareZoneNames)
-        .map((z) => (z === BIG ? `+ ${z} ${bigMetas[0]!.serial} ${bigMetas[0]!.records} records` : `+ ${z} ${BASE_SERIAL} ${smalls.find((s) => s.zone === z)!.metas.get(0)!.records} records`)).join('\n');
+      const added: ZoneChange[] = [
+        { kind: 'added', zone: BIG, serial: bigMetas[0]!.serial, records: bigMetas[0]!.records, paths: [zoneFileName(BIG)] },
+        ...smalls.map((s): ZoneChange => ({ kind: 'added', zone: s.zone, serial: BASE_SERIAL, records: s.metas.get(0)!.records, paths: [zoneFileName(s.zone)] })),
+      ];
+      const m = commitMessage(added, new Map());
+      msg = `${m.subject}\n\n${m.body}`;
       files.push([bigMarks[0]!, bigFile]);
       for (const s of smalls) files.push([s.marks.get(0)!, s.file]);
     } else {

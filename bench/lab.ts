@@ -10,9 +10,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import {
   REPO_ROOT,
+  benchArgs,
+  type CommonOptions,
   fmt,
   freePort,
   keepTempDir,
@@ -52,37 +53,28 @@ const USAGE = `usage: node dist/bench/run.js lab [options]
   --keep             keep the temporary folder
 `;
 
-interface Options {
+interface Options extends CommonOptions {
   zones: number;
   runs: number;
   seed: number;
   timeoutS: number;
   scan: boolean;
-  report: boolean;
-  keep: boolean;
-  rev: string | undefined;
 }
 
 function parseOptions(argv: string[]): Options | undefined {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
+  const parsed = benchArgs(
+    argv,
+    {
       zones: { type: 'string', default: '1500' },
       runs: { type: 'string', default: '3' },
       seed: { type: 'string', default: '1' },
       timeout: { type: 'string', default: '5' },
       'no-scan': { type: 'boolean', default: false },
-      'no-report': { type: 'boolean', default: false },
-      keep: { type: 'boolean', default: false },
-      rev: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    strict: true,
-  });
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return undefined;
-  }
+    } as const,
+    USAGE,
+  );
+  if (!parsed) return undefined;
+  const { values, common } = parsed;
   const int = wholeNumber;
   return {
     zones: int('zones', values.zones!, 1),
@@ -90,9 +82,7 @@ function parseOptions(argv: string[]): Options | undefined {
     seed: int('seed', values.seed!, 1),
     timeoutS: int('timeout', values.timeout!, 1),
     scan: !values['no-scan'],
-    report: !values['no-report'],
-    keep: values.keep!,
-    rev: values.rev,
+    ...common,
   };
 }
 

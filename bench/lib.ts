@@ -14,6 +14,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 /** The repository root (this file is compiled to dist/bench/lib.js). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -457,6 +458,15 @@ export function markdownTable(headers: string[], rows: (string | number)[][], al
   return [line(headers), `| ${sep.join(' | ')} |`, ...rows.map(line)].join('\n');
 }
 
+/** The line where the section whose heading is at `start` ends: the next heading of its level or higher, or the end. */
+function sectionEnd(lines: string[], start: number, level: number): number {
+  for (let i = start + 1; i < lines.length; i++) {
+    const m = /^(#+)\s/.exec(lines[i]!);
+    if (m && m[1]!.length <= level) return i;
+  }
+  return lines.length;
+}
+
 /**
  * Replaces the section that starts with the line `heading` (up to the next
  * heading of the same or a higher level) in `file`, or appends it; the rest of
@@ -472,14 +482,7 @@ export function replaceSection(file: string, heading: string, body: string): voi
   if (start < 0) {
     out = `${text.trimEnd()}\n\n${section}`;
   } else {
-    let end = lines.length;
-    for (let i = start + 1; i < lines.length; i++) {
-      const m = /^(#+)\s/.exec(lines[i]!);
-      if (m && m[1]!.length <= level) {
-        end = i;
-        break;
-      }
-    }
+    const end = sectionEnd(lines, start, level);
     const before = lines.slice(0, start).join('\n').trimEnd();
     const after = lines.slice(end).join('\n').trim();
     out = `${before ? before + '\n\n' : ''}${section}${after ? '\n' + after + '\n' : ''}`;
@@ -496,15 +499,7 @@ export function readSection(file: string, heading: string): string | undefined {
   const lines = fs.readFileSync(file, 'utf8').split('\n');
   const start = lines.findIndex((l) => l.trimEnd() === heading);
   if (start < 0) return undefined;
-  let end = lines.length;
-  for (let i = start + 1; i < lines.length; i++) {
-    const m = /^(#+)\s/.exec(lines[i]!);
-    if (m && m[1]!.length <= level) {
-      end = i;
-      break;
-    }
-  }
-  return lines.slice(start + 1, end).join('\n');
+  return lines.slice(start + 1, sectionEnd(lines, start, level)).join('\n');
 }
 
 /** Facts about this machine and the tools, one per line. */
@@ -633,4 +628,60 @@ export function wholeNumber(name: string, v: string, min: number): number {
   const n = Number(v.replace(/_/g, ''));
   if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be a whole number ≥ ${min}`);
   return n;
+}
+
+/** The options every benchmark takes besides its own. */
+const COMMON_OPTIONS = {
+  'no-report': { type: 'boolean', default: false },
+  keep: { type: 'boolean', default: false },
+  rev: { type: 'string' },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+export interface CommonOptions {
+  /** Write the section into BENCHMARKS.md (else print it). */
+  report: boolean;
+  /** Keep the temporary folder. */
+  keep: boolean;
+  /** Benchmark zonelog as of this git revision. */
+  rev: string | undefined;
+}
+
+/**
+ * A benchmark's command line: its own options and the common ones, strictly.
+ * Undefined after --help (the usage is printed) or a bad option (one line on stderr, exit code 1).
+ */
+export function benchArgs<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], own: T, usage: string) {
+  let values;
+  try {
+    ({ values } = parseArgs<{ args: string[]; options: T & typeof COMMON_OPTIONS; strict: true }>({
+      args: argv,
+      options: { ...own, ...COMMON_OPTIONS },
+      strict: true,
+    }));
+  } catch (e) {
+    // An unknown option or a missing value: one line, exit 1.
+    process.stderr.write(`bench: ${(e as Error).message} (see --help)\n`);
+    process.exitCode = 1;
+    return undefined;
+  }
+  const all = values as Record<string, string | boolean | undefined>;
+  if (all.help) {
+    process.stdout.write(usage);
+    return undefined;
+  }
+  const common: CommonOptions = { report: !all['no-report'], keep: Boolean(all.keep), rev: all.rev as string | undefined };
+  return { values, common };
+}
+
+/** mulberry32: small, fast, seeded. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }

@@ -19,7 +19,6 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { transfer } from '../src/axfr.js';
 import { CanonicalZone } from '../src/canonical.js';
 import { AuthServer, staticZone } from '../src/lab/authserver.js';
@@ -30,6 +29,9 @@ import { ResultsWriter, type Report, type TargetResult } from '../src/results.js
 import { TYPE } from '../src/types.js';
 import {
   REPO_ROOT,
+  prng,
+  benchArgs,
+  type CommonOptions,
   capture,
   cpuProfileTop,
   dirBytes,
@@ -78,7 +80,7 @@ const USAGE = `usage: node dist/bench/run.js publish [options]
   --keep              keep the temporary folder
 `;
 
-interface Options {
+interface Options extends CommonOptions {
   runs: number;
   zones: number;
   bigZones: number;
@@ -89,15 +91,12 @@ interface Options {
   seed: number;
   parts: Set<string>;
   profile: boolean;
-  report: boolean;
-  keep: boolean;
-  rev: string | undefined;
 }
 
 function parseOptions(argv: string[]): Options | undefined {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
+  const parsed = benchArgs(
+    argv,
+    {
       runs: { type: 'string', default: '5' },
       zones: { type: 'string', default: '1500' },
       'big-zones': { type: 'string', default: '10' },
@@ -108,17 +107,11 @@ function parseOptions(argv: string[]): Options | undefined {
       seed: { type: 'string', default: '1' },
       parts: { type: 'string', default: 'a,b,c,d' },
       'no-profile': { type: 'boolean', default: false },
-      'no-report': { type: 'boolean', default: false },
-      keep: { type: 'boolean', default: false },
-      rev: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    strict: true,
-  });
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return undefined;
-  }
+    } as const,
+    USAGE,
+  );
+  if (!parsed) return undefined;
+  const { values, common } = parsed;
   const int = wholeNumber;
   const parts = new Set(values.parts!.split(',').map((s) => s.trim()).filter(Boolean));
   for (const p of parts) if (!['a', 'b', 'c', 'd'].includes(p)) throw new Error(`--parts: unknown part ${p} (a, b, c, d)`);
@@ -133,9 +126,7 @@ function parseOptions(argv: string[]): Options | undefined {
     seed: int('seed', values.seed!, 0),
     parts,
     profile: !values['no-profile'],
-    report: !values['no-report'],
-    keep: values.keep!,
-    rev: values.rev,
+    ...common,
   };
   if (o.bigZones >= o.zones) throw new Error('--big-zones must be fewer than --zones');
   if (o.changed > o.zones - o.bigZones) throw new Error('--changed must be at most the number of small zones');
@@ -145,17 +136,6 @@ function parseOptions(argv: string[]): Options | undefined {
 // ---------------------------------------------------------------------------
 // Zones: generated in master-file form, rendered to canonical text by zonelog's own code.
 
-/** mulberry32: small, fast, seeded. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
 const LABEL_CHARS = 'abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz0123456789-';

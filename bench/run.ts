@@ -38,6 +38,7 @@ async function main(argv: string[]): Promise<number> {
   for (const name of names.length ? names : Object.keys(BENCHMARKS)) {
     const bench = await BENCHMARKS[name]!();
     await bench.run(rest);
+    if (process.exitCode) return Number(process.exitCode);
   }
   return 0;
 }

@@ -9,10 +9,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { LabProcess } from './lab.js';
 import {
   REPO_ROOT,
+  benchArgs,
+  type CommonOptions,
   fmt,
   keepTempDir,
   loadAverage,
@@ -68,7 +69,7 @@ const USAGE = `usage: node dist/bench/run.js scan [options]
   --keep               keep the temporary folder
 `;
 
-interface Options {
+interface Options extends CommonOptions {
   zones: number[];
   addresses: number;
   seed: number;
@@ -79,15 +80,12 @@ interface Options {
   parallelSample: number | undefined;
   diagnosePerAddress: number | undefined;
   profile: boolean;
-  report: boolean;
-  keep: boolean;
-  rev: string | undefined;
 }
 
 function parseOptions(argv: string[]): Options | undefined {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
+  const parsed = benchArgs(
+    argv,
+    {
       zones: { type: 'string', default: '1500' },
       addresses: { type: 'string', default: '300' },
       seed: { type: 'string', default: '1' },
@@ -98,17 +96,11 @@ function parseOptions(argv: string[]): Options | undefined {
       'parallel-sample': { type: 'string' },
       'diagnose-per-address': { type: 'string' },
       'no-profile': { type: 'boolean', default: false },
-      'no-report': { type: 'boolean', default: false },
-      keep: { type: 'boolean', default: false },
-      rev: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    strict: true,
-  });
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return undefined;
-  }
+    } as const,
+    USAGE,
+  );
+  if (!parsed) return undefined;
+  const { values, common } = parsed;
   const int = wholeNumber;
   return {
     zones: values.zones!.split(',').map((z) => int('zones', z, 1)),
@@ -121,9 +113,7 @@ function parseOptions(argv: string[]): Options | undefined {
     parallelSample: values['parallel-sample'] !== undefined ? int('parallel-sample', values['parallel-sample'], 1) : undefined,
     diagnosePerAddress: values['diagnose-per-address'] !== undefined ? int('diagnose-per-address', values['diagnose-per-address'], 1) : undefined,
     profile: !values['no-profile'],
-    report: !values['no-report'],
-    keep: values.keep!,
-    rev: values.rev,
+    ...common,
   };
 }
 

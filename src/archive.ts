@@ -172,10 +172,10 @@ export async function writeArchive(archiveDir: string, decisions: ZoneDecision[]
 
   // Every zone's file is written and flushed at once (the disk overlaps them); the journal waits for all.
   await Promise.all(journal.pending);
-  const indexText = JSON.stringify(sortedIndex(next), null, 1) + '\n';
+  const nextIndexText = indexText(next);
   const prevIndexText = fs.existsSync(path.join(archiveDir, INDEX_FILE)) ? fs.readFileSync(path.join(archiveDir, INDEX_FILE), 'utf8') : '';
-  if (indexText !== prevIndexText || journal.renames.length > 0 || journal.removals.length > 0) {
-    stage(path.join(archiveDir, INDEX_FILE), { text: indexText }, journal);
+  if (nextIndexText !== prevIndexText || journal.renames.length > 0 || journal.removals.length > 0) {
+    stage(path.join(archiveDir, INDEX_FILE), { text: nextIndexText }, journal);
     stage(path.join(archiveDir, README_FILE), { text: readmeText(next) }, journal);
     await Promise.all(journal.pending);
     await writeAtomic(journalPath(archiveDir), [JSON.stringify({ renames: journal.renames, removals: journal.removals })]);
@@ -245,6 +245,11 @@ async function placeZone(archiveDir: string, zone: string, source: string, split
 }
 
 /** Keys in a fixed order, zones sorted, so the same archive always gives the same bytes. */
+/** index.json of the archive: keys in a fixed order, zones sorted. */
+export function indexText(idx: ArchiveIndex): string {
+  return JSON.stringify(sortedIndex(idx), null, 1) + '\n';
+}
+
 function sortedIndex(idx: ArchiveIndex): ArchiveIndex {
   const zones: Record<string, IndexZone> = {};
   for (const z of Object.keys(idx.zones).sort(compareZoneNames)) {
@@ -262,11 +267,11 @@ export function compareZoneNames(a: string, b: string): number {
   return a < b ? -1 : 1;
 }
 
-function readmeText(idx: ArchiveIndex): string {
+/** README.md of the archive: the zones archived now, as a table. */
+export function readmeText(idx: ArchiveIndex): string {
   const rows = Object.keys(idx.zones).sort(compareZoneNames).map((z) => {
     const e = idx.zones[z]!;
-    const link = e.path.endsWith('/') ? `[${e.path}](${encodeURI(e.path)})` : `[${e.path}](${encodeURI(e.path)})`;
-    return `| \`${z}\` | ${link} | ${e.serial} | ${e.records} | ${e.servers.map((s) => `\`${s.address}\``).join(' ')} |`;
+    return `| \`${z}\` | [${e.path}](${encodeURI(e.path)}) | ${e.serial} | ${e.records} | ${e.servers.map((s) => `\`${s.address}\``).join(' ')} |`;
   });
   return [
     '# Archived zones',

@@ -42,6 +42,18 @@ const ba2 = zoneText('ba.', 101, ['ba.\t3600\tIN\tNS\tns1.ba.', 'a.ba.\t3600\tIN
 const root1 = zoneText('.', 2026010100, ['.\t518400\tIN\tNS\ta.root-servers.net.', 'ba.\t172800\tIN\tNS\tns1.ba.', 'ba.\t86400\tIN\tDS\t1 8 2 AB']);
 const gone = zoneText('gone.', 5, ['x.gone.\t60\tIN\tA\t192.0.2.1']);
 
+/** A bare remote; repository a, published once and pushed there; b, a clone of the remote. */
+async function twoPublishers(): Promise<{ bare: string; a: string; b: string }> {
+  const bare = tmp();
+  sh(bare, 'init', '-q', '--bare', '-b', 'main');
+  const a = newRepo();
+  sh(a, 'remote', 'add', 'origin', bare);
+  await pub(a, [await writeResults(tmp(), world1())], { push: true });
+  const b = tmp();
+  execFileSync('git', ['clone', '-q', bare, b]);
+  return { bare, a, b };
+}
+
 function world1(): FakeTarget[] {
   return [
     { zone: '.', address: '192.0.2.53', outcome: 'transferred', text: root1 },
@@ -202,13 +214,7 @@ describe('publish', () => {
   });
 
   it('push: when the remote moved on, rebases and lands both histories without forcing', async () => {
-    const bare = tmp();
-    sh(bare, 'init', '-q', '--bare', '-b', 'main');
-    const a = newRepo();
-    sh(a, 'remote', 'add', 'origin', bare);
-    await pub(a, [await writeResults(tmp(), world1())], { push: true });
-    const b = tmp();
-    execFileSync('git', ['clone', '-q', bare, b]);
+    const { bare, a, b } = await twoPublishers();
     // b publishes a newer scan and pushes first
     const newer = world1().map((t) => (t.zone === 'ba.' && t.outcome === 'transferred' ? { ...t, text: ba2 } : t));
     const rb = await pub(b, [await writeResults(tmp(), newer, new Date('2026-01-01T04:00:00Z'))], { push: true });
@@ -229,13 +235,7 @@ describe('publish', () => {
     ['the remote\'s scan is newer: its archive wins and ours adds nothing', '2026-01-01T02:00:00Z', 2, 'b'],
     ['our scan is newer: our archive wins, on top of the remote\'s commit', '2026-01-01T06:00:00Z', 3, 'a'],
   ])('push with a conflict in the archive: %s', async (_what, ourDate, commitsAfter, winner) => {
-    const bare = tmp();
-    sh(bare, 'init', '-q', '--bare', '-b', 'main');
-    const a = newRepo();
-    sh(a, 'remote', 'add', 'origin', bare);
-    await pub(a, [await writeResults(tmp(), world1())], { push: true });
-    const b = tmp();
-    execFileSync('git', ['clone', '-q', bare, b]);
+    const { bare, a, b } = await twoPublishers();
     const baB = zoneText('ba.', 102, ['ba.\t3600\tIN\tNS\tns1.ba.', 'a.ba.\t3600\tIN\tNS\tns.b-side.']);
     const baA = zoneText('ba.', 103, ['ba.\t3600\tIN\tNS\tns1.ba.', 'a.ba.\t3600\tIN\tNS\tns.a-side.']);
     const with_ = (text: string) => world1().map((t) => (t.zone === 'ba.' && t.outcome === 'transferred' ? { ...t, text } : t));
