@@ -18,7 +18,7 @@ import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { emptyIndex, indexText, readmeText, type ArchiveIndex, type ZoneChange } from '../src/archive.js';
-import { commitMessage, type FileStat } from '../src/commit.js';
+import { commitMessage, type FileStat } from '../src/commit-message.js';
 import {
   REPO_ROOT,
   prng,

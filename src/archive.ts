@@ -16,7 +16,7 @@ import type { ServingAddress, ZoneDecision } from './merge.js';
 import { compareAddresses } from './merge.js';
 import { labels, textToName } from './name.js';
 import { compareSerial } from './serial.js';
-import { APEX_PART, firstByteBelowApex, partStem, sortParts, zoneFile, zoneFolder } from './layout.js';
+import { APEX_PART, compareZoneNames, firstByteBelowApex, partStem, sortParts, zoneFile, zoneFolder } from './layout.js';
 import { SIGNATURE_CHURN, typeName } from './types.js';
 
 export const INDEX_FILE = 'index.json';
@@ -257,14 +257,6 @@ function sortedIndex(idx: ArchiveIndex): ArchiveIndex {
     zones[z] = { path: e.path, serial: e.serial, records: e.records, bytes: e.bytes, digest: e.digest, servers: e.servers.map((s) => ({ address: s.address, serial: s.serial, digest: s.digest })) };
   }
   return { format: 1, dnssec: idx.dnssec, omitted: idx.omitted, zones };
-}
-
-/** Zones in the order a reader expects: the root first, then by name. */
-export function compareZoneNames(a: string, b: string): number {
-  if (a === b) return 0;
-  if (a === '.') return -1;
-  if (b === '.') return 1;
-  return a < b ? -1 : 1;
 }
 
 /** README.md of the archive: the zones archived now, as a table. */

@@ -9,7 +9,8 @@ import path from 'node:path';
 import type { SimpleGit } from 'simple-git';
 import { git } from './git.js';
 import { zoneFile, zoneFolder, zoneOfArchivePath } from './layout.js';
-import { INDEX_FILE, compareZoneNames, type ArchiveIndex, type ZoneChange } from './archive.js';
+import { INDEX_FILE, type ArchiveIndex, type ZoneChange } from './archive.js';
+import { commitMessage, type FileStat, type NumStat } from './commit-message.js';
 
 export interface Identity {
   name: string;
@@ -30,16 +31,6 @@ export interface CommitOptions {
 export type CommitResult = { committed: false } | { committed: true; commit: string; subject: string; body: string };
 
 export const DEFAULT_IDENTITY: Identity = { name: 'zonelog', email: 'zonelog@users.noreply.github.com' };
-
-export interface NumStat {
-  added: number;
-  removed: number;
-}
-
-export interface FileStat extends NumStat {
-  /** Owners of the lines added and removed; absent when the whole file came or went. */
-  owners?: Set<string>;
-}
 
 /** Stages `archive/` and commits it when anything changed. */
 export async function commitArchive(changes: ZoneChange[], o: CommitOptions): Promise<CommitResult> {
@@ -196,77 +187,6 @@ export function parsePatch(text: string, rel: string): Map<string, FileStat> {
     }
   }
   return out;
-}
-
-/** Lines added and removed in a zone's file or folder, and their owners when every file says. */
-function statsFor(paths: string[], stats: Map<string, FileStat>): FileStat {
-  let added = 0;
-  let removed = 0;
-  let owners: Set<string> | undefined = new Set();
-  for (const [file, n] of stats) {
-    if (paths.some((p) => (p.endsWith('/') ? file.startsWith(p) : file === p))) {
-      added += n.added;
-      removed += n.removed;
-      if (owners && n.owners) for (const o of n.owners) owners.add(o);
-      else owners = undefined;
-    }
-  }
-  return { added, removed, owners };
-}
-
-/** At most this many owners are listed under a zone's line; past it, none. */
-export const MAX_LISTED_OWNERS = 64;
-const OWNERS_LINE = '  owners:';
-
-/** `  owners: a.ba. b.ba.` lines, wrapped; none when there are too many to be useful. */
-function ownerLines(owners: Set<string> | undefined): string[] {
-  if (!owners || owners.size === 0 || owners.size > MAX_LISTED_OWNERS) return [];
-  const lines: string[] = [];
-  let cur = OWNERS_LINE;
-  for (const o of [...owners].sort()) {
-    if (cur.length > OWNERS_LINE.length && cur.length + 1 + o.length > 76) {
-      lines.push(cur);
-      cur = OWNERS_LINE;
-    }
-    cur += ' ' + o;
-  }
-  lines.push(cur);
-  return lines;
-}
-
-/**
- * Subject `archive: 3 changed, 1 added, 1 removed`; body one line per zone:
- * `~ ba. 1689197401 → 1689283801 +12 −3`, `+ newtld. 2026112701 1234 records`,
- * `- gone. refused by 4 of 4 addresses`, `* ba. 3 → 4 addresses allow transfer`.
- * Under a `~` line, `  owners: …` lines name the owners whose records were added
- * or removed (up to MAX_LISTED_OWNERS): what changed, readable in `git log`, and
- * what lets `zonelog when` diff only the commits that touched a name.
- */
-export function commitMessage(changes: ZoneChange[], stats: Map<string, FileStat>): { subject: string; body: string } {
-  const sorted = [...changes].sort((a, b) => compareZoneNames(a.zone, b.zone));
-  const count = (k: ZoneChange['kind']) => sorted.filter((c) => c.kind === k).length;
-  const changed = count('changed') + count('servers');
-  const parts = [
-    changed ? `${changed} changed` : '',
-    count('added') ? `${count('added')} added` : '',
-    count('removed') ? `${count('removed')} removed` : '',
-  ].filter(Boolean);
-  const subject = `archive: ${parts.length ? parts.join(', ') : 'index updated'}`;
-  const lines = sorted.map((c) => {
-    switch (c.kind) {
-      case 'changed': {
-        const n = statsFor(c.paths, stats);
-        return [`~ ${c.zone} ${c.from} → ${c.to} +${n.added} −${n.removed}`, ...ownerLines(n.owners)].join('\n');
-      }
-      case 'added':
-        return `+ ${c.zone} ${c.serial} ${c.records} records`;
-      case 'removed':
-        return c.answered ? `- ${c.zone} refused by ${c.refusing} of ${c.answered} addresses` : `- ${c.zone} removed`;
-      case 'servers':
-        return `* ${c.zone} ${c.before} → ${c.after} addresses allow transfer`;
-    }
-  });
-  return { subject, body: lines.join('\n') };
 }
 
 export interface PushOptions {

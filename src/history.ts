@@ -4,6 +4,7 @@
  * git's patches; a zone's history spans its single file and its split folder.
  */
 import type { SimpleGit } from 'simple-git';
+import { isZonelogMessage, listedOwners, zoneCounts, zoneLine } from './commit-message.js';
 import { git } from './git.js';
 import { partOrder, zoneFile, zoneFolder, zoneOfArchivePath } from './layout.js';
 import { canonicalText } from './name.js';
@@ -68,8 +69,6 @@ interface PatchCommit {
 }
 
 const COMMIT_MARK = '\u0001commit ';
-/** The `owners:` lines under a zone's line in a zonelog commit message (src/commit.ts). */
-const OWNERS_LINE = '  owners: ';
 /** At most this many commits are named to one `git log --no-walk`. */
 const MAX_LISTED_COMMITS = 500;
 
@@ -159,12 +158,12 @@ export async function zoneLog(h: HistoryRepo, zoneArg: string, opts: { since?: s
     const nl = block.indexOf('\n');
     const [commit, date] = block.slice(0, nl).split(' ') as [string, string];
     const body = block.slice(nl + 1);
-    if (!ZONELOG_SUBJECT.test(body.split('\n', 1)[0]!)) {
+    if (!isZonelogMessage(body)) {
       unknown.push({ commit, date });
       slots.push({ commit, date, patch: true });
       continue;
     }
-    const said = fromMessage(body, zone);
+    const said = zoneCounts(body, zone);
     if (said) slots.push({ commit, date, ...said });
     else if (zoneLine(body, '~', zone) || zoneLine(body, '-', zone)) slots.push({ commit, date, patch: true });
   }
@@ -183,50 +182,6 @@ export async function zoneLog(h: HistoryRepo, zoneArg: string, opts: { since?: s
   }
   if (entries.length === 0) await assertKnownZone(h, zone);
   return entries.filter((e) => e.added + e.removed > 0);
-}
-
-/** The subject of a zonelog commit (src/commit.ts commitMessage). */
-const ZONELOG_SUBJECT = /^archive: (index updated|\d+ (changed|added|removed)(, \d+ (added|removed))*)$/;
-
-/** The line of a commit message that starts with MARK and the zone (`~ ba. …`), and where it ends. */
-function zoneLine(body: string, mark: string, zone: string): { line: string; end: number } | undefined {
-  const needle = `${mark} ${zone} `;
-  const at = body.startsWith(needle) ? 0 : body.indexOf('\n' + needle) + 1;
-  if (at <= 0 && !body.startsWith(needle)) return undefined;
-  const nl = body.indexOf('\n', at);
-  const end = nl < 0 ? body.length : nl;
-  return { line: body.slice(at, end), end };
-}
-
-/** The line of a zonelog commit message about this zone, if it says serial and counts. */
-function fromMessage(body: string, zone: string): Omit<LogEntry, 'commit' | 'date'> | undefined {
-  // `~ ZONE FROM → TO +ADDED −REMOVED`
-  const changed = zoneLine(body, '~', zone)?.line.split(' ');
-  if (changed && changed.length === 7 && changed[3] === '→' && /^\+\d+$/.test(changed[5]!) && /^−\d+$/.test(changed[6]!)) {
-    return { serial: Number(changed[4]), added: Number(changed[5]!.slice(1)), removed: Number(changed[6]!.slice(1)) };
-  }
-  // `+ ZONE SERIAL RECORDS records`: every line is new
-  const added = zoneLine(body, '+', zone)?.line.split(' ');
-  if (added && added.length === 5 && added[4] === 'records') return { serial: Number(added[2]), added: Number(added[3]), removed: 0 };
-  return undefined;
-}
-
-/**
- * The owners a zonelog commit message lists under this zone's `~` line, or
- * undefined when it does not list them (not a zonelog commit, a zone added or
- * removed, or too many owners to list).
- */
-function ownersFromMessage(body: string, zone: string): string[] | undefined {
-  const changed = zoneLine(body, '~', zone);
-  if (!changed) return undefined;
-  const owners: string[] = [];
-  for (let at = changed.end + 1; body.startsWith(OWNERS_LINE, at); ) {
-    const nl = body.indexOf('\n', at);
-    const end = nl < 0 ? body.length : nl;
-    owners.push(...body.slice(at + OWNERS_LINE.length, end).split(' ').filter(Boolean));
-    at = end + 1;
-  }
-  return owners.length > 0 ? owners : undefined;
 }
 
 /** Serial and counts of one commit from its patch. */
@@ -357,7 +312,7 @@ export async function whenName(h: HistoryRepo, nameArg: string, opts: { zone?: s
       zoneCommits.push({ commit, date });
       // A commit whose message lists the owners it changed in this zone, none of
       // them NAME, cannot hold a change of NAME's records: no need to diff it.
-      const owners = ownersFromMessage(block.slice(nl + 1), zone);
+      const owners = listedOwners(block.slice(nl + 1), zone);
       if (!owners || owners.some(touches)) candidates.push(commit);
     }
     // Only the candidates are diffed; when they are most of the history, one `git log -G` is faster.

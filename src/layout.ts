@@ -87,3 +87,11 @@ export function zoneOfArchivePath(rest: string): string | undefined {
   });
   return canonicalText(text.join('.') + '.');
 }
+
+/** Zones in the order a reader expects: the root first, then by name. */
+export function compareZoneNames(a: string, b: string): number {
+  if (a === b) return 0;
+  if (a === '.') return -1;
+  if (b === '.') return 1;
+  return a < b ? -1 : 1;
+}
