@@ -37,7 +37,8 @@ export function transfer(req: TransferRequest): Promise<TransferResult> {
   const zoneName = lowerName(req.zone);
   const id = randomInt(0, 0x10000);
   const query = axfrQuery(zoneName, id);
-  const zone = new CanonicalZone(zoneName, req);
+  // Made at the first SOA: most transfers of a scan end in a refusal and need none.
+  let zone: CanonicalZone | undefined;
   const started = Date.now();
   const framer = new MessageFramer();
   const decoder = new MessageDecoder();
@@ -65,14 +66,14 @@ export function transfer(req: TransferRequest): Promise<TransferResult> {
     };
     const finish = (result: TransferResult) => {
       if (!close()) return;
-      if (result.outcome.kind !== 'transferred') zone.dispose();
+      if (result.outcome.kind !== 'transferred') zone?.dispose();
       resolve(result);
     };
     const fail = (kind: OtherFailure['kind'], detail: string) => finish({ outcome: { kind, detail, ...stats() } });
     /** A local error, not the server's doing (the sort could not spill to disk): the caller gets it, nothing is kept. */
     const abort = (err: unknown) => {
       if (!close()) return;
-      zone.dispose();
+      zone?.dispose();
       reject(err);
     };
 
@@ -161,12 +162,13 @@ export function transfer(req: TransferRequest): Promise<TransferResult> {
 
     const onRecord = (i: number): TransferResult | undefined => {
       const d = decoder;
-      if (first) {
+      if (first || !zone) {
         // RFC 5936 §2.2: the first record is the zone's SOA.
         const rec = d.record(i);
         if (!isZoneSoa(i)) return malformed(`first record is ${nameToText(rec.owner)} type ${rec.type}, not the SOA of the zone`);
         if (rec.rdata.length < 20) return malformed('SOA RDATA too short');
         serial = rec.rdata.readUInt32BE(rec.rdata.length - 20);
+        zone = new CanonicalZone(zoneName, req);
         const admitted = zone.setSoa(rec);
         if (admitted !== 'kept' && typeof admitted === 'object') return malformed(admitted.malformed);
         first = false;

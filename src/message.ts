@@ -178,7 +178,14 @@ function lowerIpseckeyGateway(rdata: Buffer): Buffer {
   return copy;
 }
 
-const INITIAL_RECORDS = 1024;
+/**
+ * Starting sizes of a decoder's storage, grown on demand. A scan makes one decoder
+ * per target and most get one short refusal: storage sized for a full 64 KiB
+ * message from the start cost a scan more in allocation and collection than its
+ * transfers' decoding.
+ */
+const INITIAL_RECORDS = 16;
+const INITIAL_DATA = 1024;
 
 /**
  * Decodes messages one after another into reused storage. After `decode(msg)`
@@ -192,7 +199,7 @@ export class MessageDecoder {
   /** Records of all sections. */
   count = 0;
   /** Uncompressed owners and canonical RDATA of this message's records. */
-  data: Buffer = Buffer.allocUnsafe(64 * 1024);
+  data: Buffer = Buffer.allocUnsafe(INITIAL_DATA);
   used = 0;
   ownerStart = new Int32Array(INITIAL_RECORDS);
   ownerEnd = new Int32Array(INITIAL_RECORDS);
@@ -213,9 +220,9 @@ export class MessageDecoder {
    * uncompressed form is in `data`. `nameGen[pos] === gen` marks an entry as this message's.
    */
   private gen = 0;
-  private nameGen = new Int32Array(65536);
-  private nameAt = new Int32Array(65536);
-  private nameLen = new Uint16Array(65536);
+  private nameGen = new Int32Array(0);
+  private nameAt = new Int32Array(0);
+  private nameLen = new Uint16Array(0);
 
   /** Decodes `msg`; undefined when it is well formed, else what is wrong with it. */
   decode(msg: Buffer): string | undefined {
@@ -270,9 +277,11 @@ export class MessageDecoder {
       this.nameGen.fill(0);
     }
     if (msg.length > this.nameGen.length) {
-      this.nameGen = new Int32Array(msg.length);
-      this.nameAt = new Int32Array(msg.length);
-      this.nameLen = new Uint16Array(msg.length);
+      // Grown at least twofold (to at most the largest message), so a transfer's growing messages allocate a few times only.
+      const n = Math.min(0x10000, Math.max(msg.length, 2 * this.nameGen.length));
+      this.nameGen = new Int32Array(n);
+      this.nameAt = new Int32Array(n);
+      this.nameLen = new Uint16Array(n);
     }
   }
 

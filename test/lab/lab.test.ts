@@ -135,7 +135,8 @@ describe('the lab', () => {
     }
 
     it('refers from the root with glue', async () => {
-      const t = lab.expected.find((x) => x.zone !== '.' && lab.world.tlds.get(x.zone)!.nsNames.every((n) => lab.world.hosts.get(n)!.glue))!;
+      // arpa. is served by the root servers themselves, so the root answers for it instead of referring.
+      const t = lab.expected.find((x) => x.zone !== '.' && x.zone !== 'arpa.' && lab.world.tlds.get(x.zone)!.nsNames.every((n) => lab.world.hosts.get(n)!.glue))!;
       const spec = lab.world.tlds.get(t.zone)!;
       const r = await dig(root(), lab.port, '+norec', `www.${t.zone}`, 'A');
       expect(r.stdout).toContain('status: NOERROR');

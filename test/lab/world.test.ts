@@ -76,6 +76,23 @@ describe('world', () => {
     expect(Math.max(...[...zonesPer.values()].map((s) => s.size))).toBeGreaterThanOrEqual(10);
   });
 
+  it('gives each TLD as many server addresses as asked, from other operators when its own has too few', () => {
+    const big = createWorld({ zones: 300, addresses: 60, serversPerTld: { min: 6, max: 10 } });
+    const counts = [...big.tlds.values()]
+      .filter((z) => z.name !== 'arpa.' && z.name !== INFRA_ZONE)
+      .map((z) => zoneAddresses(big, z.nsNames).filter((a) => a !== '::1').length);
+    expect(Math.min(...counts)).toBeGreaterThanOrEqual(6);
+    expect(Math.max(...counts)).toBeLessThanOrEqual(10);
+    // Six is more than many operators have: those TLDs took servers of another.
+    const operators = (z: { nsNames: readonly string[] }) => new Set(z.nsNames.map((n) => /backend\d+|\.nic\.[^.]+\.$/.exec(n)?.[0]));
+    expect([...big.tlds.values()].some((z) => operators(z).size > 1)).toBe(true);
+    // The busiest address carries a small share of the targets, as in the real root zone.
+    const load = new Map<string, number>();
+    for (const t of expectedTargets(big)) load.set(t.address, (load.get(t.address) ?? 0) + 1);
+    expect(Math.max(...load.values()) / expectedTargets(big).length).toBeLessThan(0.05);
+    expect(() => createWorld({ zones: 3, serversPerTld: { min: 4, max: 2 } })).toThrow(/serversPerTld/);
+  });
+
   it('names some servers without glue in the root; lab-net. holds their addresses', () => {
     const glueless = [...world.hosts.values()].filter((h) => !h.glue);
     expect(glueless.length).toBeGreaterThan(0);
