@@ -10,7 +10,7 @@ import type { Writable } from 'node:stream';
 
 export interface Written {
   bytes: number;
-  /** Hex SHA-256 of what was written. */
+  /** Hex SHA-256 of what was written; empty when not asked for. */
   sha256: string;
 }
 
@@ -21,10 +21,14 @@ export function tempPathFor(target: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
 }
 
-/** Writes the chunks (bytes, or latin1/ASCII text) to `target` atomically. A chunk may be reused by its producer once the next is asked for. */
-export async function writeAtomic(target: string, chunks: Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>): Promise<Written> {
+/**
+ * Writes the chunks (bytes, or latin1/ASCII text) to `target` atomically, and with
+ * `hashed` (the default) hashes them. A chunk may be reused by its producer once the
+ * next is asked for.
+ */
+export async function writeAtomic(target: string, chunks: Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>, hashed = true): Promise<Written> {
   const tmp = tempPathFor(target);
-  const hash = createHash('sha256');
+  const hash = hashed ? createHash('sha256') : undefined;
   let bytes = 0;
   const fh = await fs.promises.open(tmp, 'wx', 0o644);
   try {
@@ -32,7 +36,7 @@ export async function writeAtomic(target: string, chunks: Iterable<string | Uint
       const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk;
       // The write runs on the thread pool while the hash reads the same bytes here.
       const written = fh.write(buf);
-      hash.update(buf);
+      hash?.update(buf);
       bytes += buf.length;
       await written;
     }
@@ -44,7 +48,7 @@ export async function writeAtomic(target: string, chunks: Iterable<string | Uint
     await fs.promises.rm(tmp, { force: true });
     throw e;
   }
-  return { bytes, sha256: hash.digest('hex') };
+  return { bytes, sha256: hash?.digest('hex') ?? '' };
 }
 
 /** Writes the chunks to a stream, waiting when it asks us to. A chunk may be reused by its producer once the next is asked for. */

@@ -516,7 +516,8 @@ async function axfrCommand(zone: Buffer, opts: AxfrOptions, io: Io): Promise<num
   }
   let written: Written;
   try {
-    if (output) written = await writeAtomic(output, result.zone.byteChunks());
+    // The hash is printed with --json only.
+    if (output) written = await writeAtomic(output, result.zone.byteChunks(), opts.json === true);
     else if (opts.json) written = { bytes: 0, sha256: '' };
     else written = await writeToStream(io.stdout, result.zone.byteChunks());
   } catch (e) {

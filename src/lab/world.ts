@@ -220,7 +220,7 @@ class AddressPool {
 
 /**
  * The Zipf exponent of operator popularity. With 1,500 TLDs of 6 to 10 servers on 300
- * addresses it puts 1.8 % of all targets on the busiest address, about the share
+ * addresses it puts about 2 % of all targets on the busiest address, near the share
  * (238 of 13,839 targets, 1.7 %) of the busiest address in the real root zone of
  * February 2018 (../shared/corpus).
  */
