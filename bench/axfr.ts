@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   REPO_ROOT,
   prng,
@@ -384,12 +385,14 @@ interface Variant {
   /** The command as a person would type it. */
   display: string;
   results: Measurement[];
+  /** CPU seconds knotd spent while each result's command ran. */
+  serverCpuS: number[];
 }
 
 function variants(bin: string, port: number, dir: string): Variant[] {
   const at = ['@127.0.0.1', '-p', String(port)];
   const out = (k: string) => path.join(dir, `out-${k}.txt`);
-  const list: Omit<Variant, 'results'>[] = [
+  const list: Omit<Variant, 'results' | 'serverCpuS'>[] = [
     {
       key: 'zonelog',
       label: '(a) zonelog axfr',
@@ -418,7 +421,31 @@ function variants(bin: string, port: number, dir: string): Variant[] {
       display: `sh -c 'dig AXFR ${ZONE} @127.0.0.1 -p PORT | ldns-read-zone -z > FILE'`,
     },
   ];
-  return list.map((v) => ({ ...v, results: [] }));
+  return list.map((v) => ({ ...v, results: [], serverCpuS: [] }));
+}
+
+/**
+ * (e), the floor of a Node client: the same query, the server's BYTES read and
+ * dropped (bench/axfr-read.ts). Made once zonelog has said how many bytes a transfer is.
+ */
+function readerVariant(port: number, bytes: number): Variant {
+  const reader = path.join(path.dirname(fileURLToPath(import.meta.url)), 'axfr-read.js');
+  return {
+    key: 'read',
+    label: '(e) Node, the bytes only',
+    stages: [{ argv: [process.execPath, reader, ZONE, '127.0.0.1', String(port), String(bytes)] }],
+    display: `node dist/bench/axfr-read.js ${ZONE} 127.0.0.1 PORT ${bytes}`,
+    results: [],
+    serverCpuS: [],
+  };
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc. */
+function processCpuS(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields 14 and 15 of proc(5), utime and stime, in clock ticks (100 a second on Linux).
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 function outputOf(v: Variant): string {
@@ -487,6 +514,12 @@ async function runMain(opts: Options, tmp: string, zl: ZonelogBuild): Promise<Ma
     // Warm-up (untimed): zonelog and the ldns pipeline, whose outputs are checked now.
     log('warm-up and output checks');
     for (const v of [byKey('zonelog'), byKey('ldns')]) await measure(v.stages, { stdout: v.stdout, scratchDir: tmp, timeoutMs: COMMAND_TIMEOUT_MS });
+    // How many bytes a transfer is, for (e): zonelog's outcome says.
+    const outcomeFile = path.join(tmp, 'outcome.json');
+    const zlArgv = byKey('zonelog').stages[0]!.argv;
+    await measure([{ argv: [...zlArgv, '--json'] }], { stdout: outcomeFile, scratchDir: tmp, timeoutMs: COMMAND_TIMEOUT_MS });
+    const transferBytes = (JSON.parse(fs.readFileSync(outcomeFile, 'utf8')) as { bytes: number }).bytes;
+    vs.push(readerVariant(knot.port, transferBytes));
     const checks: string[] = [];
     const zonelogOut = outputOf(byKey('zonelog'));
     const ldnsOut = outputOf(byKey('ldns'));
@@ -531,12 +564,14 @@ async function runMain(opts: Options, tmp: string, zl: ZonelogBuild): Promise<Ma
       for (const v of order) {
         const watcher = v.key === 'zonelog' ? watchSpill(tmp) : undefined;
         let m: Measurement;
+        const serverBefore = processCpuS(knot.pid);
         try {
           m = await measure(v.stages, { stdout: v.stdout, scratchDir: tmp, timeoutMs: COMMAND_TIMEOUT_MS });
         } finally {
           if (watcher) defaultSpillRuns.push(watcher.stop().maxRuns);
         }
         v.results.push(m);
+        v.serverCpuS.push(processCpuS(knot.pid) - serverBefore);
         log(`run ${r + 1}/${opts.runs} ${v.key.padEnd(8)} ${fmt(m.wallS)} s  ${fmt(m.maxRssMiB, 1)} MiB${v.stages.length > 1 ? ` (sum ${fmt(m.sumRssMiB, 1)})` : ''}  cpu ${fmt(m.cpuS)} s`);
       }
     }
@@ -673,6 +708,24 @@ function verdict(ok: boolean): string {
   return ok ? 'met' : '**not met**';
 }
 
+interface VariantStats {
+  wall: number;
+  cpu: number;
+  /** knotd's CPU seconds meanwhile. */
+  server: number;
+}
+
+/** What the two cores allow: zonelog's and knotd's CPU, spread perfectly over both, against dig's time. */
+function floorText(z: VariantStats, dig: VariantStats, read: VariantStats): string {
+  const both = z.cpu + z.server;
+  return (
+    `The floor on this machine: (e), a Node client that sends the same query and only reads the bytes, takes ${fmt(read.wall)} s ` +
+    `(Node's start-up and knotd's sending; knotd used ${fmt(read.server)} CPU s). zonelog used ${fmt(z.cpu)} CPU s and knotd ${fmt(z.server)} meanwhile: ` +
+    `${fmt(both)} CPU s that, spread perfectly over the 2 cores, would still take ${fmt(both / 2)} s, ${fmt(both / 2 / dig.wall)}× dig's ${fmt(dig.wall)} s. ` +
+    `dig used ${fmt(dig.cpu)} CPU s for the same records, printed unsorted.`
+  );
+}
+
 function mainSection(r: MainResult, runs: number): string {
   const stats = (v: Variant) => {
     const wall = v.results.map((m) => m.wallS);
@@ -683,13 +736,14 @@ function mainSection(r: MainResult, runs: number): string {
       cpu: median(v.results.map((m) => m.cpuS)),
       rss: median(v.results.map((m) => m.maxRssMiB)),
       rssSum: median(v.results.map((m) => m.sumRssMiB)),
+      server: median(v.serverCpuS),
     };
   };
   const s = Object.fromEntries(r.variants.map((v) => [v.key, stats(v)]));
   const z = s.zonelog!;
   const rows = r.variants.map((v) => {
     const x = s[v.key]!;
-    return [v.label, `\`${v.display}\``, fmt(x.wall), `${fmt(x.min)}–${fmt(x.max)}`, fmt(x.cpu), fmt(x.rss, 0) + (v.stages.length > 1 ? ` (sum ${fmt(x.rssSum, 0)})` : '')];
+    return [v.label, `\`${v.display}\``, fmt(x.wall), `${fmt(x.min)}–${fmt(x.max)}`, fmt(x.cpu), fmt(x.server), fmt(x.rss, 0) + (v.stages.length > 1 ? ` (sum ${fmt(x.rssSum, 0)})` : '')];
   });
   const ratio = (a: number, b: number) => (b > 0 ? a / b : NaN);
   const tDig = ratio(z.wall, s.dig!.wall);
@@ -712,7 +766,7 @@ function mainSection(r: MainResult, runs: number): string {
       `(zone file ${(r.zoneFileBytes / 1e6).toFixed(1)} MB in seeded random order, generated in ${r.genS.toFixed(1)} s, loaded by Knot in ${r.knotLoadS.toFixed(1)} s). ` +
       `zonelog's canonical text: ${(r.outputBytes / 1e6).toFixed(1)} MB. Load average ${r.loadBefore} before, ${r.loadAfter} after.`,
     '',
-    markdownTable(['', 'command', 'median wall s', 'min–max s', 'median CPU s (user+sys)', 'median peak RSS MiB'], rows, ['l', 'l', 'r', 'r', 'r', 'r']),
+    markdownTable(['', 'command', 'median wall s', 'min–max s', 'median CPU s (user+sys)', 'knotd CPU s meanwhile', 'median peak RSS MiB'], rows, ['l', 'l', 'r', 'r', 'r', 'r', 'r']),
     '',
     'Peak RSS is each process\'s own `ru_maxrss` from GNU time; for the pipeline (d) the column is the **largest** of its processes ' +
       '(`ldns-read-zone`, which holds the whole zone), with the sum of both in parentheses. Wall time is measured around the whole command. ' +
@@ -723,6 +777,7 @@ function mainSection(r: MainResult, runs: number): string {
     'The goals are judged on wall time, as asked; the CPU-time ratio is given beside it because it is much less disturbed by the other work on the machine ' +
       '(each client shares the two cores with knotd, which sends the zone, and with whatever else runs).',
     '',
+    ...(s.read ? [floorText(z, s.dig!, s.read), ''] : []),
     'Checks:',
     '',
     ...r.checks.map((c) => `- ${c}`),
