@@ -161,6 +161,23 @@ describe('the decoder against its reference (git 78b8cfa)', () => {
     ]);
   });
 
+  it('grows its storage from a short message to a nearly full one and back, with the same results', () => {
+    // The decoder starts with room for 16 records and 1 KiB of names and RDATA; these need far more.
+    const many = (n: number, salt: number): WireRecord[] => Array.from({ length: n }, (_, i) => ({
+      owner: textToName(`host-${salt}-${i}.Example.`), type: i % 3 === 0 ? TYPE.NS : TYPE.A, class: 1, ttl: 60,
+      rdata: i % 3 === 0 ? textToName(`NS${i % 7}.Example.`) : Buffer.from([192, 0, 2, i & 255]),
+    }));
+    const sizes: Buffer[] = [];
+    for (const [n, salt] of [[1, 0], [1800, 1], [3, 2], [2000, 3], [1, 4]] as const) {
+      const msg = compressed(n, many(n, salt));
+      sizes.push(msg);
+      const d = decodeMessage(msg);
+      expect(d).toEqual(referenceDecode(msg));
+      expect(d.ok && d.message.answers.length).toBe(n);
+    }
+    expect(Math.max(...sizes.map((m) => m.length))).toBeGreaterThan(40_000);
+  });
+
   it('gives the same records, or the same failure, for random and damaged messages (property)', () => {
     fc.assert(fc.property(fc.oneof(message, mutated, mutated), (msg) => {
       expect(decodeMessage(msg)).toEqual(referenceDecode(msg));
