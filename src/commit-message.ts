@@ -17,20 +17,27 @@ export interface FileStat extends NumStat {
   owners?: Set<string>;
 }
 
-/** Lines added and removed in a zone's file or folder, and their owners when every file says. */
-function statsFor(paths: string[], stats: Map<string, FileStat>): FileStat {
+/**
+ * Lines added and removed in a zone's file or folder, and their owners when every
+ * file says; `moved` when both its single file and its folder of parts changed.
+ */
+function statsFor(paths: string[], stats: Map<string, FileStat>): FileStat & { moved: boolean } {
   let added = 0;
   let removed = 0;
   let owners: Set<string> | undefined = new Set();
+  let inFile = false;
+  let inFolder = false;
   for (const [file, n] of stats) {
-    if (paths.some((p) => (p.endsWith('/') ? file.startsWith(p) : file === p))) {
-      added += n.added;
-      removed += n.removed;
-      if (owners && n.owners) for (const o of n.owners) owners.add(o);
-      else owners = undefined;
-    }
+    const folder = paths.some((p) => p.endsWith('/') && file.startsWith(p));
+    if (!folder && !paths.includes(file)) continue;
+    if (folder) inFolder = true;
+    else inFile = true;
+    added += n.added;
+    removed += n.removed;
+    if (owners && n.owners) for (const o of n.owners) owners.add(o);
+    else owners = undefined;
   }
-  return { added, removed, owners };
+  return { added, removed, owners, moved: inFile && inFolder };
 }
 
 /** At most this many owners are listed under a zone's line; past it, none. */
@@ -56,7 +63,8 @@ function ownerLines(owners: Set<string> | undefined): string[] {
 
 /**
  * Subject `archive: 3 changed, 1 added, 1 removed`; body one line per zone:
- * `~ ba. 1689197401 → 1689283801 +12 −3`, `+ newtld. 2026112701 1234 records`,
+ * `~ ba. 1689197401 → 1689283801 +12 −3` (without counts when the zone moved between
+ * a file and a folder of parts), `+ newtld. 2026112701 1234 records`,
  * `- gone. refused by 4 of 4 addresses`, `* ba. 3 → 4 addresses allow transfer`.
  * Under a `~` line, `  owners: …` lines name the owners whose records were added
  * or removed (up to MAX_LISTED_OWNERS): what changed, readable in `git log`, and
@@ -76,6 +84,9 @@ export function commitMessage(changes: ZoneChange[], stats: Map<string, FileStat
     switch (c.kind) {
       case 'changed': {
         const n = statsFor(c.paths, stats);
+        // A zone that moved between one file and a folder of parts: its files' counts add up
+        // the lines that only moved, so none are written (readers diff the commit instead).
+        if (n.moved) return `~ ${c.zone} ${c.from} → ${c.to}`;
         return [`~ ${c.zone} ${c.from} → ${c.to} +${n.added} −${n.removed}`, ...ownerLines(n.owners)].join('\n');
       }
       case 'added':
@@ -100,8 +111,9 @@ export function isZonelogMessage(body: string): boolean {
 /** The line of a commit message that starts with MARK and the zone (`~ ba. …`), and where it ends. */
 export function zoneLine(body: string, mark: string, zone: string): { line: string; end: number } | undefined {
   const needle = `${mark} ${zone} `;
-  const at = body.startsWith(needle) ? 0 : body.indexOf('\n' + needle) + 1;
-  if (at <= 0 && !body.startsWith(needle)) return undefined;
+  const first = body.startsWith(needle);
+  const at = first ? 0 : body.indexOf('\n' + needle) + 1;
+  if (at === 0 && !first) return undefined;
   const nl = body.indexOf('\n', at);
   const end = nl < 0 ? body.length : nl;
   return { line: body.slice(at, end), end };

@@ -151,47 +151,47 @@ export async function zoneLog(h: HistoryRepo, zoneArg: string, opts: { since?: s
   const paths = zonePaths(h, zone);
   // Every commit's message, without limiting by path: reading commits needs no tree
   // diffs, and a zonelog message names every zone its commit touches.
-  const out = await h.g.raw(['log', '--no-color', `--format=${COMMIT_MARK}%H %cI%n%B`, ...range]);
   const slots: (LogEntry | { commit: string; date: string; patch: true })[] = [];
-  const unknown: { commit: string; date: string }[] = [];
-  for (const block of out.split(COMMIT_MARK).slice(1)) {
-    const nl = block.indexOf('\n');
-    const [commit, date] = block.slice(0, nl).split(' ') as [string, string];
-    const body = block.slice(nl + 1);
-    if (!isZonelogMessage(body)) {
-      unknown.push({ commit, date });
-      slots.push({ commit, date, patch: true });
+  for (const { commit, date, body } of await messageLog(h, range)) {
+    const said = isZonelogMessage(body) ? zoneCounts(body, zone) : undefined;
+    if (said) slots.push({ commit, date, ...said });
+    else if (!isZonelogMessage(body) || zoneLine(body, '~', zone) || zoneLine(body, '-', zone)) slots.push({ commit, date, patch: true });
+  }
+  // The others' patches, in one git log: given the commits, git leaves out those that do not touch the zone.
+  const asked = slots.filter((s) => 'patch' in s).map((s) => s.commit);
+  const patches = new Map<string, PatchCommit>();
+  if (asked.length > 0) {
+    const which = asked.length > MAX_LISTED_COMMITS ? range : ['--no-walk=unsorted', ...asked];
+    for (const c of await patchLog(h, paths, which)) patches.set(c.commit, c);
+  }
+  // Oldest first: a patch without an SOA line (a removal, an edit by hand) keeps the serial before it.
+  const entries: LogEntry[] = [];
+  let serial: number | undefined;
+  for (const s of slots.reverse()) {
+    if (!('patch' in s)) {
+      serial = s.serial;
+      entries.push(s);
       continue;
     }
-    const said = zoneCounts(body, zone);
-    if (said) slots.push({ commit, date, ...said });
-    else if (zoneLine(body, '~', zone) || zoneLine(body, '-', zone)) slots.push({ commit, date, patch: true });
-  }
-  // Commits that zonelog did not write: git says which of them touch the zone.
-  let touching: Set<string>;
-  if (unknown.length > MAX_LISTED_COMMITS) {
-    touching = new Set((await h.g.raw(['log', '--format=%H', ...range, '--', ...paths])).split('\n').filter(Boolean));
-  } else if (unknown.length > 0) {
-    touching = new Set((await h.g.raw(['log', '--no-walk=unsorted', '--format=%H', ...unknown.map((u) => u.commit), '--', ...paths])).split('\n').filter(Boolean));
-  } else touching = new Set();
-  const asked = new Set(unknown.map((u) => u.commit));
-  const entries: LogEntry[] = [];
-  for (const s of slots) {
-    if (!('patch' in s)) entries.push(s);
-    else if (!asked.has(s.commit) || touching.has(s.commit)) entries.push(await fromPatch(h, zone, s.commit, s.date));
+    const c = patches.get(s.commit);
+    if (!c) continue;
+    const { added, removed } = netChanges(c);
+    for (const l of added) serial = soaSerial(l) ?? serial;
+    if (serial === undefined) serial = await serialAt(h, zone, s.commit);
+    entries.push({ commit: s.commit, date: s.date, serial, added: added.length, removed: removed.length });
   }
   if (entries.length === 0) await assertKnownZone(h, zone);
-  return entries.filter((e) => e.added + e.removed > 0);
+  return entries.filter((e) => e.added + e.removed > 0).reverse();
 }
 
-/** Serial and counts of one commit from its patch. */
-async function fromPatch(h: HistoryRepo, zone: string, commit: string, date: string): Promise<LogEntry> {
-  const [c] = await patchLog(h, zonePaths(h, zone), ['-1', commit]);
-  const { added, removed } = c ? netChanges(c) : { added: [], removed: [] };
-  let serial: number | undefined;
-  for (const l of added) serial = soaSerial(l) ?? serial;
-  if (serial === undefined) serial = await serialAt(h, zone, commit);
-  return { commit, date, serial, added: added.length, removed: removed.length };
+/** Commits with their full messages, newest first (git log's own order, or as `args` say). */
+async function messageLog(h: HistoryRepo, args: string[]): Promise<{ commit: string; date: string; body: string }[]> {
+  const out = await h.g.raw(['log', '--no-color', `--format=${COMMIT_MARK}%H %cI%n%B`, ...args]);
+  return out.split(COMMIT_MARK).slice(1).map((block) => {
+    const nl = block.indexOf('\n');
+    const [commit, date] = block.slice(0, nl).split(' ') as [string, string];
+    return { commit, date, body: block.slice(nl + 1) };
+  });
 }
 
 async function serialAt(h: HistoryRepo, zone: string, rev: string): Promise<number | undefined> {
@@ -303,16 +303,13 @@ export async function whenName(h: HistoryRepo, nameArg: string, opts: { zone?: s
   const out: Presence[] = [];
   for (const zone of zones) {
     const paths = zonePaths(h, zone);
-    const log = await h.g.raw(['log', '--reverse', '--no-color', `--format=${COMMIT_MARK}%H %cI%n%B`, '--', ...paths]);
     const zoneCommits: { commit: string; date: string }[] = [];
     const candidates: string[] = [];
-    for (const block of log.split(COMMIT_MARK).slice(1)) {
-      const nl = block.indexOf('\n');
-      const [commit, date] = block.slice(0, nl).split(' ') as [string, string];
+    for (const { commit, date, body } of await messageLog(h, ['--reverse', '--', ...paths])) {
       zoneCommits.push({ commit, date });
       // A commit whose message lists the owners it changed in this zone, none of
       // them NAME, cannot hold a change of NAME's records: no need to diff it.
-      const owners = listedOwners(block.slice(nl + 1), zone);
+      const owners = listedOwners(body, zone);
       if (!owners || owners.some(touches)) candidates.push(commit);
     }
     // Only the candidates are diffed; when they are most of the history, one `git log -G` is faster.

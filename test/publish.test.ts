@@ -142,6 +142,9 @@ describe('publish', () => {
     const r3 = await pub(repo, [await writeResults(tmp(), refused)]);
     expect(r3.commit).toMatchObject({ committed: true, subject: 'archive: 1 removed' });
     expect(fs.existsSync(path.join(repo, 'archive/ba.zone'))).toBe(false);
+    // The log shows the removal with the serial the zone had when it went.
+    const log = JSON.parse((await zonelog(['log', 'ba.', '--repo', repo, '--json'])).stdout) as { serial: number; added: number; removed: number }[];
+    expect(log.map((e) => [e.serial, e.added, e.removed])).toEqual([[100, 0, ba1.split('\n').filter(Boolean).length], [100, ba1.split('\n').filter(Boolean).length, 0]]);
   });
 
   it('a flapping server changes nothing; an older serial never replaces a newer one while its server is silent', async () => {
@@ -209,8 +212,13 @@ describe('publish', () => {
     const small = zoneText('big.', 2, ['big.\t60\tIN\tNS\tns.big.']);
     const r = await pub(repo, [await writeResults(tmp(), [{ zone: 'big.', address: '192.0.2.1', outcome: 'transferred', text: small }])], { splitBytes: 200 });
     expect(r.commit).toMatchObject({ committed: true });
+    // Moved from parts to one file: the files' counts would add up lines that only moved, so the message gives none.
+    expect((r.commit as { body: string }).body).toBe('~ big. 1 → 2');
     expect(fs.existsSync(folder)).toBe(false);
     expect(fs.readFileSync(path.join(repo, 'archive/big.zone'), 'latin1')).toBe(small);
+    // The parts' lines that the joined file keeps did not change: one SOA replaced, 17 records gone.
+    const log = await zonelog(['log', 'big.', '--repo', repo, '--json']);
+    expect(JSON.parse(log.stdout).map((e: { added: number; removed: number }) => [e.added, e.removed])).toEqual([[1, 18], [19, 0]]);
   });
 
   it('push: when the remote moved on, rebases and lands both histories without forcing', async () => {
