@@ -170,13 +170,12 @@ export async function writeArchive(archiveDir: string, decisions: ZoneDecision[]
       : { kind: 'added', zone: d.zone, serial: d.chosen.serial, records: d.chosen.records, paths: [placed.path] });
   }
 
-  // Every zone's file is written and flushed at once (the disk overlaps them); the journal waits for all.
-  await Promise.all(journal.pending);
   const nextIndexText = indexText(next);
   const prevIndexText = fs.existsSync(path.join(archiveDir, INDEX_FILE)) ? fs.readFileSync(path.join(archiveDir, INDEX_FILE), 'utf8') : '';
   if (nextIndexText !== prevIndexText || journal.renames.length > 0 || journal.removals.length > 0) {
     stage(path.join(archiveDir, INDEX_FILE), { text: nextIndexText }, journal);
     stage(path.join(archiveDir, README_FILE), { text: readmeText(next) }, journal);
+    // Every file is written and flushed at once (the disk overlaps them); the journal waits for all.
     await Promise.all(journal.pending);
     await writeAtomic(journalPath(archiveDir), [JSON.stringify({ renames: journal.renames, removals: journal.removals })]);
     applyJournal(journal);
@@ -193,7 +192,10 @@ function stage(target: string, content: { text: string } | { copyOf: string }, j
   fs.mkdirSync(path.dirname(target), { recursive: true });
   const tmp = tempPathFor(target);
   journal.renames.push([tmp, target]);
-  journal.pending.push('text' in content ? writeAtomic(tmp, [content.text]) : copyFlushed(content.copyOf, tmp));
+  const written: Promise<unknown> = 'text' in content ? writeAtomic(tmp, [content.text], false) : copyFlushed(content.copyOf, tmp);
+  // Awaited with the others later: until then, a failure must not count as an unhandled rejection (which ends the process).
+  written.catch(() => {});
+  journal.pending.push(written);
 }
 
 /** A byte copy (the kernel's, no text decoding), flushed to disk. */
@@ -244,8 +246,7 @@ async function placeZone(archiveDir: string, zone: string, source: string, split
   return { path: `${folder}/`, bytes: size };
 }
 
-/** Keys in a fixed order, zones sorted, so the same archive always gives the same bytes. */
-/** index.json of the archive: keys in a fixed order, zones sorted. */
+/** index.json of the archive: keys in a fixed order, zones sorted, so the same archive always gives the same bytes. */
 export function indexText(idx: ArchiveIndex): string {
   return JSON.stringify(sortedIndex(idx), null, 1) + '\n';
 }

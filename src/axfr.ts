@@ -1,9 +1,9 @@
 /**
  * One zone transfer over TCP (RFC 5936), validated message by message.
  *
- * The loop follows one flag, `first`: the first record of the first message must
- * be the zone's SOA; after it, records go to the canonical zone until an SOA of
- * the zone with the same serial closes the transfer. Every failure ends as an
+ * The loop follows one flag, whether the zone has begun: the first record of the
+ * first message must be the zone's SOA, which begins it; after it, records go to the
+ * canonical zone until an SOA of the zone with the same serial closes the transfer. Every failure ends as an
  * Outcome value, and nothing of a failed transfer is kept.
  */
 import net from 'node:net';
@@ -37,7 +37,7 @@ export function transfer(req: TransferRequest): Promise<TransferResult> {
   const zoneName = lowerName(req.zone);
   const id = randomInt(0, 0x10000);
   const query = axfrQuery(zoneName, id);
-  // Made at the first SOA: most transfers of a scan end in a refusal and need none.
+  // Begun at the first record, the SOA (so most transfers of a scan, refused, make none).
   let zone: CanonicalZone | undefined;
   const started = Date.now();
   const framer = new MessageFramer();
@@ -46,7 +46,6 @@ export function transfer(req: TransferRequest): Promise<TransferResult> {
   let messages = 0;
   let bytes = 0;
   let records = 0;
-  let first = true;
   let serial = 0;
 
   return new Promise<TransferResult>((resolve, reject) => {
@@ -142,9 +141,8 @@ export function transfer(req: TransferRequest): Promise<TransferResult> {
         return malformed(`question ${nameToText(q.name)} type ${q.type} class ${q.class} does not match the query`);
       }
       const answers = header.ancount;
-      if (first && answers === 0) return malformed('first response has no records');
+      if (!zone && answers === 0) return malformed('first response has no records');
       // The answer section: records 0..ancount-1 of the decoder.
-      lastAdded = -1;
       for (let i = 0; i < answers; i++) {
         if (++records > limits.maxRecords) return limit(`more than ${limits.maxRecords} records`);
         const end = onRecord(i);
@@ -152,9 +150,6 @@ export function transfer(req: TransferRequest): Promise<TransferResult> {
       }
       return undefined;
     };
-    /** The record of this message last given to zone.addWire, or -1. */
-    let lastAdded = -1;
-
     /** Whether record i is the SOA of the zone: type SOA, class IN, owner the zone (case-insensitively). */
     const isZoneSoa = (i: number): boolean =>
       decoder.type[i] === TYPE.SOA && decoder.cls[i] === CLASS_IN &&
@@ -162,7 +157,7 @@ export function transfer(req: TransferRequest): Promise<TransferResult> {
 
     const onRecord = (i: number): TransferResult | undefined => {
       const d = decoder;
-      if (first || !zone) {
+      if (!zone) {
         // RFC 5936 §2.2: the first record is the zone's SOA.
         const rec = d.record(i);
         if (!isZoneSoa(i)) return malformed(`first record is ${nameToText(rec.owner)} type ${rec.type}, not the SOA of the zone`);
@@ -171,7 +166,6 @@ export function transfer(req: TransferRequest): Promise<TransferResult> {
         zone = new CanonicalZone(zoneName, req);
         const admitted = zone.setSoa(rec);
         if (admitted !== 'kept' && typeof admitted === 'object') return malformed(admitted.malformed);
-        first = false;
         return undefined;
       }
       if (isZoneSoa(i)) {
@@ -184,9 +178,9 @@ export function transfer(req: TransferRequest): Promise<TransferResult> {
           zone,
         };
       }
-      // Within a message, the same owner range is the same owner (MessageDecoder).
-      const sameOwner = lastAdded === i - 1 && i > 0 && d.ownerStart[i] === d.ownerStart[i - 1] && d.ownerEnd[i] === d.ownerEnd[i - 1];
-      lastAdded = i;
+      // Within a message, the same owner range is the same owner (MessageDecoder). The zone
+      // itself knows whether its previous record had that owner (not so after the SOA).
+      const sameOwner = i > 0 && d.ownerStart[i] === d.ownerStart[i - 1] && d.ownerEnd[i] === d.ownerEnd[i - 1];
       const admitted = zone.addWire(d.data, d.ownerStart[i]!, d.ownerEnd[i]!, d.type[i]!, d.cls[i]!, d.ttl[i]!, d.rdataStart[i]!, d.rdataEnd[i]!, sameOwner);
       if (typeof admitted === 'object') return malformed(admitted.malformed);
       return undefined;

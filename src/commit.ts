@@ -165,7 +165,7 @@ export function parseNumstat(text: string, rel: string): Map<string, NumStat> {
 }
 
 /** `git diff -U0` of modified files → path relative to the archive → counts and owners. */
-export function parsePatch(text: string, rel: string): Map<string, FileStat> {
+function parsePatch(text: string, rel: string): Map<string, FileStat> {
   const out = new Map<string, FileStat>();
   const prefix = rel === '.' ? '' : rel.replace(/\/$/, '') + '/';
   let cur: FileStat | undefined;
@@ -267,10 +267,9 @@ async function rebaseOnto(g: SimpleGit, withEnv: GitWith, upstream: string, rel:
         recommitted = true;
       }
     }
-    const staged = await g.raw(['diff', '--cached', '--name-only']);
     try {
       // Committed above, or nothing left to commit (the upstream already has it): go on.
-      if (staged.trim() === '' && !recommitted) await g.raw(['rebase', '--skip']);
+      if (!recommitted && (await g.raw(['diff', '--cached', '--name-only'])).trim() === '') await g.raw(['rebase', '--skip']);
       else await g.raw(['rebase', '--continue']);
       if (!(await inRebase(g, repoDir))) return;
     } catch {

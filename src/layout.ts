@@ -6,7 +6,7 @@
  * (SOA first), then one part per first byte of the label right below the apex.
  * Joining the parts in the order of those bytes, `@` first, gives the text back.
  */
-import { canonicalText, labels, textToName } from './name.js';
+import { fromLabels, labels, lowerName, nameToText, textToName } from './name.js';
 
 export const ROOT_FILE = 'root.zone';
 /** A zone text larger than this (bytes) becomes a folder of parts. */
@@ -81,11 +81,8 @@ export function zoneOfArchivePath(rest: string): string | undefined {
   else return undefined;
   if (rest === ROOT_FILE || stem === 'root') return '.';
   // The stem's dots separate labels; %XX stands for one byte of a label (a dot inside one is %2E).
-  const text = stem.split('.').map((part) => {
-    const label = Buffer.from(part.replace(/%([0-9A-Fa-f]{2})/g, (_, x: string) => String.fromCharCode(parseInt(x, 16))), 'latin1');
-    return Array.from(label, (b) => (b === 0x2e || b === 0x5c ? '\\' + String.fromCharCode(b) : b > 0x20 && b < 0x7f ? String.fromCharCode(b) : '\\' + String(b).padStart(3, '0'))).join('');
-  });
-  return canonicalText(text.join('.') + '.');
+  const wire = fromLabels(stem.split('.').map((part) => Buffer.from(part.replace(/%([0-9A-Fa-f]{2})/g, (_, x: string) => String.fromCharCode(parseInt(x, 16))), 'latin1')));
+  return nameToText(lowerName(wire));
 }
 
 /** Zones in the order a reader expects: the root first, then by name. */

@@ -290,9 +290,7 @@ export function textToName(text: string, origin: Uint8Array = ROOT): Buffer {
 
 /** A name's text as the canonical text prints it (lowercase, escaped, absolute). */
 export function canonicalText(name: string): string {
-  const wire = textToName(name.endsWith('.') ? name : name + '.');
-  for (let i = 0; i < wire.length; i++) if (wire[i]! >= 0x41 && wire[i]! <= 0x5a) wire[i] = wire[i]! | 0x20;
-  return nameToText(wire);
+  return nameToText(lowerName(textToName(name.endsWith('.') ? name : name + '.')));
 }
 
 /** LABEL_ESCAPE as bytes: each byte's presentation, 1 to 4 characters. */

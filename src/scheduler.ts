@@ -35,7 +35,7 @@ interface Pending<T, R> {
 export async function schedule<T, R>(items: readonly T[], o: SchedulerOptions<T, R>): Promise<void> {
   const attempts = o.attempts ?? 2;
   const backoff = o.backoffMs ?? 1000;
-  // One queue per address, served round-robin.
+  // One queue per address; the address with the most work left is served first.
   const queues = new Map<string, Pending<T, R>[]>();
   for (const item of items) {
     const a = o.addressOf(item);

@@ -157,14 +157,14 @@ export class ExternalSorter {
       const keys = this.keys;
       const values = this.values;
       const prev = this.keyStarts[i - 1]!;
-      const c = compareBytes(keys, prev + same, this.keyEnd, keys, this.keyEnd + same, keyEnd) ||
-        compareBytes(values, this.valueStarts[i - 1]!, this.valueEnd, values, this.valueEnd, valueEnd);
+      const c = compareEntries(keys, prev + same, this.keyEnd, values, this.valueStarts[i - 1]!, this.valueEnd,
+        keys, this.keyEnd + same, keyEnd, values, this.valueEnd, valueEnd);
       if (c === 0) return;
       if (c > 0) this.ordered = false;
     } else if (this.chained && this.runs.length > 0) {
       const last = this.last;
-      const c = compareBytes(last, 0, this.lastKeyLength, this.keys, this.keyEnd, keyEnd) ||
-        compareBytes(last, this.lastKeyLength, this.lastLength, this.values, this.valueEnd, valueEnd);
+      const c = compareEntries(last, 0, this.lastKeyLength, last, this.lastKeyLength, this.lastLength,
+        this.keys, this.keyEnd, keyEnd, this.values, this.valueEnd, valueEnd);
       if (c === 0) return;
       if (c > 0) this.chained = false;
     }
@@ -232,8 +232,7 @@ export class ExternalSorter {
     // Entries that arrived in order (as Knot sends a zone) need neither the sort nor the duplicate check.
     const ordered = this.ordered;
     const order = ordered ? undefined : sortIndex(n, (i, j) =>
-      compareBytes(keys, ks[i]!, ks[i + 1]!, keys, ks[j]!, ks[j + 1]!) ||
-      compareBytes(values, vs[i]!, vs[i + 1]!, values, vs[j]!, vs[j + 1]!));
+      compareEntries(keys, ks[i]!, ks[i + 1]!, values, vs[i]!, vs[i + 1]!, keys, ks[j]!, ks[j + 1]!, values, vs[j]!, vs[j + 1]!));
     let k = 0;
     let prev = -1;
     const cursor: EntryCursor = {
@@ -251,8 +250,7 @@ export class ExternalSorter {
           const kE = ks[i + 1]!;
           const vS = vs[i]!;
           const vE = vs[i + 1]!;
-          if (!ordered && prev >= 0 && compareBytes(keys, kS, kE, keys, ks[prev]!, ks[prev + 1]!) === 0 &&
-            compareBytes(values, vS, vE, values, vs[prev]!, vs[prev + 1]!) === 0) continue;
+          if (!ordered && prev >= 0 && compareEntries(keys, kS, kE, values, vS, vE, keys, ks[prev]!, ks[prev + 1]!, values, vs[prev]!, vs[prev + 1]!) === 0) continue;
           prev = i;
           cursor.keyStart = kS;
           cursor.keyEnd = kE;
@@ -312,6 +310,17 @@ export class ExternalSorter {
     this.ordered = true;
     this.release();
   }
+}
+
+/**
+ * The order of entries a and b, each a key and a value in byte ranges: by key bytes,
+ * then by value bytes (compareBytes). Zero for exact duplicates.
+ */
+function compareEntries(
+  aKeys: Uint8Array, aKeyStart: number, aKeyEnd: number, aValues: Uint8Array, aValueStart: number, aValueEnd: number,
+  bKeys: Uint8Array, bKeyStart: number, bKeyEnd: number, bValues: Uint8Array, bValueStart: number, bValueEnd: number,
+): number {
+  return compareBytes(aKeys, aKeyStart, aKeyEnd, bKeys, bKeyStart, bKeyEnd) || compareBytes(aValues, aValueStart, aValueEnd, bValues, bValueStart, bValueEnd);
 }
 
 function longer(a: Uint32Array): Uint32Array<ArrayBuffer> {
@@ -432,10 +441,9 @@ class ChainCursor extends CursorEntry implements EntryCursor {
   }
 }
 
-/** Key then value, byte-wise, of two run readers' current entries. */
+/** The order of two run readers' current entries. */
 function compareReaders(a: RunReader, b: RunReader): number {
-  return compareBytes(a.buf, a.keyStart, a.keyEnd, b.buf, b.keyStart, b.keyEnd) ||
-    compareBytes(a.buf, a.keyEnd, a.valueEnd, b.buf, b.keyEnd, b.valueEnd);
+  return compareEntries(a.buf, a.keyStart, a.keyEnd, a.buf, a.keyEnd, a.valueEnd, b.buf, b.keyStart, b.keyEnd, b.buf, b.keyEnd, b.valueEnd);
 }
 
 /** k-way merge over a binary heap of run readers, dropping duplicates across runs. */
@@ -469,8 +477,8 @@ class MergeCursor extends CursorEntry implements EntryCursor {
     }
     while (heap.length > 0) {
       const top = heap[0]!;
-      if (this.prevKey >= 0 && compareBytes(top.buf, top.keyStart, top.keyEnd, this.prev, 0, this.prevKey) === 0 &&
-        compareBytes(top.buf, top.keyEnd, top.valueEnd, this.prev, this.prevKey, this.prevLength) === 0) {
+      if (this.prevKey >= 0 && compareEntries(top.buf, top.keyStart, top.keyEnd, top.buf, top.keyEnd, top.valueEnd,
+        this.prev, 0, this.prevKey, this.prev, this.prevKey, this.prevLength) === 0) {
         this.advanceTop();
         continue;
       }

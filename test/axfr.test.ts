@@ -12,16 +12,15 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { transfer, type TransferResult } from '../src/axfr.js';
-import { main } from '../src/cli.js';
 import { FLAG_AA, FLAG_QR, FLAG_TC, encodeMessage } from '../src/encode.js';
 import { frame } from '../src/framing.js';
 import type { WireRecord } from '../src/message.js';
 import { textToName } from '../src/name.js';
 import type { FailureKind } from '../src/outcome.js';
 import { CLASS_CH, CLASS_IN, TYPE } from '../src/types.js';
+import { zonelog } from './support/cli.js';
 import {
   BadServer,
   RawMessage,
@@ -109,17 +108,6 @@ interface CaseOptions {
   limits?: Partial<Limits>;
 }
 
-function collector(): { stream: Writable; text: () => string } {
-  let text = '';
-  const stream = new Writable({
-    write(chunk: Buffer | string, _enc, cb) {
-      text += chunk.toString();
-      cb();
-    },
-  });
-  return { stream, text: () => text };
-}
-
 interface ApiRun {
   api: TransferResult;
   apiText: string | undefined;
@@ -160,19 +148,17 @@ async function runCli(port: number, zone: string, limits: Limits): Promise<CliRu
   const cliDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zonelog-axfr-cli-'));
   try {
     const out = path.join(cliDir, 'out.zone');
-    const stdout = collector();
-    const stderr = collector();
     const args = ['axfr', zone, '--server', `127.0.0.1:${port}`, '-o', out, '--json'];
     args.push('--timeout', String(limits.idle), '--deadline', String(limits.deadline), '--connect-timeout', String(limits.connect));
     if (limits.maxRecords !== undefined) args.push('--max-records', String(limits.maxRecords));
     if (limits.maxBytes !== undefined) args.push('--max-bytes', String(limits.maxBytes));
     if (limits.memoryBudget !== undefined) args.push('--memory-budget', String(limits.memoryBudget));
-    const code = await main(args, { stdout: stdout.stream, stderr: stderr.stream, env: {} });
+    const { code, stdout, stderr } = await zonelog(args, {});
     return {
       code,
-      stdout: stdout.text(),
-      stderr: stderr.text(),
-      report: stdout.text() ? JSON.parse(stdout.text()) : { kind: '(no JSON on stdout)' },
+      stdout,
+      stderr,
+      report: stdout ? JSON.parse(stdout) : { kind: '(no JSON on stdout)' },
       file: fs.existsSync(out) ? fs.readFileSync(out, 'latin1') : undefined,
       leftovers: fs.readdirSync(cliDir),
     };
