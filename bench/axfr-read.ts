@@ -1,23 +1,34 @@
 /**
  * The floor of any Node AXFR client, for the AXFR benchmark: it sends the same
- * query as zonelog (built with dns-packet) and reads the server's bytes until
- * BYTES have come, doing nothing with them. What it takes is Node's start-up plus
- * the server's sending over loopback.
+ * query as zonelog (built with dns-packet, by the zonelog build under test) and
+ * reads the server's bytes until BYTES have come, doing nothing with them. What it
+ * takes is Node's start-up plus the server's sending over loopback.
  *
- *   node dist/bench/axfr-read.js ZONE ADDRESS PORT BYTES
+ *   node dist/bench/axfr-read.js BUILD_SRC ZONE ADDRESS PORT BYTES
+ *
+ * BUILD_SRC is the dist/src folder of that build (as bench/lab-server.ts takes its lab.js).
  */
 import net from 'node:net';
-import { axfrQuery } from '../src/axfr.js';
-import { frame } from '../src/framing.js';
-import { textToName } from '../src/name.js';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type * as Axfr from '../src/axfr.js';
+import type * as Framing from '../src/framing.js';
+import type * as Name from '../src/name.js';
 
-const [zone, host, portText, bytesText] = process.argv.slice(2);
+const [buildSrc, zone, host, portText, bytesText] = process.argv.slice(2);
 const port = Number(portText);
 const expected = Number(bytesText);
-if (!zone || !host || !(port > 0) || !(expected > 0)) {
-  process.stderr.write('usage: node dist/bench/axfr-read.js ZONE ADDRESS PORT BYTES\n');
+if (!buildSrc || !zone || !host || !(port > 0) || !(expected > 0)) {
+  process.stderr.write('usage: node dist/bench/axfr-read.js BUILD_SRC ZONE ADDRESS PORT BYTES\n');
   process.exit(1);
 }
+const load = async <T>(file: string): Promise<T> => (await import(pathToFileURL(path.join(buildSrc, file)).href)) as T;
+const [{ axfrQuery }, { frame }, { textToName }] = await Promise.all([
+  load<typeof Axfr>('axfr.js'),
+  load<typeof Framing>('framing.js'),
+  load<typeof Name>('name.js'),
+]);
+
 let received = 0;
 const socket = net.connect({ host, port, noDelay: true }, () => socket.write(frame(axfrQuery(textToName(zone), 1))));
 socket.on('data', (chunk: Buffer) => {

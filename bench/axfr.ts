@@ -4,6 +4,7 @@
  * Knot on 127.0.0.1. See `node dist/bench/run.js axfr --help`.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -31,6 +32,7 @@ import {
   type Measurement,
   type Stage,
   wholeNumber,
+  procCpuS,
 } from './lib.js';
 
 export const description = 'AXFR client: zonelog axfr vs dig, kdig and dig | ldns-read-zone -z, on a TLD-shaped zone served by Knot';
@@ -428,24 +430,17 @@ function variants(bin: string, port: number, dir: string): Variant[] {
  * (e), the floor of a Node client: the same query, the server's BYTES read and
  * dropped (bench/axfr-read.ts). Made once zonelog has said how many bytes a transfer is.
  */
-function readerVariant(port: number, bytes: number): Variant {
+function readerVariant(zl: ZonelogBuild, port: number, bytes: number): Variant {
   const reader = path.join(path.dirname(fileURLToPath(import.meta.url)), 'axfr-read.js');
   return {
     key: 'read',
     label: '(e) Node, the bytes only',
-    stages: [{ argv: [process.execPath, reader, ZONE, '127.0.0.1', String(port), String(bytes)] }],
-    display: `node dist/bench/axfr-read.js ${ZONE} 127.0.0.1 PORT ${bytes}`,
+    // The query is built by the zonelog build under test (its dist/src).
+    stages: [{ argv: [process.execPath, reader, path.dirname(zl.bin), ZONE, '127.0.0.1', String(port), String(bytes)] }],
+    display: `node dist/bench/axfr-read.js dist/src ${ZONE} 127.0.0.1 PORT ${bytes}`,
     results: [],
     serverCpuS: [],
   };
-}
-
-/** CPU seconds (user + system) a process has used so far, from /proc. */
-function processCpuS(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // Fields 14 and 15 of proc(5), utime and stime, in clock ticks (100 a second on Linux).
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 function outputOf(v: Variant): string {
@@ -511,15 +506,15 @@ async function runMain(opts: Options, tmp: string, zl: ZonelogBuild): Promise<Ma
     const vs = variants(zl.bin, knot.port, tmp);
     const byKey = (k: string) => vs.find((v) => v.key === k)!;
 
-    // Warm-up (untimed): zonelog and the ldns pipeline, whose outputs are checked now.
+    // Warm-up (untimed): zonelog and the ldns pipeline, whose outputs are checked now. zonelog's
+    // runs with --json, whose outcome says how many bytes a transfer is, for (e).
     log('warm-up and output checks');
-    for (const v of [byKey('zonelog'), byKey('ldns')]) await measure(v.stages, { stdout: v.stdout, scratchDir: tmp, timeoutMs: COMMAND_TIMEOUT_MS });
-    // How many bytes a transfer is, for (e): zonelog's outcome says.
+    const ldns = byKey('ldns');
+    await measure(ldns.stages, { stdout: ldns.stdout, scratchDir: tmp, timeoutMs: COMMAND_TIMEOUT_MS });
     const outcomeFile = path.join(tmp, 'outcome.json');
-    const zlArgv = byKey('zonelog').stages[0]!.argv;
-    await measure([{ argv: [...zlArgv, '--json'] }], { stdout: outcomeFile, scratchDir: tmp, timeoutMs: COMMAND_TIMEOUT_MS });
+    await measure([{ argv: [...byKey('zonelog').stages[0]!.argv, '--json'] }], { stdout: outcomeFile, scratchDir: tmp, timeoutMs: COMMAND_TIMEOUT_MS });
     const transferBytes = (JSON.parse(fs.readFileSync(outcomeFile, 'utf8')) as { bytes: number }).bytes;
-    vs.push(readerVariant(knot.port, transferBytes));
+    vs.push(readerVariant(zl, knot.port, transferBytes));
     const checks: string[] = [];
     const zonelogOut = outputOf(byKey('zonelog'));
     const ldnsOut = outputOf(byKey('ldns'));
@@ -564,14 +559,14 @@ async function runMain(opts: Options, tmp: string, zl: ZonelogBuild): Promise<Ma
       for (const v of order) {
         const watcher = v.key === 'zonelog' ? watchSpill(tmp) : undefined;
         let m: Measurement;
-        const serverBefore = processCpuS(knot.pid);
+        const serverBefore = procCpuS(knot.pid) ?? NaN;
         try {
           m = await measure(v.stages, { stdout: v.stdout, scratchDir: tmp, timeoutMs: COMMAND_TIMEOUT_MS });
         } finally {
           if (watcher) defaultSpillRuns.push(watcher.stop().maxRuns);
         }
         v.results.push(m);
-        v.serverCpuS.push(processCpuS(knot.pid) - serverBefore);
+        v.serverCpuS.push((procCpuS(knot.pid) ?? NaN) - serverBefore);
         log(`run ${r + 1}/${opts.runs} ${v.key.padEnd(8)} ${fmt(m.wallS)} s  ${fmt(m.maxRssMiB, 1)} MiB${v.stages.length > 1 ? ` (sum ${fmt(m.sumRssMiB, 1)})` : ''}  cpu ${fmt(m.cpuS)} s`);
       }
     }
@@ -715,13 +710,14 @@ interface VariantStats {
   server: number;
 }
 
-/** What the two cores allow: zonelog's and knotd's CPU, spread perfectly over both, against dig's time. */
+/** What the machine's cores allow: zonelog's and knotd's CPU, spread perfectly over them, against dig's time. */
 function floorText(z: VariantStats, dig: VariantStats, read: VariantStats): string {
   const both = z.cpu + z.server;
+  const cores = os.availableParallelism();
   return (
     `The floor on this machine: (e), a Node client that sends the same query and only reads the bytes, takes ${fmt(read.wall)} s ` +
     `(Node's start-up and knotd's sending; knotd used ${fmt(read.server)} CPU s). zonelog used ${fmt(z.cpu)} CPU s and knotd ${fmt(z.server)} meanwhile: ` +
-    `${fmt(both)} CPU s that, spread perfectly over the 2 cores, would still take ${fmt(both / 2)} s, ${fmt(both / 2 / dig.wall)}× dig's ${fmt(dig.wall)} s. ` +
+    `${fmt(both)} CPU s that, spread perfectly over the ${cores} cores, would still take ${fmt(both / cores)} s, ${fmt(both / cores / dig.wall)}× dig's ${fmt(dig.wall)} s. ` +
     `dig used ${fmt(dig.cpu)} CPU s for the same records, printed unsorted.`
   );
 }
@@ -777,7 +773,8 @@ function mainSection(r: MainResult, runs: number): string {
     'The goals are judged on wall time, as asked; the CPU-time ratio is given beside it because it is much less disturbed by the other work on the machine ' +
       '(each client shares the two cores with knotd, which sends the zone, and with whatever else runs).',
     '',
-    ...(s.read ? [floorText(z, s.dig!, s.read), ''] : []),
+    floorText(z, s.dig!, s.read!),
+    '',
     'Checks:',
     '',
     ...r.checks.map((c) => `- ${c}`),

@@ -51,6 +51,7 @@ import {
   randomHex,
   randomIpv4,
   renderCanonical,
+  soaSerialOf,
   type ProfileResult,
 } from './publish.js';
 
@@ -601,17 +602,18 @@ export async function run(argv: string[]): Promise<void> {
     // Checks: the outputs agree with git's.
     {
       const [pl, ps, pd, pw] = pairs as [Pair, Pair, Pair, Pair];
-      const zl1 = outputLines(out(pl, 'zonelog')).length;
+      const entries = outputLines(out(pl, 'zonelog'));
+      const zl1 = entries.length;
       const gl1 = outputLines(out(pl, 'git')).length;
       // zonelog log's serial and +/− counts against git's own numbers, for 20 commits spread over the history.
-      const entries = outputLines(out(pl, 'zonelog'));
       let agree = 0;
-      const sample = Array.from({ length: Math.min(20, entries.length) }, (_, k) => entries[Math.floor((k * entries.length) / Math.min(20, entries.length))]!);
+      const picks = Math.min(20, entries.length);
+      const sample = Array.from({ length: picks }, (_, k) => entries[Math.floor((k * entries.length) / picks)]!);
       for (const e of sample) {
         const [, commit, serial, plus, minus] = e.split('\t');
         const [ga, gr] = git(repo, ['diff', '--numstat', `${commit}^`, commit!, '--', 'archive/big.zone']).trim().split('\t');
-        const soaNow = git(repo, ['show', `${commit}:archive/big.zone`]).slice(0, 200).split('\n')[0]!.split('\t')[4]!.split(' ')[2];
-        if (`+${ga}` === plus && `−${gr}` === minus && soaNow === serial) agree++;
+        const soaNow = soaSerialOf(git(repo, ['show', `${commit}:archive/big.zone`]).slice(0, 200).split('\n')[0]!);
+        if (`+${ga}` === plus && `−${gr}` === minus && String(soaNow) === serial) agree++;
       }
       pl.check = `${zl1} lines from zonelog, ${gl1} from git: ${zl1 === gl1 ? 'OK' : 'DIFFERENT'}; ` +
         `serial and +/− of ${sample.length} commits spread over the history checked against \`git show\` and \`git diff --numstat\`: ${agree === sample.length ? 'all agree' : `**${sample.length - agree} disagree**`}`;

@@ -33,6 +33,7 @@ import {
   type Measurement,
   type ZonelogBuild,
   wholeNumber,
+  procCpuS,
 } from './lib.js';
 
 export const description = 'The lab: zonelog lab --zones 1500 (300 addresses) start time and RSS, ready and after serving a full scan';
@@ -88,18 +89,6 @@ function parseOptions(argv: string[]): Options | undefined {
 
 // ---------------------------------------------------------------------------
 // A lab in a child process.
-
-/** CPU seconds (user + system) a process has used so far, from /proc/PID/stat. */
-export function procCpuS(pid: number): number | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // After the command: state is field 3, utime 14 and stime 15 (1-based over the whole line).
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * A lab server in its own process group (killed with the benchmark if it dies),

@@ -539,6 +539,18 @@ export function untrackProcessGroup(pgid: number): void {
   liveGroups.delete(pgid);
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc/PID/stat. */
+export function procCpuS(pid: number): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // After the command: state is field 3, utime 14 and stime 15 (1-based over the whole line).
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Fields of /proc/PID/status in KiB (VmRSS, VmHWM, …), or undefined once the process is gone. */
 export function procStatusKiB(pid: number): Record<string, number> | undefined {
   let text: string;

@@ -46,6 +46,7 @@ import {
   measure,
   median,
   removeTempDir,
+  readSection,
   replaceSection,
   shellQuote,
   zonelogBuild,
@@ -988,19 +989,6 @@ function subsection(text: string | undefined, title: string): string | undefined
   return text.slice(start, next < 0 ? undefined : next).trim();
 }
 
-function readOwnSection(file: string): string | undefined {
-  if (!fs.existsSync(file)) return undefined;
-  const lines = fs.readFileSync(file, 'utf8').split('\n');
-  const start = lines.findIndex((l) => l.trimEnd() === HEADING);
-  if (start < 0) return undefined;
-  let end = lines.length;
-  for (let i = start + 1; i < lines.length; i++) if (/^##?\s/.test(lines[i]!)) {
-    end = i;
-    break;
-  }
-  return lines.slice(start + 1, end).join('\n');
-}
-
 export async function run(argv: string[]): Promise<void> {
   const opts = parseOptions(argv);
   if (!opts) return;
@@ -1009,7 +997,7 @@ export async function run(argv: string[]): Promise<void> {
   log(`temporary folder ${tmp}`);
   const command = `npx tsc -p . && node dist/bench/run.js publish${argv.length ? ' ' + argv.join(' ') : ''}`;
   const file = path.join(REPO_ROOT, 'BENCHMARKS.md');
-  const previous = readOwnSection(file);
+  const previous = readSection(file, HEADING);
   const loadBefore = loadAverage();
   try {
     const zl = zonelogBuild(opts.rev);

@@ -654,7 +654,7 @@ function worldSection(opts: Options, w: WorldResult): string {
       lines.push(
         '',
         `${fmt(idle.pct, 0)} % of the samples are \`(idle)\`: zonelog's main thread waits on the network most of the time; its wall time is set by the ` +
-          'politeness bound above (the busiest address, two transfers at a time, its silent targets each holding a slot for the idle timeout), not by its CPU.',
+          `politeness bound above (the busiest address, ${w.zonelog[0]!.check.busiest.perAddress} transfers at a time, its silent targets each holding a slot for the idle timeout), not by its CPU.`,
       );
     }
   }
