@@ -538,6 +538,14 @@ function assignBehaviours(world: World, options: WorldOptions, seed: number): Wo
   for (const z of world.tlds.values()) for (const a of zoneAddresses(world, z.nsNames)) if (!closed.has(a)) pairs.push(`${z.name} ${a}`);
   rng.shuffle(pairs);
   const list = apportion(pairs.length, world.mix);
+  // IPv6 is there to be transferred over: when the shares left every ::1 target without
+  // `allow`, the first of them trades behaviours with the first IPv4 target that has it.
+  const isV6 = (p: string) => p.endsWith(' ::1');
+  const v6 = pairs.findIndex(isV6);
+  if (v6 >= 0 && !pairs.some((p, i) => isV6(p) && list[i] === 'allow')) {
+    const v4 = list.findIndex((b, i) => b === 'allow' && !isV6(pairs[i]!));
+    if (v4 >= 0) [list[v6], list[v4]] = [list[v4]!, list[v6]!];
+  }
   pairs.forEach((p, i) => behaviours.set(p, list[i]!));
   return { ...world, behaviours };
 }

@@ -65,6 +65,14 @@ describe('world', () => {
     const six = targets.filter((t) => t.address === '::1');
     expect(six.length).toBeGreaterThan(0);
     expect(six.length).toBeLessThan(targets.length / 5);
+    // One of them transfers, whatever the shares handed out (seed 11's did not by chance), and the mix stays exact.
+    for (const w of [world, createWorld({ zones: 220, seed: 11 })]) {
+      const all = expectedTargets(w);
+      expect(all.some((t) => t.address === '::1' && t.expected === 'transferred')).toBe(true);
+    }
+    const mixed = createWorld({ zones: 220, seed: 11, mix: { refused: 90, allow: 10 } });
+    const tldPairs = expectedTargets(mixed).filter((t) => t.zone !== '.' && t.behaviour !== 'closed');
+    expect(tldPairs.filter((t) => t.behaviour === 'allow').length).toBe(apportion(tldPairs.length, mixed.mix).filter((b) => b === 'allow').length);
   });
 
   it('shares servers between TLDs, as registry back-ends do', () => {
