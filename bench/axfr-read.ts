@@ -11,9 +11,9 @@
 import net from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type * as Axfr from '../src/axfr.js';
-import type * as Framing from '../src/framing.js';
-import type * as Name from '../src/name.js';
+import type * as Axfr from '../src/axfr/transfer.js';
+import type * as Framing from '../src/dns/framing.js';
+import type * as Name from '../src/dns/name.js';
 
 const [buildSrc, zone, host, portText, bytesText] = process.argv.slice(2);
 const port = Number(portText);
@@ -24,9 +24,9 @@ if (!buildSrc || !zone || !host || !(port > 0) || !(expected > 0)) {
 }
 const load = async <T>(file: string): Promise<T> => (await import(pathToFileURL(path.join(buildSrc, file)).href)) as T;
 const [{ axfrQuery }, { frame }, { textToName }] = await Promise.all([
-  load<typeof Axfr>('axfr.js'),
-  load<typeof Framing>('framing.js'),
-  load<typeof Name>('name.js'),
+  load<typeof Axfr>('axfr/transfer.js'),
+  load<typeof Framing>('dns/framing.js'),
+  load<typeof Name>('dns/name.js'),
 ]);
 
 let received = 0;

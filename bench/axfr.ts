@@ -436,7 +436,7 @@ function readerVariant(zl: ZonelogBuild, port: number, bytes: number): Variant {
     key: 'read',
     label: '(e) Node, the bytes only',
     // The query is built by the zonelog build under test (its dist/src).
-    stages: [{ argv: [process.execPath, reader, path.dirname(zl.bin), ZONE, '127.0.0.1', String(port), String(bytes)] }],
+    stages: [{ argv: [process.execPath, reader, path.dirname(path.dirname(zl.bin)), ZONE, '127.0.0.1', String(port), String(bytes)] }],
     display: `node dist/bench/axfr-read.js dist/src ${ZONE} 127.0.0.1 PORT ${bytes}`,
     results: [],
     serverCpuS: [],

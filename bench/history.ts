@@ -17,8 +17,8 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
-import { emptyIndex, indexText, readmeText, type ArchiveIndex, type ZoneChange } from '../src/archive.js';
-import { commitMessage, type FileStat } from '../src/commit-message.js';
+import { emptyIndex, indexText, readmeText, type ArchiveIndex, type ZoneChange } from '../src/archive/writer.js';
+import { commitMessage, type FileStat } from '../src/archive/commit-message.js';
 import {
   REPO_ROOT,
   prng,
@@ -467,7 +467,7 @@ export async function buildHistory(o: { commits: number; zones: number; bigRecor
       files.push([bigMarks[0]!, bigFile]);
       for (const s of smalls) files.push([s.marks.get(0)!, s.file]);
     } else {
-      // The message zonelog itself writes for these changes (src/commit.ts), owners included.
+      // The message zonelog itself writes for these changes (src/publish/commit.ts), owners included.
       const changes: ZoneChange[] = [{ kind: 'changed', zone: BIG, from: bigMetas[i - 1]!.serial, to: bigMetas[i]!.serial, paths: [zoneFileName(BIG)] }];
       const stats = new Map<string, FileStat>([[zoneFileName(BIG), bigDelta[i]!]]);
       files.push([bigMarks[i]!, bigFile]);
@@ -669,7 +669,7 @@ export async function run(argv: string[]): Promise<void> {
       '',
       `The history: ${facts.commits.toLocaleString('en-US')} commits, one every 2 hours from ${facts.dateOf(0).slice(0, 10)} to ${facts.dateOf(facts.commits - 1).slice(0, 10)}, over ${facts.zones.toLocaleString('en-US')} zones in zonelog's layout ` +
         '(`archive/<zone>.zone`, `archive/index.json`, `archive/README.md`, zonelog\'s commit messages). ' +
-        `\`big.\` has ${facts.bigRecords.toLocaleString('en-US')} records (${(facts.bigBytes / 1e6).toFixed(1)} MB of canonical text, rendered by src/canonical.ts) and changes in every commit: serial, 1–4 DS or A records, ` +
+        `\`big.\` has ${facts.bigRecords.toLocaleString('en-US')} records (${(facts.bigBytes / 1e6).toFixed(1)} MB of canonical text, rendered by src/zone/canonical.ts) and changes in every commit: serial, 1–4 DS or A records, ` +
         `now and then a delegation removed or added back. The ${(facts.zones - 1).toLocaleString('en-US')} small zones (4–404 records) change now and then ` +
         `(${facts.smallChanges.toLocaleString('en-US')} changes, 0–2 per commit, some zones much more often). index.json and README.md change in every commit. ` +
         `Built with \`git fast-import\` (each file's versions streamed one after the other, so they are stored as deltas), then \`git reset --hard\` and \`git gc\`: ` +

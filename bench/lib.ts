@@ -141,11 +141,11 @@ export function zonelogBuild(rev: string | undefined): ZonelogBuild {
   };
   if (rev === undefined) {
     const src = path.join(REPO_ROOT, 'dist', 'src');
-    if (!fs.existsSync(path.join(src, 'bin.js'))) throw new Error('dist/src/bin.js is missing: run `npx tsc -p .` first');
+    if (!fs.existsSync(path.join(src, 'cli', 'bin.js'))) throw new Error('dist/src/cli/bin.js is missing: run `npx tsc -p .` first');
     fs.cpSync(src, path.join(dir, 'dist', 'src'), { recursive: true });
     const head = git('rev-parse', '--short=12', 'HEAD');
     const dirty = git('status', '--porcelain', '--', 'src') !== '';
-    return { bin: path.join(dir, 'dist', 'src', 'bin.js'), dir, describe: `dist/src as built from the work tree (HEAD ${head}${dirty ? ', src/ has uncommitted changes' : ''})` };
+    return { bin: path.join(dir, 'dist', 'src', 'cli', 'bin.js'), dir, describe: `dist/src as built from the work tree (HEAD ${head}${dirty ? ', src/ has uncommitted changes' : ''})` };
   }
   const sha = git('rev-parse', '--verify', `${rev}^{commit}`);
   const tar = spawnSync('sh', ['-c', `git -C ${shellQuote(REPO_ROOT)} archive ${sha} src tsconfig.json | tar -x -C ${shellQuote(dir)}`], { encoding: 'utf8' });
@@ -157,7 +157,7 @@ export function zonelogBuild(rev: string | undefined): ZonelogBuild {
   const tsc = capture(process.execPath, [path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(dir, 'tsconfig.pinned.json')]);
   if (tsc.status !== 0) throw new Error(`building zonelog at ${sha} failed:\n${tsc.stdout}${tsc.stderr}`);
   const named = sha.startsWith(rev.toLowerCase()) ? '' : ` (${rev})`;
-  return { bin: path.join(dir, 'dist', 'src', 'bin.js'), dir, describe: `git ${sha.slice(0, 12)}${named}, built into bench/out/` };
+  return { bin: path.join(dir, 'dist', 'src', 'cli', 'bin.js'), dir, describe: `git ${sha.slice(0, 12)}${named}, built into bench/out/` };
 }
 
 // ---------------------------------------------------------------------------

@@ -12,21 +12,21 @@
  *      served by the lab's AuthServer, fetched by transfer(), published with its date).
  *
  * Zone texts are real canonical text: records are generated in master-file form,
- * read by src/masterfile.ts and rendered by src/canonical.ts (from dist/src). The
+ * read by src/lab/masterfile.ts and rendered by src/zone/canonical.ts (from dist/src). The
  * commands under test run from a private copy of dist/src (see zonelogBuild).
  * See `node dist/bench/run.js publish --help`.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { transfer } from '../src/axfr.js';
-import { CanonicalZone } from '../src/canonical.js';
+import { transfer } from '../src/axfr/transfer.js';
+import { CanonicalZone } from '../src/zone/canonical.js';
 import { AuthServer, staticZone } from '../src/lab/authserver.js';
-import { parseZoneText } from '../src/masterfile.js';
-import type { WireRecord } from '../src/message.js';
-import { ROOT, textToName } from '../src/name.js';
-import { ResultsWriter, type Report, type TargetResult } from '../src/results.js';
-import { TYPE } from '../src/types.js';
+import { parseZoneText } from '../src/lab/masterfile.js';
+import type { WireRecord } from '../src/dns/message.js';
+import { ROOT, textToName } from '../src/dns/name.js';
+import { ResultsWriter, type Report, type TargetResult } from '../src/scan/results.js';
+import { TYPE } from '../src/dns/types.js';
 import {
   REPO_ROOT,
   prng,
@@ -386,7 +386,7 @@ export function profileZonelog(zl: ZonelogBuild, args: string[], scratch: string
   const p = cpuProfileTop(path.join(dir, prof), 8);
   const gitProcs = gitTrace(trace);
   fs.rmSync(dir, { recursive: true, force: true });
-  return { command: `node --cpu-prof dist/src/bin.js ${display}`, wallS, nodeMs: p.totalMs, top: p.top, gitProcs };
+  return { command: `node --cpu-prof dist/src/cli/bin.js ${display}`, wallS, nodeMs: p.totalMs, top: p.top, gitProcs };
 }
 
 export function profileText(p: ProfileResult): string {
@@ -950,7 +950,7 @@ function sectionC(c: ChurnResult): string {
       `${c.dnssecRecords.rrsig.toLocaleString('en-US')} RRSIG (ECDSA P-256, 64-byte signatures). Every round re-signs it: new signature bytes, inception and expiration, ` +
       'serial + 1, the data unchanged. Round 0 is committed, the repository `git gc`-ed and measured; then rounds 1…' + c.rounds + ', `git gc`, measured again. ' +
       'Growth per round = (after − after round 0) / rounds. The size of `.git` counts everything under it (packs, index, reflogs, commit-graph, hook samples); the pack column is only the packs. ' +
-      'The canonical texts are rendered by src/canonical.ts (with `dnssec: false` for the default, `true` for `--dnssec`); zonelog takes `dnssec` from the report\'s options.',
+      'The canonical texts are rendered by src/zone/canonical.ts (with `dnssec: false` for the default, `true` for `--dnssec`); zonelog takes `dnssec` from the report\'s options.',
     '',
     markdownTable(['archive', 'how each round is committed', 'text per version', '.git after round 0', `.git after round ${c.rounds}`, '.git growth per round', 'pack growth per round', 'whole copies of the zone in the pack', '.git growth per round after `git repack -adf --depth=250 --window=50`', 'goal ≤ 1 KiB/round (plain `git gc`)'], rows, ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l']),
     '',
@@ -968,7 +968,7 @@ function sectionD(d: ReplayResult | string): string {
     `### (d) The real root zone, ${d.versions} versions replayed`,
     '',
     `The ${d.versions} captures of the root zone (Feb–Mar 2018, \`/work/shared/corpus/root-zone-2018.bundle\`), each served by the lab's AuthServer on 127.0.9.1, ` +
-      'transferred by src/axfr.ts `transfer()`, stored as a results directory and published with `zonelog publish DIR --archive A --commit`, dated at the capture. ' +
+      'transferred by src/axfr/transfer.ts `transfer()`, stored as a results directory and published with `zonelog publish DIR --archive A --commit`, dated at the capture. ' +
       `Transfers: ${Object.entries(d.outcomes).map(([k, n]) => `${n} ${k}`).join(', ')}; ${d.commits} commits (versions whose canonical text is the same as the one before make none). ` +
       `The last \`archive/root.zone\` is ${kb(d.lastTextBytes)}. Replayed in ${d.seconds.toFixed(0)} s.`,
     '',

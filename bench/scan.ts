@@ -32,7 +32,7 @@ import {
   wholeNumber,
 } from './lib.js';
 import type { ExpectedTarget } from '../src/lab/world.js';
-import type { Report, TargetResult } from '../src/results.js';
+import type { Report, TargetResult } from '../src/scan/results.js';
 
 export const description = 'Scan: zonelog scan of a 1,500-TLD lab world vs dig AXFR one at a time and 25 at a time (xargs -P 25), outcomes checked';
 
@@ -386,7 +386,7 @@ async function runWorld(opts: Options, zl: ZonelogBuild, tmp: string, zones: num
   const labOptions = { zones, seed: opts.seed, port: 0, addresses: opts.addresses, mix: MIX, sizes: SIZES, serversPerTld: SERVERS_PER_TLD };
   const limits = { idleTimeoutMs: opts.timeoutS * 1000, deadlineMs: TRANSFER_DEADLINE_MS };
   const server = path.join(path.dirname(fileURLToPath(import.meta.url)), 'lab-server.js');
-  const labModule = path.join(path.dirname(zl.bin), 'lab', 'lab.js');
+  const labModule = path.join(path.dirname(zl.bin), '..', 'lab', 'lab.js');
   log(`world of ${zones} TLDs: starting the lab`);
   const lab = new LabProcess([process.execPath, server, labModule, JSON.stringify({ lab: labOptions, limits }), expectedFile], { stdin: true });
   try {

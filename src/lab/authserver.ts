@@ -2,8 +2,8 @@
  * An authoritative DNS server for the lab (DESIGN §8): many zones on many
  * loopback addresses at once, all on one port, over UDP and TCP.
  *
- * Queries are read with the strict decoder of src/message.ts and answers built
- * with src/encode.ts. Each (zone, address) has an AXFR behaviour that copies what
+ * Queries are read with the strict decoder of src/dns/message.ts and answers built
+ * with src/lab/encode.ts. Each (zone, address) has an AXFR behaviour that copies what
  * real servers do (allow, refuse, never answer, reset, …). A zone transfer is
  * encoded once per (zone content, packing) into framed messages and cached; each
  * transfer copies the cached bytes and writes its own message ID, so a transfer
@@ -12,11 +12,11 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
-import { FLAG_AA, FLAG_QR, FLAG_RD, FLAG_TC, encodeMessage, recordLength, writeRecord } from '../encode.js';
-import { MessageFramer, frame } from '../framing.js';
-import { HEADER_LENGTH, decodeHeader, decodeMessage, type Question, type WireRecord } from '../message.js';
-import { lowerName, nameToText, textToName } from '../name.js';
-import { CLASS_IN, RCODE, TYPE } from '../types.js';
+import { FLAG_AA, FLAG_QR, FLAG_RD, FLAG_TC, encodeMessage, recordLength, writeRecord } from './encode.js';
+import { MessageFramer, frame } from '../dns/framing.js';
+import { HEADER_LENGTH, decodeHeader, decodeMessage, type Question, type WireRecord } from '../dns/message.js';
+import { lowerName, nameToText, textToName } from '../dns/name.js';
+import { CLASS_IN, RCODE, TYPE } from '../dns/types.js';
 
 /** What a server does with an AXFR query for one of its zones (DESIGN §8). */
 export type AxfrBehaviour =

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
-import { formatAddress } from '../address.js';
+import { formatAddress } from '../dns/address.js';
 import { AuthServer, type ConnectionStats } from './authserver.js';
 import {
   DEFAULT_CLIENT_LIMITS, createWorld, expectedTargets, mutate as mutateWorld, servingPlan, zoneAddresses,

@@ -16,11 +16,11 @@
  */
 import { createHash } from 'node:crypto';
 import { domainToASCII } from 'node:url';
-import type { WireRecord } from '../message.js';
-import { parseZoneText } from '../masterfile.js';
-import { ROOT, compareCanonical, labelCount, lowerName, nameToText, textToName } from '../name.js';
-import type { OutcomeKind } from '../outcome.js';
-import { CLASS_IN, TYPE } from '../types.js';
+import type { WireRecord } from '../dns/message.js';
+import { parseZoneText } from './masterfile.js';
+import { ROOT, compareCanonical, labelCount, lowerName, nameToText, textToName } from '../dns/name.js';
+import type { OutcomeKind } from '../axfr/outcome.js';
+import { CLASS_IN, TYPE } from '../dns/types.js';
 import {
   AXFR_BEHAVIOURS, DEFAULT_DRIP, DEFAULT_OUT_OF_ZONE_RECORDS,
   type AddressConfig, type AxfrBehaviour, type DripOptions, type ServedZone, type ZoneContent,
@@ -174,7 +174,7 @@ export interface ClientLimits {
   deadlineMs: number;
 }
 
-/** zonelog's defaults (src/limits.ts DEFAULT_LIMITS). */
+/** zonelog's defaults (src/axfr/limits.ts DEFAULT_LIMITS). */
 export const DEFAULT_CLIENT_LIMITS: ClientLimits = { idleTimeoutMs: 10_000, deadlineMs: 30 * 60_000 };
 
 export const INFRA_ZONE = 'lab-net.';

@@ -1,11 +1,11 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { transfer } from '../../src/axfr.js';
-import type { TransferLimits } from '../../src/limits.js';
-import { frame, MessageFramer } from '../../src/framing.js';
-import { decodeMessage, type WireRecord } from '../../src/message.js';
-import { textToName } from '../../src/name.js';
-import { TYPE } from '../../src/types.js';
+import { transfer } from '../../src/axfr/transfer.js';
+import type { TransferLimits } from '../../src/axfr/limits.js';
+import { frame, MessageFramer } from '../../src/dns/framing.js';
+import { decodeMessage, type WireRecord } from '../../src/dns/message.js';
+import { textToName } from '../../src/dns/name.js';
+import { TYPE } from '../../src/dns/types.js';
 import { AXFR_BEHAVIOURS, AuthServer, staticZone, type AxfrBehaviour, type ZoneContent } from '../../src/lab/authserver.js';
 import { buildQuery, canonicalText, dig, describeWithTools, query, tcpExchange, udpExchange } from '../support/lab-tools.js';
 

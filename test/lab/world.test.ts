@@ -4,10 +4,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WireRecord } from '../../src/message.js';
-import { parseZoneText } from '../../src/masterfile.js';
-import { isInZone, lowerName, nameToText, textToName } from '../../src/name.js';
-import { TYPE } from '../../src/types.js';
+import type { WireRecord } from '../../src/dns/message.js';
+import { parseZoneText } from '../../src/lab/masterfile.js';
+import { isInZone, lowerName, nameToText, textToName } from '../../src/dns/name.js';
+import { TYPE } from '../../src/dns/types.js';
 import { AXFR_BEHAVIOURS, isLoopback } from '../../src/lab/authserver.js';
 import { Rng, hash32, scatter32, syllableLabel } from '../../src/lab/rng.js';
 import {

@@ -10,11 +10,11 @@
  * connections.
  */
 import net from 'node:net';
-import { encodeMessage, type MessageFields } from '../../src/encode.js';
-import { MessageFramer, frame } from '../../src/framing.js';
-import { decodeMessage, type Message, type Question, type WireRecord } from '../../src/message.js';
-import { textToName } from '../../src/name.js';
-import { CLASS_IN, TYPE } from '../../src/types.js';
+import { encodeMessage, type MessageFields } from '../../src/lab/encode.js';
+import { MessageFramer, frame } from '../../src/dns/framing.js';
+import { decodeMessage, type Message, type Question, type WireRecord } from '../../src/dns/message.js';
+import { textToName } from '../../src/dns/name.js';
+import { CLASS_IN, TYPE } from '../../src/dns/types.js';
 
 export interface Connection {
   readonly socket: net.Socket;

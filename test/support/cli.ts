@@ -1,6 +1,6 @@
 /** Runs `zonelog` in-process through main(), capturing what it prints. */
 import { Writable } from 'node:stream';
-import { main } from '../../src/cli.js';
+import { main } from '../../src/cli/cli.js';
 
 export interface CliRun {
   code: number;

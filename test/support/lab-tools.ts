@@ -12,10 +12,10 @@ import { ldnsText } from './ldns.js';
 import { findExecutable } from './servers.js';
 import dnsPacket from 'dns-packet';
 import { describe, it } from 'vitest';
-import { CanonicalZone } from '../../src/canonical.js';
-import { MessageFramer, frame } from '../../src/framing.js';
-import type { WireRecord } from '../../src/message.js';
-import { TYPE } from '../../src/types.js';
+import { CanonicalZone } from '../../src/zone/canonical.js';
+import { MessageFramer, frame } from '../../src/dns/framing.js';
+import type { WireRecord } from '../../src/dns/message.js';
+import { TYPE } from '../../src/dns/types.js';
 
 export type Tool = 'dig' | 'kdig' | 'ldns-read-zone';
 

@@ -2,7 +2,7 @@
  * Comparing zone texts through ldns-read-zone -z (ldnsutils), the reference for
  * canonical order. Its output is made comparable: no `;{id = …}` comments after
  * DNSKEY, no trailing blanks after NSEC bitmaps, exact duplicates once (ldns keeps
- * them), and the names zonelog lowercases beyond RFC 4034 §6.2 (src/types.ts
+ * them), and the names zonelog lowercases beyond RFC 4034 §6.2 (src/dns/types.ts
  * LOWERCASE_ALSO: SVCB/HTTPS targets, IPSECKEY gateways) lowercased here too.
  */
 import { execFile } from 'node:child_process';

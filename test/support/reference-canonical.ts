@@ -1,16 +1,16 @@
-// src/canonical.ts as it was before entries were built as bytes (git 78b8cfa), kept verbatim as the reference
-// that test/canonical.test.ts compares the current zone text against.
+// src/zone/canonical.ts as it was before entries were built as bytes (git 78b8cfa), kept verbatim as the reference
+// that test/zone/canonical.test.ts compares the current zone text against.
 /**
  * The canonical zone text of DESIGN §4: one record per line,
  * `<owner> TAB <ttl> TAB IN TAB <TYPE> TAB <rdata>`, the SOA first, then every
  * other record in RFC 4034 §6.1 order of owner, then class, type and canonical
  * RDATA bytes, each exact duplicate once.
  */
-import type { WireRecord } from '../../src/message.js';
-import { isInZone, lowerName, nameKey, nameToText } from '../../src/name.js';
-import { rdataToText } from '../../src/rdata.js';
+import type { WireRecord } from '../../src/dns/message.js';
+import { isInZone, lowerName, nameKey, nameToText } from '../../src/dns/name.js';
+import { rdataToText } from '../../src/dns/rdata.js';
 import { ExternalSorter } from './reference-sorter.js';
-import { CLASS_IN, SIGNATURE_CHURN, className, typeName } from '../../src/types.js';
+import { CLASS_IN, SIGNATURE_CHURN, className, typeName } from '../../src/dns/types.js';
 
 export const DEFAULT_MEMORY_BUDGET = 256 * 1024 * 1024;
 

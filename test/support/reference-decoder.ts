@@ -1,5 +1,5 @@
-// The decoder of src/message.ts as it was before MessageDecoder (git 78b8cfa), kept verbatim as the reference
-// that test/message.test.ts compares the current decoder against on random and hostile messages.
+// The decoder of src/dns/message.ts as it was before MessageDecoder (git 78b8cfa), kept verbatim as the reference
+// that test/dns/message.test.ts compares the current decoder against on random and hostile messages.
 /**
  * A strict decoder for DNS messages received from an untrusted server.
  *
@@ -9,8 +9,8 @@
  * RDATA into its canonical wire form (RFC 4034 §6.2): names uncompressed, and
  * lowercased for the types that rule lists (and the few of types.ts LOWERCASE_ALSO).
  */
-import { MAX_LABEL_LENGTH, MAX_NAME_LENGTH, hasUpper, lowerInPlace, nameLength } from '../../src/name.js';
-import { COMPRESSIBLE_RDATA, TYPE, lowercasesRdataNames } from '../../src/types.js';
+import { MAX_LABEL_LENGTH, MAX_NAME_LENGTH, hasUpper, lowerInPlace, nameLength } from '../../src/dns/name.js';
+import { COMPRESSIBLE_RDATA, TYPE, lowercasesRdataNames } from '../../src/dns/types.js';
 
 export interface Header {
   id: number;

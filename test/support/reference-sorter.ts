@@ -1,4 +1,4 @@
-// src/sorter.ts as it was before entries were held off the heap (git 78b8cfa): the sorter of reference-canonical.ts.
+// src/zone/sorter.ts as it was before entries were held off the heap (git 78b8cfa): the sorter of reference-canonical.ts.
 /**
  * An external sort of byte strings (held as latin1 JS strings, so that plain string
  * comparison is byte-wise comparison) with exact duplicates removed.

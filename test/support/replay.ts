@@ -7,15 +7,15 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { transfer } from '../../src/axfr.js';
-import { CanonicalZone } from '../../src/canonical.js';
+import { transfer } from '../../src/axfr/transfer.js';
+import { CanonicalZone } from '../../src/zone/canonical.js';
 import { AuthServer, staticZone } from '../../src/lab/authserver.js';
-import { parseZoneText } from '../../src/masterfile.js';
-import type { WireRecord } from '../../src/message.js';
-import { ROOT } from '../../src/name.js';
-import { publish } from '../../src/publish.js';
-import { ResultsWriter, type TargetResult } from '../../src/results.js';
-import { TYPE } from '../../src/types.js';
+import { parseZoneText } from '../../src/lab/masterfile.js';
+import type { WireRecord } from '../../src/dns/message.js';
+import { ROOT } from '../../src/dns/name.js';
+import { publish } from '../../src/publish/publish.js';
+import { ResultsWriter, type TargetResult } from '../../src/scan/results.js';
+import { TYPE } from '../../src/dns/types.js';
 
 export const BUNDLE = path.resolve(__dirname, '../../../shared/corpus/root-zone-2018.bundle');
 

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ResultsWriter, type Report, type TargetResult, type TargetOutcome } from '../../src/results.js';
+import { ResultsWriter, type Report, type TargetResult, type TargetOutcome } from '../../src/scan/results.js';
 
 export interface FakeTarget {
   zone: string;

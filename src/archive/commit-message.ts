@@ -1,0 +1,151 @@
+/**
+ * zonelog's commit messages (DESIGN §5), written and read: a subject such as
+ * `archive: 3 changed, 1 added, 1 removed`, then one line per zone that changed.
+ * Under a `~` line, `  owners: …` lines name the owners whose records were added
+ * or removed. `zonelog log` and `when` read these lines instead of diffing.
+ */
+import type { ZoneChange } from './writer.js';
+import { compareZoneNames } from './layout.js';
+
+export interface NumStat {
+  added: number;
+  removed: number;
+}
+
+export interface FileStat extends NumStat {
+  /** Owners of the lines added and removed; absent when the whole file came or went. */
+  owners?: Set<string>;
+}
+
+/**
+ * Lines added and removed in a zone's file or folder, and their owners when every
+ * file says; `moved` when both its single file and its folder of parts changed.
+ */
+function statsFor(paths: string[], stats: Map<string, FileStat>): FileStat & { moved: boolean } {
+  let added = 0;
+  let removed = 0;
+  let owners: Set<string> | undefined = new Set();
+  let inFile = false;
+  let inFolder = false;
+  for (const [file, n] of stats) {
+    const folder = paths.some((p) => p.endsWith('/') && file.startsWith(p));
+    if (!folder && !paths.includes(file)) continue;
+    if (folder) inFolder = true;
+    else inFile = true;
+    added += n.added;
+    removed += n.removed;
+    if (owners && n.owners) for (const o of n.owners) owners.add(o);
+    else owners = undefined;
+  }
+  return { added, removed, owners, moved: inFile && inFolder };
+}
+
+/** At most this many owners are listed under a zone's line; past it, none. */
+export const MAX_LISTED_OWNERS = 64;
+/** The start of the lines under a zone's `~` line that list its owners. */
+const OWNERS_LINE = '  owners:';
+
+/** `  owners: a.ba. b.ba.` lines, wrapped; none when there are too many to be useful. */
+function ownerLines(owners: Set<string> | undefined): string[] {
+  if (!owners || owners.size === 0 || owners.size > MAX_LISTED_OWNERS) return [];
+  const lines: string[] = [];
+  let cur = OWNERS_LINE;
+  for (const o of [...owners].sort()) {
+    if (cur.length > OWNERS_LINE.length && cur.length + 1 + o.length > 76) {
+      lines.push(cur);
+      cur = OWNERS_LINE;
+    }
+    cur += ' ' + o;
+  }
+  lines.push(cur);
+  return lines;
+}
+
+/**
+ * Subject `archive: 3 changed, 1 added, 1 removed`; body one line per zone:
+ * `~ ba. 1689197401 → 1689283801 +12 −3` (without counts when the zone moved between
+ * a file and a folder of parts), `+ newtld. 2026112701 1234 records`,
+ * `- gone. refused by 4 of 4 addresses`, `* ba. 3 → 4 addresses allow transfer`.
+ * Under a `~` line, `  owners: …` lines name the owners whose records were added
+ * or removed (up to MAX_LISTED_OWNERS): what changed, readable in `git log`, and
+ * what lets `zonelog when` diff only the commits that touched a name.
+ */
+export function commitMessage(changes: ZoneChange[], stats: Map<string, FileStat>): { subject: string; body: string } {
+  const sorted = [...changes].sort((a, b) => compareZoneNames(a.zone, b.zone));
+  const count = (k: ZoneChange['kind']) => sorted.filter((c) => c.kind === k).length;
+  const changed = count('changed') + count('servers');
+  const parts = [
+    changed ? `${changed} changed` : '',
+    count('added') ? `${count('added')} added` : '',
+    count('removed') ? `${count('removed')} removed` : '',
+  ].filter(Boolean);
+  const subject = `archive: ${parts.length ? parts.join(', ') : 'index updated'}`;
+  const lines = sorted.map((c) => {
+    switch (c.kind) {
+      case 'changed': {
+        const n = statsFor(c.paths, stats);
+        // A zone that moved between one file and a folder of parts: its files' counts add up
+        // the lines that only moved, so none are written (readers diff the commit instead).
+        if (n.moved) return `~ ${c.zone} ${c.from} → ${c.to}`;
+        return [`~ ${c.zone} ${c.from} → ${c.to} +${n.added} −${n.removed}`, ...ownerLines(n.owners)].join('\n');
+      }
+      case 'added':
+        return `+ ${c.zone} ${c.serial} ${c.records} records`;
+      case 'removed':
+        return c.answered ? `- ${c.zone} refused by ${c.refusing} of ${c.answered} addresses` : `- ${c.zone} removed`;
+      case 'servers':
+        return `* ${c.zone} ${c.before} → ${c.after} addresses allow transfer`;
+    }
+  });
+  return { subject, body: lines.join('\n') };
+}
+
+/** The subject commitMessage writes. */
+const ZONELOG_SUBJECT = /^archive: (index updated|\d+ (changed|added|removed)(, \d+ (added|removed))*)$/;
+
+/** Whether a commit message is one that commitMessage wrote (its first line is such a subject). */
+export function isZonelogMessage(body: string): boolean {
+  return ZONELOG_SUBJECT.test(body.split('\n', 1)[0]!);
+}
+
+/** The line of a commit message that starts with MARK and the zone (`~ ba. …`), and where it ends. */
+export function zoneLine(body: string, mark: string, zone: string): { line: string; end: number } | undefined {
+  const needle = `${mark} ${zone} `;
+  const first = body.startsWith(needle);
+  const at = first ? 0 : body.indexOf('\n' + needle) + 1;
+  if (at === 0 && !first) return undefined;
+  const nl = body.indexOf('\n', at);
+  const end = nl < 0 ? body.length : nl;
+  return { line: body.slice(at, end), end };
+}
+
+/** The line of a zonelog commit message about this zone, if it says serial and counts. */
+export function zoneCounts(body: string, zone: string): { serial: number; added: number; removed: number } | undefined {
+  // `~ ZONE FROM → TO +ADDED −REMOVED`
+  const changed = zoneLine(body, '~', zone)?.line.split(' ');
+  if (changed && changed.length === 7 && changed[3] === '→' && /^\+\d+$/.test(changed[5]!) && /^−\d+$/.test(changed[6]!)) {
+    return { serial: Number(changed[4]), added: Number(changed[5]!.slice(1)), removed: Number(changed[6]!.slice(1)) };
+  }
+  // `+ ZONE SERIAL RECORDS records`: every line is new
+  const added = zoneLine(body, '+', zone)?.line.split(' ');
+  if (added && added.length === 5 && added[4] === 'records') return { serial: Number(added[2]), added: Number(added[3]), removed: 0 };
+  return undefined;
+}
+
+/**
+ * The owners a zonelog commit message lists under this zone's `~` line, or
+ * undefined when it does not list them (not a zonelog commit, a zone added or
+ * removed, or too many owners to list).
+ */
+export function listedOwners(body: string, zone: string): string[] | undefined {
+  const changed = zoneLine(body, '~', zone);
+  if (!changed) return undefined;
+  const owners: string[] = [];
+  for (let at = changed.end + 1; body.startsWith(OWNERS_LINE + ' ', at); ) {
+    const nl = body.indexOf('\n', at);
+    const end = nl < 0 ? body.length : nl;
+    owners.push(...body.slice(at + OWNERS_LINE.length + 1, end).split(' ').filter(Boolean));
+    at = end + 1;
+  }
+  return owners.length > 0 ? owners : undefined;
+}

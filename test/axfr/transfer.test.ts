@@ -1,0 +1,928 @@
+/**
+ * The AXFR client against a misbehaving server (DESIGN §3, RFC 5936).
+ *
+ * Every case runs twice against the same in-process server: once through
+ * `transfer()` and once through `zonelog axfr … -o FILE --json`. It checks the
+ * exact outcome, the exact canonical text of a completed transfer, that a failed
+ * transfer writes nothing (no FILE, no temporary file, no sort run left behind),
+ * that the client stayed within its limits, used one connection at a time, sent
+ * one plain AXFR query, and closed every connection it opened.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { transfer, type TransferResult } from '../../src/axfr/transfer.js';
+import { FLAG_AA, FLAG_QR, FLAG_TC, encodeMessage } from '../../src/lab/encode.js';
+import { frame } from '../../src/dns/framing.js';
+import type { WireRecord } from '../../src/dns/message.js';
+import { textToName } from '../../src/dns/name.js';
+import type { FailureKind } from '../../src/axfr/outcome.js';
+import { CLASS_CH, CLASS_IN, TYPE } from '../../src/dns/types.js';
+import { zonelog } from '../support/cli.js';
+import {
+  BadServer,
+  RawMessage,
+  type Script,
+  type ScriptContext,
+  deadPort,
+  label,
+  neverAnswer,
+  ptr,
+  rdata,
+  rr,
+  smallZone,
+  soaRecord,
+} from '../support/badserver.js';
+
+const SERIAL = 2024010101;
+const ZONE = smallZone('example.', SERIAL);
+/** The zone as a server sends it: SOA, the records, SOA again. */
+const FULL = [...ZONE, ZONE[0]!];
+const BODY = ZONE.slice(1);
+const SOA = ZONE[0]!;
+
+/** What the canonical text of ZONE must be, written out by hand (DESIGN §4). */
+const EXPECTED = [
+  'example.\t3600\tIN\tSOA\tns1.example. hostmaster.example. 2024010101 7200 3600 1209600 300',
+  'example.\t3600\tIN\tNS\tns1.example.',
+  'example.\t3600\tIN\tNS\tns2.example.',
+  'example.\t3600\tIN\tMX\t10 mail.example.',
+  'example.\t3600\tIN\tTXT\t"v=spf1 -all"',
+  'mail.example.\t3600\tIN\tA\t192.0.2.25',
+  'ns1.example.\t3600\tIN\tA\t192.0.2.1',
+  'ns1.example.\t3600\tIN\tAAAA\t2001:db8::1',
+  'ns2.example.\t3600\tIN\tA\t192.0.2.2',
+  'www.example.\t300\tIN\tTXT\t"hello world" "second"',
+  '',
+].join('\n');
+const EXPECTED_LINES = 10;
+
+/* ------------------------------------------------------------------ harness */
+
+interface Limits {
+  /** Seconds. */
+  idle: number;
+  deadline: number;
+  connect: number;
+  maxRecords?: number;
+  maxBytes?: number;
+  memoryBudget?: number;
+}
+
+/** Generous where a case does not test a limit: a local server answers in milliseconds. */
+const NORMAL: Limits = { idle: 2, deadline: 5, connect: 2 };
+/** For the cases that wait for a limit. */
+const QUICK: Limits = { idle: 0.5, deadline: 2, connect: 2 };
+
+/** Largest read Node hands to a 'data' listener: the client may overshoot --max-bytes by at most this. */
+const READ_CHUNK = 65536;
+
+interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  report: Record<string, unknown> & { kind: string };
+  /** The output file's text, or undefined when there is none. */
+  file: string | undefined;
+  /** Everything left in the output's directory. */
+  leftovers: string[];
+}
+
+interface CaseRun {
+  address: string;
+  limits: Limits;
+  api: TransferResult;
+  apiText: string | undefined;
+  /** Everything left in the directory given to transfer() as tmpDir. */
+  apiLeftovers: string[];
+  cli: CliRun;
+  server?: BadServer;
+  /** Every connection closed shortly after the client returned. */
+  allClosed: boolean;
+}
+
+interface CaseOptions {
+  zone?: string;
+  limits?: Partial<Limits>;
+}
+
+interface ApiRun {
+  api: TransferResult;
+  apiText: string | undefined;
+  apiLeftovers: string[];
+}
+
+async function runApi(port: number, zone: string, limits: Limits): Promise<ApiRun> {
+  const apiDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zonelog-axfr-api-'));
+  try {
+    const api = await transfer({
+      zone: textToName(zone),
+      server: { host: '127.0.0.1', port },
+      limits: {
+        idleTimeoutMs: limits.idle * 1000,
+        deadlineMs: limits.deadline * 1000,
+        connectTimeoutMs: limits.connect * 1000,
+        ...(limits.maxRecords !== undefined && { maxRecords: limits.maxRecords }),
+        ...(limits.maxBytes !== undefined && { maxBytes: limits.maxBytes }),
+      },
+      memoryBudget: limits.memoryBudget,
+      tmpDir: apiDir,
+    });
+    let apiText: string | undefined;
+    if (api.zone) {
+      try {
+        apiText = [...api.zone.chunks()].join('');
+      } finally {
+        api.zone.dispose();
+      }
+    }
+    return { api, apiText, apiLeftovers: fs.readdirSync(apiDir) };
+  } finally {
+    fs.rmSync(apiDir, { recursive: true, force: true });
+  }
+}
+
+async function runCli(port: number, zone: string, limits: Limits): Promise<CliRun> {
+  const cliDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zonelog-axfr-cli-'));
+  try {
+    const out = path.join(cliDir, 'out.zone');
+    const args = ['axfr', zone, '--server', `127.0.0.1:${port}`, '-o', out, '--json'];
+    args.push('--timeout', String(limits.idle), '--deadline', String(limits.deadline), '--connect-timeout', String(limits.connect));
+    if (limits.maxRecords !== undefined) args.push('--max-records', String(limits.maxRecords));
+    if (limits.maxBytes !== undefined) args.push('--max-bytes', String(limits.maxBytes));
+    if (limits.memoryBudget !== undefined) args.push('--memory-budget', String(limits.memoryBudget));
+    const { code, stdout, stderr } = await zonelog(args, {});
+    return {
+      code,
+      stdout,
+      stderr,
+      report: stdout ? JSON.parse(stdout) : { kind: '(no JSON on stdout)' },
+      file: fs.existsSync(out) ? fs.readFileSync(out, 'latin1') : undefined,
+      leftovers: fs.readdirSync(cliDir),
+    };
+  } finally {
+    fs.rmSync(cliDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Starts a server with `script`, runs transfer() then the CLI against it, stops it.
+ * Between the two, it waits for the first connection to close, so that the peak
+ * of simultaneous connections is each client's own.
+ */
+async function runCase(script: Script, opts: CaseOptions = {}): Promise<CaseRun> {
+  const limits = { ...NORMAL, ...opts.limits };
+  const zone = opts.zone ?? 'example.';
+  const server = await BadServer.start(script);
+  try {
+    const api = await runApi(server.port, zone, limits);
+    const apiClosed = await server.allClosed();
+    const cli = await runCli(server.port, zone, limits);
+    const cliClosed = await server.allClosed();
+    return { address: server.address, limits, ...api, cli, server, allClosed: apiClosed && cliClosed };
+  } finally {
+    await server.close();
+  }
+}
+
+/** Words of the stderr sentence for each outcome (src/axfr/outcome.ts describeFailure). */
+const SAYS: Record<FailureKind, RegExp> = {
+  refused: /^zonelog: refused by /,
+  notauth: /^zonelog: not authoritative at /,
+  notimp: /^zonelog: NOTIMP from .*\(NOTIMP\)$/,
+  servfail: /^zonelog: SERVFAIL from .*\(SERVFAIL\)$/,
+  formerr: /^zonelog: FORMERR from .*\(FORMERR\)$/,
+  'other-rcode': /^zonelog: \w+ from /,
+  timeout: /^zonelog: timed out at /,
+  unreachable: /unreachable/,
+  'connection-refused': /^zonelog: connection refused by /,
+  reset: /^zonelog: connection reset by /,
+  truncated: /^zonelog: transfer from .* ended early/,
+  malformed: /^zonelog: malformed response from /,
+  limit: /^zonelog: transfer from .* stopped at a limit/,
+};
+
+/** The query is one question, the zone, AXFR, IN, and nothing else (RFC 5936 §2.1, no OPT). */
+function expectPlainQueries(run: CaseRun, zone = 'example.'): void {
+  const name = textToName(zone);
+  for (const c of run.server!.connections) {
+    expect(c.query, 'a complete query on every connection').toBeDefined();
+    const { header, questions } = c.query!;
+    expect(header).toMatchObject({ qr: false, opcode: 0, tc: false, rcode: 0, qdcount: 1, ancount: 0, nscount: 0, arcount: 0 });
+    expect(questions).toHaveLength(1);
+    expect(questions[0]!.name.equals(name)).toBe(true);
+    expect(questions[0]!.type).toBe(TYPE.AXFR);
+    expect(questions[0]!.class).toBe(CLASS_IN);
+    expect(c.queryBytes!.length).toBe(12 + name.length + 4);
+    expect(c.extraBytes, 'the client sends nothing after its query').toBe(0);
+  }
+}
+
+function expectPolite(run: CaseRun, zone?: string): void {
+  const server = run.server!;
+  expect(server.errors).toEqual([]);
+  expect(server.connections, 'one connection for transfer(), one for the CLI').toHaveLength(2);
+  expect(server.peakConnections).toBe(1);
+  expect(run.allClosed, 'every connection closed').toBe(true);
+  for (const c of server.connections) expect(c.clientClosed || c.serverClosed).toBe(true);
+  expectPlainQueries(run, zone);
+}
+
+function expectFailure(run: CaseRun, kind: FailureKind, detail?: RegExp): void {
+  if (run.server) expectPolite(run);
+  const { api, cli } = run;
+  expect(api.outcome.kind, JSON.stringify(api.outcome)).toBe(kind);
+  expect(api.zone).toBeUndefined();
+  if (detail && api.outcome.kind !== 'transferred') expect(api.outcome.detail).toMatch(detail);
+  expect(run.apiLeftovers, 'no sort runs left behind').toEqual([]);
+  // Within the byte limit, give or take one read.
+  expect(api.outcome.bytes).toBeLessThanOrEqual((run.limits.maxBytes ?? 8 * 1024 ** 3) + READ_CHUNK);
+
+  expect(cli.report.kind, cli.stdout + cli.stderr).toBe(kind);
+  expect(cli.code).toBe(2);
+  expect(cli.file, 'nothing written to -o').toBeUndefined();
+  expect(cli.leftovers, 'no temporary file or sort run left in the output directory').toEqual([]);
+  expect(cli.stderr.endsWith('\n')).toBe(true);
+  const lines = cli.stderr.slice(0, -1).split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toContain(run.address);
+  expect(lines[0]).toMatch(SAYS[kind]);
+}
+
+function expectTransferred(run: CaseRun, text = EXPECTED, lines = EXPECTED_LINES, serverCloses = false): void {
+  expectPolite(run);
+  const { api, cli } = run;
+  expect(api.outcome.kind, JSON.stringify(api.outcome)).toBe('transferred');
+  expect(run.apiText).toBe(text);
+  expect(run.apiLeftovers).toEqual([]);
+  expect(cli.code, cli.stderr).toBe(0);
+  expect(cli.stderr).toBe('');
+  expect(cli.file).toBe(text);
+  expect(cli.leftovers).toEqual(['out.zone']);
+  expect(cli.report).toMatchObject({ kind: 'transferred', serial: SERIAL, records: lines });
+  expect(cli.report.sha256).toBe(createHash('sha256').update(text, 'latin1').digest('hex'));
+  // Unless the case says so, the server never closes: the client must (DESIGN §10).
+  if (!serverCloses) {
+    for (const c of run.server!.connections) {
+      expect(c.serverClosed).toBe(false);
+      expect(c.clientClosed).toBe(true);
+    }
+  }
+}
+
+/* ------------------------------------------------------------------ scripts */
+
+/** Splits records into messages: `sizes` records each (the last size repeats). Later messages drop the question when asked. */
+function messagesOf(ctx: ScriptContext, records: WireRecord[], sizes: number | number[] = records.length, dropQuestionAfterFirst = false): Buffer[] {
+  const list = typeof sizes === 'number' ? [sizes] : sizes;
+  const out: Buffer[] = [];
+  for (let at = 0, i = 0; at < records.length; i++) {
+    const n = list[Math.min(i, list.length - 1)]!;
+    const questions = dropQuestionAfterFirst && i > 0 ? [] : [ctx.question];
+    out.push(ctx.response({ questions, answers: records.slice(at, at + n) }));
+    at += n;
+  }
+  return out;
+}
+
+/** Sends the records and keeps the connection open, as BIND, NSD and Knot do. */
+function serve(records: WireRecord[], sizes?: number | number[], dropQuestionAfterFirst = false): Script {
+  return (ctx) => ctx.send(...messagesOf(ctx, records, sizes, dropQuestionAfterFirst));
+}
+
+/** A deterministic shuffle (xorshift), so a failure reproduces. */
+function shuffled<T>(list: readonly T[], seed: number): T[] {
+  const out = [...list];
+  let s = seed >>> 0 || 1;
+  for (let i = out.length - 1; i > 0; i--) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    const j = (s >>> 0) % (i + 1);
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+const name = (text: string) => textToName(text);
+const TRAILER = Buffer.from([0]);
+
+/* -------------------------------------------------------------------- cases */
+
+describe('transfer: well-formed streams', () => {
+  it('one record per message', async () => {
+    expectTransferred(await runCase(serve(FULL, 1)));
+  });
+
+  it('a first message holding only the SOA', async () => {
+    expectTransferred(await runCase(serve(FULL, [1, FULL.length - 1])));
+  });
+
+  it('all records in one message', async () => {
+    const run = await runCase(serve(FULL));
+    expectTransferred(run);
+    expect(run.api.outcome).toMatchObject({ kind: 'transferred', serial: SERIAL, messages: 1, counts: { kept: 10, outOfZone: 0, otherClass: 0 } });
+  });
+
+  it('ignores records after the closing SOA in the same message', async () => {
+    const after = [rr('late.example.', 'A', rdata.a('192.0.2.99')), rr('example.', 'NS', rdata.ns('ns3.example.'))];
+    expectTransferred(await runCase(serve([...FULL, ...after])));
+  });
+
+  it('ignores messages after the one with the closing SOA', async () => {
+    const after = [rr('late.example.', 'A', rdata.a('192.0.2.99')), soaRecord('example.', SERIAL + 1), rr('x.example.', 'A', rdata.a('192.0.2.98'))];
+    const run = await runCase(async (ctx) => {
+      await ctx.send(...messagesOf(ctx, FULL, 4));
+      await ctx.send(...messagesOf(ctx, after, 1));
+    });
+    expectTransferred(run);
+  });
+
+  it('accepts later messages without a question section (RFC 5936 §2.2.1)', async () => {
+    expectTransferred(await runCase(serve(FULL, 3, true)));
+  });
+
+  it('accepts a question echoed in another case (RFC 4343)', async () => {
+    expectTransferred(await runCase((ctx) => ctx.send(ctx.response({ questions: [{ ...ctx.question, name: name('ExAmPlE.') }], answers: FULL }))));
+  });
+
+  it('gives byte-identical text whatever the order of the records and the split into messages', async () => {
+    const variants: Script[] = [
+      serve(FULL, 1),
+      serve([SOA, ...[...BODY].reverse(), SOA], [3, 1, 4, 2]),
+      serve([SOA, ...shuffled(BODY, 7), SOA]),
+      serve([SOA, ...shuffled(BODY, 12345), SOA], [2, 5]),
+    ];
+    const texts: string[] = [];
+    for (const script of variants) {
+      const run = await runCase(script);
+      expectTransferred(run);
+      texts.push(run.cli.file!, run.apiText!);
+    }
+    for (const t of texts) expect(Buffer.from(t, 'latin1').equals(Buffer.from(EXPECTED, 'latin1'))).toBe(true);
+  });
+
+  it('keeps exact duplicates once, also when they differ only in case', async () => {
+    const dup = [
+      SOA,
+      ...BODY,
+      rr('example.', 'NS', rdata.ns('ns1.example.')),
+      rr('WWW.EXAMPLE.', 'TXT', rdata.txt('hello world', 'second'), 300),
+      rr('example.', 'NS', rdata.ns('NS2.example.')),
+      SOA,
+    ];
+    const run = await runCase(serve(dup, 4));
+    expectTransferred(run);
+    expect(run.api.outcome).toMatchObject({ counts: { kept: 13 } });
+  });
+
+  it('lowercases owners and the names inside NS, MX and SOA RDATA', async () => {
+    const upper = [
+      rr('EXAMPLE.', 'SOA', rdata.soa('NS1.Example.', 'HostMaster.EXAMPLE.', SERIAL)),
+      rr('WWW.Example.', 'TXT', rdata.txt('hello world', 'second'), 300),
+      rr('NS2.EXAMPLE.', 'A', rdata.a('192.0.2.2')),
+      rr('Example.', 'NS', rdata.ns('NS2.EXAMPLE.')),
+      rr('MAIL.example.', 'A', rdata.a('192.0.2.25')),
+      rr('example.', 'NS', rdata.ns('Ns1.ExAmPlE.')),
+      rr('EXAMPLE.', 'MX', rdata.mx(10, 'MAIL.EXAMPLE.')),
+      rr('ns1.EXAMPLE.', 'AAAA', rdata.aaaa('2001:db8::1')),
+      rr('eXample.', 'TXT', rdata.txt('v=spf1 -all')),
+      rr('NS1.example.', 'A', rdata.a('192.0.2.1')),
+      rr('EXAMPLE.', 'SOA', rdata.soa('ns1.EXAMPLE.', 'hostmaster.example.', SERIAL)),
+    ];
+    expectTransferred(await runCase(serve(upper, 3)));
+  });
+
+  it('drops out-of-zone records and counts them', async () => {
+    const outside = [
+      rr('www.example.net.', 'A', rdata.a('198.51.100.1')),
+      rr('net.', 'NS', rdata.ns('a.gtld.net.')),
+      rr('.', 'NS', rdata.ns('a.root-servers.net.')),
+      // The zone's wire form is a byte suffix of this name, but not on a label boundary.
+      rr('a\\007example.', 'A', rdata.a('198.51.100.2')),
+      // Not in the zone either: a sibling that only shares a suffix of letters.
+      rr('notexample.', 'A', rdata.a('198.51.100.3')),
+    ];
+    const records = [SOA, outside[0]!, ...BODY.slice(0, 4), outside[1]!, outside[2]!, ...BODY.slice(4), outside[3]!, outside[4]!, SOA];
+    const run = await runCase(serve(records, 3));
+    expectTransferred(run);
+    expect(run.api.outcome).toMatchObject({ counts: { kept: 10, outOfZone: 5, otherClass: 0 } });
+    expect(run.cli.report).toMatchObject({ counts: { outOfZone: 5 } });
+  });
+
+  it('drops records of class CH (an SOA of class CH does not close the transfer)', async () => {
+    const chaos = [
+      rr('example.', 'TXT', rdata.txt('chaos'), 0, CLASS_CH),
+      rr('version.example.', 'TXT', rdata.txt('9.18'), 0, CLASS_CH),
+      rr('example.', 'SOA', rdata.soa('ns1.example.', 'hostmaster.example.', SERIAL), 3600, CLASS_CH),
+    ];
+    const records = [SOA, chaos[0]!, ...BODY.slice(0, 5), chaos[1]!, chaos[2]!, ...BODY.slice(5), SOA];
+    const run = await runCase(serve(records, 2));
+    expectTransferred(run);
+    expect(run.api.outcome).toMatchObject({ counts: { kept: 10, outOfZone: 0, otherClass: 3 } });
+  });
+
+  it('decompresses pointers inside NS, MX and SOA RDATA (RFC 3597 §4)', async () => {
+    const run = await runCase((ctx) => {
+      const m = new RawMessage(ctx.id);
+      const apex = m.question(ctx.question); // "example." at offset 12
+      const nums = Buffer.concat([SERIAL, 7200, 3600, 1209600, 300].map(rdata.u32));
+      // SOA: mname "ns1" + pointer to the apex, rname "hostmaster" + pointer.
+      const soa = m.record(ptr(apex), TYPE.SOA, Buffer.concat([label('ns1'), ptr(apex), label('hostmaster'), ptr(apex), nums]));
+      const ns1 = soa.rdataAt;
+      const hostmaster = soa.rdataAt + 6;
+      m.record(ptr(apex), TYPE.NS, ptr(ns1)); // a pointer straight into the SOA's RDATA
+      const ns2 = m.record(ptr(apex), TYPE.NS, Buffer.concat([label('ns2'), ptr(apex)])).rdataAt;
+      const mx = m.record(ptr(apex), TYPE.MX, Buffer.concat([rdata.u16(10), label('mail'), ptr(apex)]));
+      m.record(ptr(apex), TYPE.TXT, rdata.txt('v=spf1 -all'));
+      m.record(ptr(mx.rdataAt + 2), TYPE.A, rdata.a('192.0.2.25')); // owner: the MX exchange
+      m.record(ptr(ns1), TYPE.A, rdata.a('192.0.2.1'));
+      m.record(ptr(ns1), TYPE.AAAA, rdata.aaaa('2001:db8::1'));
+      m.record(ptr(ns2), TYPE.A, rdata.a('192.0.2.2'));
+      m.record(Buffer.concat([label('www'), ptr(apex)]), TYPE.TXT, rdata.txt('hello world', 'second'), { ttl: 300 });
+      m.record(ptr(apex), TYPE.SOA, Buffer.concat([ptr(ns1), ptr(hostmaster), nums]));
+      return ctx.send(m.build());
+    });
+    expectTransferred(run);
+  });
+
+  it('gives each record its own owner when owners compressed to one name follow records left out', async () => {
+    // Records of one owner share its decoded bytes, and the zone then skips re-reading the owner:
+    // that must not carry an owner over a record of class CH, an RRSIG left out or an out-of-zone one.
+    const run = await runCase((ctx) => {
+      const m = new RawMessage(ctx.id);
+      const apex = m.question(ctx.question);
+      const nums = Buffer.concat([SERIAL, 7200, 3600, 1209600, 300].map(rdata.u32));
+      const soa = m.record(ptr(apex), TYPE.SOA, Buffer.concat([label('ns1'), ptr(apex), label('hostmaster'), ptr(apex), nums]));
+      const a = m.record(Buffer.concat([label('A'), ptr(apex)]), TYPE.A, rdata.a('192.0.2.1')).ownerAt;
+      m.record(ptr(a), TYPE.A, rdata.a('192.0.2.2'));
+      const b = m.record(Buffer.concat([label('b'), ptr(apex)]), TYPE.TXT, rdata.txt('ch'), { cls: CLASS_CH }).ownerAt;
+      m.record(ptr(b), TYPE.A, rdata.a('192.0.2.3'));
+      const c = m.record(Buffer.concat([label('c'), ptr(apex)]), TYPE.RRSIG, Buffer.concat([Buffer.alloc(18), TRAILER, Buffer.from([1, 2])])).ownerAt;
+      m.record(ptr(c), TYPE.AAAA, rdata.aaaa('2001:db8::3'));
+      const out = m.record(Buffer.from([...label('d'), ...label('other'), 0]), TYPE.A, rdata.a('192.0.2.9')).ownerAt;
+      m.record(ptr(out), TYPE.A, rdata.a('192.0.2.10'));
+      m.record(ptr(a), TYPE.A, rdata.a('192.0.2.4'));
+      m.record(ptr(apex), TYPE.SOA, Buffer.concat([ptr(soa.rdataAt), ptr(soa.rdataAt + 6), nums]));
+      return ctx.send(m.build());
+    });
+    expectTransferred(run, [
+      'example.\t3600\tIN\tSOA\tns1.example. hostmaster.example. 2024010101 7200 3600 1209600 300',
+      'a.example.\t3600\tIN\tA\t192.0.2.1',
+      'a.example.\t3600\tIN\tA\t192.0.2.2',
+      'a.example.\t3600\tIN\tA\t192.0.2.4',
+      'b.example.\t3600\tIN\tA\t192.0.2.3',
+      'c.example.\t3600\tIN\tAAAA\t2001:db8::3',
+      '',
+    ].join('\n'), 6);
+    expect(run.api.outcome).toMatchObject({ counts: { otherClass: 1, outOfZone: 2, omitted: { RRSIG: 1 } } });
+  });
+
+  it('accepts DNAME and RRSIG with uncompressed names (the controls for the malformed cases below)', async () => {
+    const rrsig = Buffer.concat([rdata.u16(TYPE.A), Buffer.from([8, 2]), rdata.u32(3600), rdata.u32(1_800_000_000), rdata.u32(1_700_000_000), rdata.u16(12345), name('example.'), Buffer.from('c2ln', 'base64')]);
+    const records = [SOA, ...BODY, rr('alias.example.', 'DNAME', name('target.example.')), rr('www.example.', 'RRSIG', rrsig), SOA];
+    const run = await runCase(serve(records));
+    const text = EXPECTED.replace('\nmail.example.', '\nalias.example.\t3600\tIN\tDNAME\ttarget.example.\nmail.example.');
+    expectTransferred(run, text, EXPECTED_LINES + 1);
+    expect(run.api.outcome).toMatchObject({ counts: { omitted: { RRSIG: 1 } } });
+  });
+
+  it('accepts a name of exactly 255 octets', async () => {
+    const long = `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(53)}.example.`;
+    expect(name(long).length).toBe(255);
+    const run = await runCase(serve([SOA, ...BODY, rr(long, 'A', rdata.a('192.0.2.7')), SOA]));
+    const text = EXPECTED.replace('\nmail.example.', `\n${long}\t3600\tIN\tA\t192.0.2.7\nmail.example.`);
+    expectTransferred(run, text, EXPECTED_LINES + 1);
+  });
+
+  it('stops reading after the closing SOA even with garbage behind it, in the same write', async () => {
+    const garbage = Buffer.from('ffff0000deadbeef'.repeat(8), 'hex');
+    const run = await runCase((ctx) => ctx.write(Buffer.concat([...messagesOf(ctx, FULL, 4).map((m) => frame(m)), garbage])));
+    expectTransferred(run);
+  });
+
+  it('stops reading after the closing SOA even with garbage behind it, later', async () => {
+    const run = await runCase(async (ctx) => {
+      await ctx.send(...messagesOf(ctx, FULL, 4));
+      await ctx.sleep(30);
+      await ctx.write(Buffer.from([0x00, 0x05, 0xde, 0xad, 0xbe, 0xef, 0x00, 0x00, 0x00]));
+      await ctx.send(Buffer.alloc(0));
+    });
+    expectTransferred(run);
+  });
+
+  it('completes when the server closes right after the closing SOA', async () => {
+    const run = await runCase(async (ctx) => {
+      await ctx.send(...messagesOf(ctx, FULL, 4));
+      ctx.end();
+    });
+    expectTransferred(run, EXPECTED, EXPECTED_LINES, true);
+  });
+
+  it('closes the connection itself after the closing SOA while the server keeps it open', async () => {
+    let served = 0;
+    const run = await runCase(async (ctx) => {
+      await ctx.send(...messagesOf(ctx, FULL, 5));
+      served++;
+      // The server does nothing more: no FIN, no RST.
+    });
+    expectTransferred(run);
+    expect(served).toBe(2);
+    const conns = run.server!.connections;
+    expect(conns.map((c) => ({ clientClosed: c.clientClosed, serverClosed: c.serverClosed, closed: c.closed }))).toEqual([
+      { clientClosed: true, serverClosed: false, closed: true },
+      { clientClosed: true, serverClosed: false, closed: true },
+    ]);
+  });
+});
+
+describe('transfer: error rcodes', () => {
+  const cases: [FailureKind, number, string][] = [
+    ['refused', 5, 'REFUSED'],
+    ['notauth', 9, 'NOTAUTH'],
+    ['servfail', 2, 'SERVFAIL'],
+  ];
+  it.each(cases)('%s as the first message', async (kind, rcode, rcodeName) => {
+    const run = await runCase((ctx) => ctx.send(ctx.response({ rcode })));
+    expectFailure(run, kind);
+    expect(run.api.outcome).toMatchObject({ rcode, rcodeName });
+  });
+
+  it.each(cases)('%s in the middle of the stream', async (kind, rcode) => {
+    const run = await runCase(async (ctx) => {
+      await ctx.send(...messagesOf(ctx, FULL.slice(0, 6), 3));
+      await ctx.send(ctx.response({ rcode }));
+    });
+    expectFailure(run, kind);
+    expect(run.api.outcome).toMatchObject({ rcode, messages: 3 });
+  });
+
+  it.each([
+    ['notimp', 4],
+    ['formerr', 1],
+    ['other-rcode', 3],
+  ] as [FailureKind, number][])('%s', async (kind, rcode) => {
+    const run = await runCase((ctx) => ctx.send(ctx.response({ rcode })));
+    expectFailure(run, kind);
+    expect(run.api.outcome).toMatchObject({ rcode });
+  });
+});
+
+describe('transfer: headers and questions that do not match the query', () => {
+  const bad: [string, (ctx: ScriptContext) => Buffer, RegExp][] = [
+    ['wrong ID', (ctx) => encodeMessage({ id: ctx.id ^ 0x5a5a, questions: [ctx.question], answers: FULL }), /message ID/],
+    ['QR not set', (ctx) => ctx.response({ flags: FLAG_AA, answers: FULL }), /QR/],
+    ['TC set', (ctx) => ctx.response({ flags: FLAG_QR | FLAG_AA | FLAG_TC, answers: FULL }), /TC/],
+    ['opcode NOTIFY', (ctx) => ctx.response({ opcode: 4, answers: FULL }), /opcode 4/],
+    ['opcode STATUS', (ctx) => ctx.response({ opcode: 2, answers: FULL }), /opcode 2/],
+    ['question for another name', (ctx) => ctx.response({ questions: [{ ...ctx.question, name: name('example.net.') }], answers: FULL }), /question/],
+    ['question for a parent name', (ctx) => ctx.response({ questions: [{ ...ctx.question, name: name('.') }], answers: FULL }), /question/],
+    ['question for another type', (ctx) => ctx.response({ questions: [{ ...ctx.question, type: TYPE.SOA }], answers: FULL }), /question/],
+    ['question for IXFR', (ctx) => ctx.response({ questions: [{ ...ctx.question, type: TYPE.IXFR }], answers: FULL }), /question/],
+    ['question of another class', (ctx) => ctx.response({ questions: [{ ...ctx.question, class: CLASS_CH }], answers: FULL }), /question/],
+    ['two questions', (ctx) => ctx.response({ questions: [ctx.question, ctx.question], answers: FULL }), /2 questions/],
+  ];
+
+  it.each(bad)('%s in the first message', async (_what, make, detail) => {
+    expectFailure(await runCase((ctx) => ctx.send(make(ctx))), 'malformed', detail);
+  });
+
+  it.each(bad)('%s in a later message', async (_what, make, detail) => {
+    const run = await runCase(async (ctx) => {
+      await ctx.send(...messagesOf(ctx, FULL.slice(0, 5), 2));
+      await ctx.send(make(ctx));
+    });
+    expectFailure(run, 'malformed', detail);
+  });
+});
+
+describe('transfer: streams that do not make a zone', () => {
+  it('first record not the SOA', async () => {
+    expectFailure(await runCase(serve([BODY[2]!, SOA, ...BODY.slice(3), SOA])), 'malformed', /first record/);
+  });
+
+  it('first message without records', async () => {
+    const run = await runCase(async (ctx) => {
+      await ctx.send(ctx.response({ answers: [] }));
+      await ctx.send(...messagesOf(ctx, FULL));
+    });
+    expectFailure(run, 'malformed', /no records/);
+  });
+
+  it.each(['example.net.', 'sub.example.', 'exampl.'])('SOA of another zone (%s) first', async (other) => {
+    const foreign = smallZone(other, SERIAL);
+    expectFailure(await runCase(serve([...foreign, foreign[0]!])), 'malformed', /not the SOA of the zone/);
+  });
+
+  it('closing SOA with another serial', async () => {
+    expectFailure(await runCase(serve([...ZONE, soaRecord('example.', SERIAL + 1)], 4)), 'malformed', /serial/);
+  });
+
+  it('EOF before the closing SOA', async () => {
+    const run = await runCase(async (ctx) => {
+      await ctx.send(...messagesOf(ctx, ZONE, 3));
+      ctx.end();
+    });
+    expectFailure(run, 'truncated', /before the closing SOA/);
+  });
+
+  it('EOF before any response', async () => {
+    expectFailure(await runCase((ctx) => ctx.end()), 'truncated', /before any response/);
+  });
+
+  it('EOF in the middle of a message', async () => {
+    const run = await runCase(async (ctx) => {
+      const [first, second] = messagesOf(ctx, FULL, 6).map((m) => frame(m));
+      await ctx.write(Buffer.concat([first!, second!.subarray(0, second!.length >> 1)]));
+      ctx.end();
+    });
+    expectFailure(run, 'truncated', /bytes of an unfinished one/);
+  });
+
+  it('EOF in the middle of a length prefix', async () => {
+    const run = await runCase(async (ctx) => {
+      await ctx.write(Buffer.concat([frame(messagesOf(ctx, FULL, 6)[0]!), Buffer.from([0x01])]));
+      ctx.end();
+    });
+    expectFailure(run, 'truncated');
+  });
+
+  it('length prefix larger than the data, then close', async () => {
+    const run = await runCase(async (ctx) => {
+      const msg = ctx.response({ answers: FULL });
+      await ctx.write(Buffer.concat([rdata.u16(msg.length + 100), msg]));
+      ctx.end();
+    });
+    expectFailure(run, 'truncated');
+  });
+
+  it('zero-length frame', async () => {
+    expectFailure(await runCase((ctx) => ctx.write(Buffer.from([0, 0]))), 'malformed', /shorter than a header/);
+  });
+
+  it('zero-length frame in the middle of the stream', async () => {
+    const run = await runCase(async (ctx) => {
+      await ctx.send(...messagesOf(ctx, ZONE, 4));
+      await ctx.write(Buffer.from([0, 0]));
+      await ctx.send(ctx.response({ answers: [SOA] }));
+    });
+    expectFailure(run, 'malformed', /shorter than a header/);
+  });
+});
+
+describe('transfer: malformed wire data', () => {
+  /** One message: the zone's SOA, then what `add` writes, then the closing SOA (so only the bad bytes can fail it). */
+  function raw(add: (m: RawMessage, apex: number) => void): Script {
+    return (ctx) => {
+      const m = new RawMessage(ctx.id);
+      const apex = m.question(ctx.question);
+      m.wire(SOA);
+      for (const r of BODY) m.wire(r);
+      add(m, apex);
+      m.wire(SOA);
+      return ctx.send(m.build());
+    };
+  }
+
+  it('pointer loop', async () => {
+    const run = await runCase(
+      raw((m, apex) => {
+        // An A record whose RDATA happens to hold a pointer, and a later owner that points at it:
+        // owner → RDATA → owner → … Each first hop points backwards.
+        const first = m.record(ptr(apex), TYPE.A, Buffer.from([0, 0, 0, 0]));
+        const second = m.length;
+        m.record(ptr(first.rdataAt), TYPE.A, rdata.a('192.0.2.9'));
+        m.patch(first.rdataAt, ptr(second));
+      }),
+    );
+    expectFailure(run, 'malformed', /does not point backwards/);
+  });
+
+  it('forward pointer', async () => {
+    const run = await runCase(
+      raw((m, apex) => {
+        const at = m.length;
+        m.record(ptr(0), TYPE.A, rdata.a('192.0.2.9')); // patched to point at the next owner
+        const next = m.record(Buffer.concat([label('fwd'), ptr(apex)]), TYPE.A, rdata.a('192.0.2.10'));
+        m.patch(at, ptr(next.ownerAt));
+      }),
+    );
+    expectFailure(run, 'malformed', /does not point backwards/);
+  });
+
+  it.each([
+    ['to its own first label', (at: number) => Buffer.concat([label('self'), ptr(at)])],
+    ['into its own second label', (at: number) => Buffer.concat([label('a'), label('b'), ptr(at + 2)])],
+    ['to itself', (at: number) => ptr(at)],
+  ])('pointer %s', async (_what, owner) => {
+    const run = await runCase(raw((m) => m.record(owner(m.length), TYPE.A, rdata.a('192.0.2.9'))));
+    expectFailure(run, 'malformed', /does not point backwards/);
+  });
+
+  it('RDLENGTH past the end of the message', async () => {
+    const run = await runCase((ctx) => {
+      const m = new RawMessage(ctx.id);
+      m.question(ctx.question);
+      for (const r of FULL.slice(0, -1)) m.wire(r);
+      m.record(SOA.owner, TYPE.SOA, SOA.rdata, { rdlength: SOA.rdata.length + 10 });
+      return ctx.send(m.build());
+    });
+    expectFailure(run, 'malformed', /RDLENGTH/);
+  });
+
+  it('RDLENGTH shorter than the RDATA', async () => {
+    expectFailure(await runCase(raw((m) => m.record(name('x.example.'), TYPE.A, rdata.a('192.0.2.9'), { rdlength: 3 }))), 'malformed');
+  });
+
+  it('A record with 5 octets', async () => {
+    const run = await runCase(serve([SOA, ...BODY, rr('x.example.', 'A', Buffer.from([192, 0, 2, 1, 0])), SOA]));
+    expectFailure(run, 'malformed', /A RDATA/);
+  });
+
+  it('NS record with bytes after its name', async () => {
+    const run = await runCase(serve([SOA, ...BODY, rr('x.example.', 'NS', Buffer.concat([name('ns.example.'), Buffer.from([0xff, 0xff])])), SOA]));
+    expectFailure(run, 'malformed', /past its last field/);
+  });
+
+  it('SOA one octet short', async () => {
+    const short = rr('example.', 'SOA', SOA.rdata.subarray(0, SOA.rdata.length - 1));
+    expectFailure(await runCase(serve([short, ...BODY, SOA])), 'malformed', /shorter/);
+  });
+
+  it('closing SOA one octet short', async () => {
+    const short = rr('example.', 'SOA', SOA.rdata.subarray(0, SOA.rdata.length - 1));
+    expectFailure(await runCase(serve([SOA, ...BODY, short])), 'malformed', /shorter/);
+  });
+
+  it('compression pointer in DNAME RDATA (RFC 6672 §2.5, RFC 3597 §4)', async () => {
+    const run = await runCase(raw((m, apex) => m.record(Buffer.concat([label('alias'), ptr(apex)]), TYPE.DNAME, Buffer.concat([label('target'), ptr(apex)]))));
+    expectFailure(run, 'malformed', /RFC 3597/);
+  });
+
+  it('compression pointer in the RRSIG signer name (RFC 4034 §3.1.7), even when RRSIGs are left out', async () => {
+    const run = await runCase(
+      raw((m, apex) => {
+        const fixed = Buffer.concat([rdata.u16(TYPE.A), Buffer.from([8, 2]), rdata.u32(3600), rdata.u32(1_800_000_000), rdata.u32(1_700_000_000), rdata.u16(12345)]);
+        m.record(Buffer.concat([label('www'), ptr(apex)]), TYPE.RRSIG, Buffer.concat([fixed, ptr(apex), Buffer.from('c2ln', 'base64')]));
+      }),
+    );
+    expectFailure(run, 'malformed', /RFC 3597/);
+  });
+
+  it('compression pointer in the RDATA of a type without names known to be compressible (SVCB target)', async () => {
+    const run = await runCase(raw((m, apex) => m.record(Buffer.concat([label('_dns'), ptr(apex)]), TYPE.SVCB, Buffer.concat([rdata.u16(1), label('svc'), ptr(apex)]))));
+    expectFailure(run, 'malformed');
+  });
+
+  it('owner name over 255 octets', async () => {
+    const long = Buffer.concat([label('a'.repeat(63)), label('b'.repeat(63)), label('c'.repeat(63)), label('d'.repeat(54)), name('example.')]);
+    expect(long.length).toBe(256);
+    expectFailure(await runCase(raw((m) => m.record(long, TYPE.A, rdata.a('192.0.2.9')))), 'malformed', /longer than 255/);
+  });
+
+  it('owner name over 255 octets through a pointer', async () => {
+    const run = await runCase(
+      raw((m, apex) => {
+        // A valid name of 201 octets, then a label of 54 in front of it: 256.
+        const base = m.record(Buffer.concat([label('a'.repeat(63)), label('b'.repeat(63)), label('c'.repeat(63)), ptr(apex)]), TYPE.A, rdata.a('192.0.2.9'));
+        m.record(Buffer.concat([label('d'.repeat(54)), ptr(base.ownerAt)]), TYPE.A, rdata.a('192.0.2.10'));
+      }),
+    );
+    expectFailure(run, 'malformed', /longer than 255/);
+  });
+
+  it('NS target over 255 octets through a chain of pointers', async () => {
+    const run = await runCase(
+      raw((m, apex) => {
+        const a = m.record(Buffer.concat([label('a'.repeat(63)), ptr(apex)]), TYPE.A, rdata.a('192.0.2.9'));
+        const b = m.record(Buffer.concat([label('b'.repeat(63)), ptr(a.ownerAt)]), TYPE.A, rdata.a('192.0.2.10'));
+        const c = m.record(Buffer.concat([label('c'.repeat(63)), ptr(b.ownerAt)]), TYPE.A, rdata.a('192.0.2.11'));
+        m.record(ptr(apex), TYPE.NS, Buffer.concat([label('d'.repeat(54)), ptr(c.ownerAt)]));
+      }),
+    );
+    expectFailure(run, 'malformed', /longer than 255/);
+  });
+
+  it.each([
+    ['0x40 (extended label, RFC 6891 §5)', 0x41],
+    ['0x80 (reserved)', 0x81],
+  ])('label type %s', async (_what, octet) => {
+    const owner = Buffer.concat([Buffer.from([octet]), Buffer.from('a'), name('example.')]);
+    expectFailure(await runCase(raw((m) => m.record(owner, TYPE.A, rdata.a('192.0.2.9')))), 'malformed', /label type/);
+  });
+
+  it('label type 0x40 in NS RDATA', async () => {
+    const target = Buffer.concat([Buffer.from([0x41, 0x61]), name('example.')]);
+    expectFailure(await runCase(raw((m, apex) => m.record(ptr(apex), TYPE.NS, target))), 'malformed', /label type/);
+  });
+
+  it('bytes after the last record of a message', async () => {
+    expectFailure(await runCase((ctx) => ctx.send(Buffer.concat([ctx.response({ answers: FULL }), TRAILER]))), 'malformed', /after the last record/);
+  });
+});
+
+describe('transfer: limits and the network', () => {
+  it('an endless stream of records stops at --max-records', async () => {
+    const maxRecords = 1000;
+    const run = await runCase(
+      async (ctx) => {
+        await ctx.send(ctx.response({ answers: [SOA] }));
+        for (let i = 0; !ctx.closed; i++) {
+          const batch: Buffer[] = [];
+          for (let j = 0; j < 50; j++) batch.push(ctx.response({ answers: [rr(`r${i * 50 + j}.example.`, 'A', rdata.a('192.0.2.1'))] }));
+          await ctx.send(...batch);
+        }
+      },
+      // A small memory budget, so the sort spills to disk and must clean up.
+      { limits: { maxRecords, memoryBudget: 2000 } },
+    );
+    expectFailure(run, 'limit', /records/);
+    // One record per message: the client stopped at the first record over the limit.
+    expect(run.api.outcome.messages).toBe(maxRecords + 1);
+    expect(run.cli.report.messages).toBe(maxRecords + 1);
+  });
+
+  it('an endless stream of bytes stops at --max-bytes', async () => {
+    const maxBytes = 200_000;
+    // One TXT record of 200 strings of 250 octets: about 50 KB per message.
+    const big = rr('big.example.', 'TXT', rdata.txt(...Array.from({ length: 200 }, (_, i) => String(i % 10).repeat(250))));
+    const run = await runCase(
+      async (ctx) => {
+        await ctx.send(ctx.response({ answers: [SOA] }));
+        while (!ctx.closed) await ctx.send(ctx.response({ answers: [big] }));
+      },
+      { limits: { maxBytes } },
+    );
+    expectFailure(run, 'limit', /bytes/);
+    for (const outcome of [run.api.outcome, run.cli.report]) {
+      expect(outcome.bytes).toBeGreaterThan(maxBytes);
+      expect(outcome.bytes).toBeLessThanOrEqual(maxBytes + READ_CHUNK);
+    }
+  });
+
+  it('a server that never answers: idle timeout', async () => {
+    const run = await runCase(neverAnswer, { limits: QUICK });
+    expectFailure(run, 'timeout', /no data for 0.5 s/);
+  });
+
+  it('a server that answers part of the zone, then goes silent: idle timeout', async () => {
+    const run = await runCase((ctx) => ctx.send(...messagesOf(ctx, ZONE, 3)), { limits: QUICK });
+    expectFailure(run, 'timeout', /no data/);
+  });
+
+  it('one byte every 200 ms: stopped by the total deadline, not the idle timeout', async () => {
+    const run = await runCase(
+      async (ctx) => {
+        await ctx.drip(Buffer.concat(messagesOf(ctx, FULL, 1).map((m) => frame(m))), 200);
+      },
+      { limits: { idle: 1, deadline: 2 } },
+    );
+    expectFailure(run, 'timeout', /deadline/);
+    expect(run.api.outcome.bytes).toBeGreaterThan(0);
+  });
+
+  it('connection reset in the middle of the transfer', async () => {
+    const run = await runCase(async (ctx) => {
+      await ctx.send(...messagesOf(ctx, ZONE, 3));
+      await ctx.sleep(50);
+      ctx.reset();
+    });
+    expectFailure(run, 'reset');
+    expect(run.api.outcome.messages).toBe(4);
+  });
+
+  it('connection reset before any response', async () => {
+    expectFailure(await runCase((ctx) => ctx.reset()), 'reset');
+  });
+
+  it('a local error while reading (the sort cannot spill: its folder is missing) rejects the promise and closes the connection', async () => {
+    const many = Array.from({ length: 200 }, (_, i) => rr(`h${i}.example.`, 'A', rdata.a('192.0.2.1')));
+    const server = await BadServer.start(serve([SOA, ...BODY, ...many, SOA], 50));
+    try {
+      const missing = path.join(os.tmpdir(), `zonelog-missing-${process.pid}-${Date.now()}`, 'deeper');
+      const result = transfer({ zone: name('example.'), server: { host: '127.0.0.1', port: server.port }, memoryBudget: 1000, tmpDir: missing, limits: { idleTimeoutMs: 2000 } });
+      await expect(result).rejects.toMatchObject({ code: 'ENOENT' });
+      expect(await server.allClosed()).toBe(true);
+      expect(server.connections).toHaveLength(1);
+      expect(server.connections[0]!.clientClosed).toBe(true);
+      expect(server.errors).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('nothing listening: connection refused', async () => {
+    const port = await deadPort();
+    const run: CaseRun = {
+      address: `127.0.0.1:${port}`,
+      limits: QUICK,
+      ...(await runApi(port, 'example.', QUICK)),
+      cli: await runCli(port, 'example.', QUICK),
+      allClosed: true,
+    };
+    expectFailure(run, 'connection-refused');
+    expect(run.api.outcome).toMatchObject({ messages: 0, bytes: 0 });
+  });
+});
