@@ -14,9 +14,11 @@ import readline from 'node:readline';
 import { TEMP_SUFFIX, tempPathFor, writeAtomic } from '../fs/atomic.js';
 import type { ServingAddress, ZoneDecision } from '../publish/merge.js';
 import { compareAddresses } from '../publish/merge.js';
-import { labels, textToName } from '../dns/name.js';
+import net from 'node:net';
+import { canonicalText, labels, textToName } from '../dns/name.js';
+import { normalizeAddress } from '../scan/targets.js';
 import { compareSerial } from '../dns/serial.js';
-import { APEX_PART, compareZoneNames, firstByteBelowApex, partStem, sortParts, zoneFile, zoneFolder } from './layout.js';
+import { APEX_PART, compareZoneNames, firstByteBelowApex, partStem, sortParts, zoneFile, zoneFolder, zoneOfArchivePath } from './layout.js';
 import { SIGNATURE_CHURN, typeName } from '../dns/types.js';
 
 export const INDEX_FILE = 'index.json';
@@ -55,6 +57,10 @@ export type ZoneChange =
 export interface PublishPlanOptions {
   splitBytes: number;
   dnssec: boolean;
+  /** Zones whose archived text no longer matches index.json's digest: rewritten when this scan has them. */
+  repair?: ReadonlySet<string>;
+  /** What each chosen version holds, checked against its file (serial, records). */
+  checked?: ReadonlyMap<string, { serial: number; records: number }>;
 }
 
 interface Journal {
@@ -76,13 +82,51 @@ export function emptyIndex(dnssec: boolean): ArchiveIndex {
 }
 
 export function readIndex(archiveDir: string, dnssec: boolean): ArchiveIndex {
+  let text: string;
   try {
-    const idx = JSON.parse(fs.readFileSync(path.join(archiveDir, INDEX_FILE), 'utf8')) as ArchiveIndex;
-    if (idx.format === 1 && idx.zones) return idx;
+    text = fs.readFileSync(path.join(archiveDir, INDEX_FILE), 'utf8');
   } catch {
-    /* no archive yet */
+    return emptyIndex(dnssec); // no archive yet
   }
-  return emptyIndex(dnssec);
+  return parseIndex(text) ?? emptyIndex(dnssec);
+}
+
+/**
+ * index.json read as untrusted input: entries whose zone is not a domain name or
+ * whose fields are not what zonelog writes are left out, zone names normalized,
+ * and each path derived from the zone's name (file or folder, as the entry says),
+ * never taken from the text. Undefined when it is not an index at all.
+ */
+export function parseIndex(text: string): ArchiveIndex | undefined {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const r = raw as Partial<ArchiveIndex> | null;
+  if (!r || r.format !== 1 || typeof r.zones !== 'object' || r.zones === null) return undefined;
+  const dnssec = r.dnssec === true;
+  const zones: Record<string, IndexZone> = {};
+  const isUint = (v: unknown, max = 0xffffffff) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max;
+  const isDigest = (v: unknown) => typeof v === 'string' && /^[0-9a-f]{16}$/.test(v);
+  for (const [key, e] of Object.entries(r.zones as Record<string, Partial<IndexZone>>)) {
+    let zone: string;
+    try {
+      zone = canonicalText(key);
+    } catch {
+      continue;
+    }
+    if (!e || !isUint(e.serial) || !isUint(e.records, Number.MAX_SAFE_INTEGER) || !isUint(e.bytes, Number.MAX_SAFE_INTEGER) || !isDigest(e.digest) || !Array.isArray(e.servers)) continue;
+    const servers: IndexServer[] = [];
+    for (const sv of e.servers) {
+      if (!sv || typeof sv.address !== 'string' || net.isIP(sv.address) === 0 || !isUint(sv.serial) || !isDigest(sv.digest)) continue;
+      servers.push({ address: normalizeAddress(sv.address), serial: sv.serial, digest: sv.digest });
+    }
+    const folder = typeof e.path === 'string' && e.path.endsWith('/');
+    zones[zone] = { path: folder ? `${zoneFolder(zone)}/` : zoneFile(zone), serial: e.serial!, records: e.records!, bytes: e.bytes!, digest: e.digest!, servers };
+  }
+  return { format: 1, dnssec, omitted: dnssec ? [] : [...SIGNATURE_CHURN].map(typeName).sort(), zones };
 }
 
 /** Finishes an interrupted publish, and removes temporary files left by a killed one. */
@@ -142,19 +186,25 @@ export async function writeArchive(archiveDir: string, decisions: ZoneDecision[]
       changes.push({ kind: 'removed', zone: d.zone, refusing: d.refusing.length, answered: d.answered, paths: [before.path] });
       continue;
     }
-    // Addresses that allowed transfer before and say nothing now keep their entry:
-    // a flapping server makes no commit (DESIGN §5).
+    // Addresses that allowed transfer before and say nothing now (silent, skipped, in a
+    // shard not given, excluded) keep their entry: a flapping server makes no commit
+    // (DESIGN §5). A definite answer, or discovery no longer listing the address, drops it.
     const servers: IndexServer[] = d.versions.flatMap((v) => v.addresses.map((address) => ({ address, serial: v.serial, digest: v.sha256.slice(0, 16) })));
-    const unsure = new Set(d.unsure);
+    const gone = new Set([...d.answered, ...d.departed]);
+    const silent = new Set<string>();
     for (const s of before?.servers ?? []) {
-      if (unsure.has(s.address) && !servers.some((x) => x.address === s.address)) servers.push(s);
+      if (!gone.has(s.address) && !servers.some((x) => x.address === s.address)) {
+        servers.push(s);
+        silent.add(s.address);
+      }
     }
     servers.sort((a, b) => compareAddresses(a.address, b.address));
 
     // Never go back to an older serial while an address that served the newer one is silent.
     const stale = before && compareSerial(d.chosen.serial, before.serial) === -1 &&
-      before.servers.some((s) => s.serial === before.serial && unsure.has(s.address));
-    if (stale || (before && before.digest === d.chosen.sha256.slice(0, 16))) {
+      before.servers.some((s) => s.serial === before.serial && silent.has(s.address));
+    const repair = o.repair?.has(d.zone) ?? false;
+    if (stale || (before && before.digest === d.chosen.sha256.slice(0, 16) && !repair)) {
       const entry = { ...before!, servers };
       if (JSON.stringify(entry.servers) !== JSON.stringify(before!.servers)) {
         changes.push({ kind: 'servers', zone: d.zone, before: before!.servers.length, after: servers.length });
@@ -164,12 +214,14 @@ export async function writeArchive(archiveDir: string, decisions: ZoneDecision[]
     }
     const placed = await placeZone(archiveDir, d.zone, d.chosen.file, o.splitBytes, journal);
     if (before && before.path !== placed.path) journal.removals.push(path.join(archiveDir, before.path));
-    next.zones[d.zone] = { path: placed.path, serial: d.chosen.serial, records: d.chosen.records, bytes: placed.bytes, digest: d.chosen.sha256.slice(0, 16), servers };
+    const held = o.checked?.get(d.chosen.sha256) ?? d.chosen;
+    next.zones[d.zone] = { path: placed.path, serial: held.serial, records: held.records, bytes: placed.bytes, digest: d.chosen.sha256.slice(0, 16), servers };
     changes.push(before
       ? { kind: 'changed', zone: d.zone, from: before.serial, to: d.chosen.serial, paths: [...new Set([before.path, placed.path])] }
       : { kind: 'added', zone: d.zone, serial: d.chosen.serial, records: d.chosen.records, paths: [placed.path] });
   }
 
+  sweepUnlisted(archiveDir, next, journal);
   const nextIndexText = indexText(next);
   const prevIndexText = fs.existsSync(path.join(archiveDir, INDEX_FILE)) ? fs.readFileSync(path.join(archiveDir, INDEX_FILE), 'utf8') : '';
   if (nextIndexText !== prevIndexText || journal.renames.length > 0 || journal.removals.length > 0) {
@@ -182,6 +234,31 @@ export async function writeArchive(archiveDir: string, decisions: ZoneDecision[]
     fs.rmSync(journalPath(archiveDir), { force: true });
   }
   return changes;
+}
+
+/**
+ * Zone files and folders under the archive that index.json will not list (left by
+ * an older version, by hand, or by an index.json edited to forget them) are
+ * removed with the rest: after a run, every zone file is listed, and every listed
+ * zone's file exists.
+ */
+function sweepUnlisted(archiveDir: string, next: ArchiveIndex, journal: StagingJournal): void {
+  const listed = new Set(Object.values(next.zones).map((e) => e.path));
+  for (const e of fs.readdirSync(archiveDir, { withFileTypes: true })) {
+    if (e.name.startsWith('.')) continue;
+    const rel = e.isDirectory() ? `${e.name}/` : e.name;
+    if (!e.isDirectory() && !e.name.endsWith('.zone')) continue;
+    let zone: string | undefined;
+    try {
+      zone = zoneOfArchivePath(e.isDirectory() ? `${e.name}/x` : e.name);
+    } catch {
+      zone = undefined;
+    }
+    if (listed.has(rel)) continue;
+    if (zone === undefined && e.isDirectory() && !fs.readdirSync(path.join(archiveDir, e.name)).some((f) => f.endsWith('.zone'))) continue;
+    const p = path.join(archiveDir, e.name);
+    if (!journal.removals.includes(p)) journal.removals.push(p);
+  }
 }
 
 /**

@@ -297,7 +297,8 @@ function addPublishOptions(cmd: Command): Command {
     .option('--push', 'push after committing; on rejection fetch, rebase and retry (implies --commit)', false)
     .option('--remote <name>', 'remote to push to', 'origin')
     .option('--split-bytes <size>', 'a zone text larger than this becomes a folder of parts', parseSize, DEFAULT_SPLIT_BYTES)
-    .option('--author <identity>', 'commit author and committer, "Name <email>"', parseIdentity);
+    .option('--author <identity>', 'commit author and committer, "Name <email>"', parseIdentity)
+    .option('--partial', 'the results are not every shard of the scan: publish them, but remove no zone', false);
 }
 
 interface PublishCliOptions {
@@ -307,6 +308,7 @@ interface PublishCliOptions {
   remote: string;
   splitBytes: number;
   author?: Identity;
+  partial?: boolean;
   json?: boolean;
   quiet?: boolean;
 }
@@ -320,9 +322,11 @@ async function publishCommand(dirs: string[], opts: PublishCliOptions, io: Io): 
     commit: Boolean(opts.commit) || opts.push,
     push: opts.push,
     remote: opts.remote,
+    partial: opts.partial,
     author: opts.author ?? identityFromEnv(io.env),
     env: io.env,
   });
+  if (result.ok) for (const note of result.notes) io.stderr.write(`zonelog: ${note}\n`);
   if (!result.ok) {
     if (result.usage) throw new UsageError(result.error);
     io.stderr.write(`zonelog: ${result.error}\n`);
@@ -345,7 +349,7 @@ async function publishCommand(dirs: string[], opts: PublishCliOptions, io: Io): 
     fs.appendFileSync(io.env.GITHUB_STEP_SUMMARY, `## zonelog publish\n\n${result.commit.subject}\n\n\`\`\`\n${result.commit.body}\n\`\`\`\n`);
   }
   if (result.push && !result.push.ok) {
-    io.stderr.write(`zonelog: push to ${opts.remote} failed after ${result.push.attempts} attempts: ${result.push.error}; the commit is kept locally, push it by hand or let the next run retry\n`);
+    io.stderr.write(`zonelog: push failed${result.push.attempts > 1 ? ` after ${result.push.attempts} attempts` : ''}: ${result.push.error}\n`);
     return 2;
   }
   return 0;
@@ -450,6 +454,8 @@ async function scanCommand(opts: ScanCliOptions, io: Io): Promise<number> {
     dnssec: opts.dnssec,
     memoryBudget: opts.memoryBudget,
     out,
+    // Shards of one CI run share its id, so publish can name the scan a missing shard belongs to.
+    scanId: /^[0-9]+$/.test(io.env.GITHUB_RUN_ID ?? '') ? `github-run-${io.env.GITHUB_RUN_ID}-${/^[0-9]+$/.test(io.env.GITHUB_RUN_ATTEMPT ?? '') ? io.env.GITHUB_RUN_ATTEMPT : '1'}` : undefined,
     progress,
   });
   const counts: Record<string, number> = {};

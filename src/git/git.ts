@@ -3,6 +3,7 @@
  * find itself, its configuration and credentials, plus the dates and identity the
  * caller sets. Everything else (pagers, editors, hooks' helpers) stays out.
  */
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
@@ -12,9 +13,7 @@ const PASSED_ENV = new Set(['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TMPDIR', 
 export function git(repoDir: string, env: Record<string, string | undefined>, extra: Record<string, string> = {}): SimpleGit {
   // Only what git needs to find itself, its config and credentials; simple-git refuses
   // variables that change how git runs (EDITOR, PAGER …) unless named one by one.
-  const clean: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (v !== undefined && (PASSED_ENV.has(k) || (k.startsWith('GIT_') && k !== 'GIT_EDITOR'))) clean[k] = v;
-  const all = { ...clean, ...extra };
+  const all = { ...cleanEnv(env), ...extra };
   // simple-git refuses GIT_* variables unless they are named: these are our own environment and our dates and identity.
   const allowEnvironment = Object.keys(all).filter((k) => k.toUpperCase().startsWith('GIT_'));
   // The one editor we set is `true` (rebase --continue must not wait for a person).
@@ -32,4 +31,33 @@ export function findRepo(dir: string): string | undefined {
     if (up === d) return undefined;
     d = up;
   }
+}
+
+/**
+ * Runs git with input on stdin (lists of paths too long for a command line); the
+ * same clean environment as `git`. Resolves to stdout; rejects with git's own
+ * message (its `fatal:`/`error:` line) as the error's message.
+ */
+export function gitWithInput(repoDir: string, env: Record<string, string | undefined>, args: string[], input: string, extra: Record<string, string> = {}): Promise<string> {
+  const all: Record<string, string> = { ...cleanEnv(env), ...extra };
+  return new Promise((resolve, reject) => {
+    const child = execFile('git', args, { cwd: repoDir, env: all, maxBuffer: 1 << 30, encoding: 'utf8' }, (err, stdout, stderr) => {
+      if (err) reject(new Error(gitMessage(stderr || err.message)));
+      else resolve(stdout);
+    });
+    child.stdin?.end(input);
+  });
+}
+
+function cleanEnv(env: Record<string, string | undefined>): Record<string, string> {
+  const clean: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && (PASSED_ENV.has(k) || (k.startsWith('GIT_') && k !== 'GIT_EDITOR'))) clean[k] = v;
+  return clean;
+}
+
+/** The line of git's output that says what went wrong, as one line. */
+export function gitMessage(text: string): string {
+  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const line = lines.find((l) => /^(fatal|error):/i.test(l)) ?? lines.find((l) => /rejected|conflict|denied|unable|could not|cannot/i.test(l)) ?? lines[0] ?? text;
+  return line.replace(/[\x00-\x1f\x7f]/g, ' ');
 }

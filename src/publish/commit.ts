@@ -7,10 +7,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { SimpleGit } from 'simple-git';
-import { git } from '../git/git.js';
+import { git, gitMessage, gitWithInput } from '../git/git.js';
 import { zoneFile, zoneFolder, zoneOfArchivePath } from '../archive/layout.js';
-import { INDEX_FILE, type ArchiveIndex, type ZoneChange } from '../archive/writer.js';
-import { commitMessage, type FileStat, type NumStat } from '../archive/commit-message.js';
+import { INDEX_FILE, README_FILE, emptyIndex, indexText, parseIndex, readmeText, type ArchiveIndex, type IndexZone, type ZoneChange } from '../archive/writer.js';
+import { writeAtomic } from '../fs/atomic.js';
+import { commitMessage, isZonelogMessage, type FileStat, type NumStat } from '../archive/commit-message.js';
 
 export interface Identity {
   name: string;
@@ -90,12 +91,21 @@ function listEveryZone(changes: ZoneChange[], stats: Map<string, FileStat>, befo
   const listed = new Set(changes.map((c) => c.zone));
   const out = [...changes];
   for (const file of stats.keys()) {
-    const zone = zoneOfArchivePath(file);
+    let zone: string | undefined;
+    try {
+      zone = zoneOfArchivePath(file);
+    } catch {
+      continue; // not a name: not a zone's file
+    }
     if (zone === undefined || listed.has(zone)) continue;
     const from = before?.zones[zone]?.serial ?? after?.zones[zone]?.serial;
     const to = after?.zones[zone]?.serial ?? from;
-    if (from === undefined || to === undefined) continue;
     listed.add(zone);
+    if (from === undefined || to === undefined) {
+      // A file no index listed (left by an older version or by hand), swept away.
+      out.push({ kind: 'removed', zone, refusing: 0, answered: 0, paths: [zoneFile(zone), `${zoneFolder(zone)}/`] });
+      continue;
+    }
     out.push({ kind: 'changed', zone, from, to, paths: [zoneFile(zone), `${zoneFolder(zone)}/`] });
   }
   return out;
@@ -126,7 +136,7 @@ const PATCH_OPTIONS = ['-U0', '--no-renames', '--no-color', '--no-ext-diff', '--
 
 async function indexAt(g: SimpleGit, spec: string): Promise<ArchiveIndex | undefined> {
   try {
-    return JSON.parse(await g.raw(['show', spec])) as ArchiveIndex;
+    return parseIndex(await g.raw(['show', spec]));
   } catch {
     return undefined;
   }
@@ -191,114 +201,152 @@ function parsePatch(text: string, rel: string): Map<string, FileStat> {
 
 export interface PushOptions {
   repoDir: string;
+  /** Where to push when the branch has no upstream. */
   remote: string;
   env: Record<string, string | undefined>;
   attempts?: number;
   backoffMs?: number;
-  /** Paths whose conflicts resolve in favour of the newer scan. */
   archiveDir: string;
   identity?: Identity;
 }
 
-export type PushResult = { ok: true; attempts: number } | { ok: false; attempts: number; error: string };
+export type PushResult = { ok: true; attempts: number; rebuilt: number } | { ok: false; attempts: number; error: string };
+
+/** Push refusals that a fetch and a rebuild can answer. */
+const REJECTED = /\[rejected\]|\[remote rejected\].*(cannot lock|incorrect old value)|non-fast-forward|fetch first|stale info/i;
+/** Failures of the network that may pass; everything else (no such remote, no access) will not. */
+const TRANSIENT = /could not resolve host|connection (timed out|reset|refused)|timed out|early eof|the remote end hung up|http[^\n]* 5\d\d|temporary failure|network is unreachable|RPC failed/i;
 
 /**
- * Pushes the current branch. When the remote has moved on, fetches, rebases our
- * commits onto it and tries again; a conflict under the archive is resolved by
- * taking the whole archive from whichever side has the newer commit date (the
- * newer scan). Never forces.
+ * Pushes the current branch to its upstream (or, without one, to the branch of the
+ * same name on `remote`); never forces. When the remote moved on, fetches it and
+ * rebuilds our archive on top of it (rebuildOnto), then tries again; a failure
+ * that will not pass (no such remote, no access) ends at once.
  */
 export async function pushWithRetry(o: PushOptions): Promise<PushResult> {
-  const who = o.identity ?? DEFAULT_IDENTITY;
-  // Rebasing writes commits: it needs a committer, and keeps each commit's date (the scan's).
-  const base = { GIT_TERMINAL_PROMPT: '0', GIT_EDITOR: 'true', GIT_COMMITTER_NAME: who.name, GIT_COMMITTER_EMAIL: who.email };
-  const g = git(o.repoDir, o.env, base);
-  const withEnv: GitWith = (extra) => git(o.repoDir, o.env, { ...base, ...extra });
-  const branch = (await g.raw(['rev-parse', '--abbrev-ref', 'HEAD'])).trim();
+  const g = git(o.repoDir, o.env, { GIT_TERMINAL_PROMPT: '0' });
+  let branch: string;
+  try {
+    branch = (await g.raw(['symbolic-ref', '-q', '--short', 'HEAD'])).trim();
+  } catch {
+    return { ok: false, attempts: 0, error: `HEAD is detached in ${o.repoDir}; check out the branch to push (git switch BRANCH)` };
+  }
+  const config = async (key: string) => (await g.raw(['config', '--get', key]).catch(() => '')).trim();
+  const upRemote = await config(`branch.${branch}.remote`);
+  const upMerge = await config(`branch.${branch}.merge`);
+  const remote = upRemote && upRemote !== '.' ? upRemote : o.remote;
+  const target = upRemote && upRemote !== '.' && upMerge ? upMerge : `refs/heads/${branch}`;
+  if (!(await g.raw(['remote', 'get-url', remote]).then(() => true, () => false))) {
+    return { ok: false, attempts: 0, error: `there is no remote named ${remote} in ${o.repoDir}; add it (git remote add ${remote} URL) or give --remote` };
+  }
   const attempts = o.attempts ?? 5;
   const rel = path.relative(o.repoDir, path.resolve(o.archiveDir)) || '.';
+  let rebuilt = 0;
   let lastError = '';
   for (let attempt = 1; attempt <= attempts; attempt++) {
     try {
-      await g.raw(['push', '--porcelain', o.remote, `HEAD:refs/heads/${branch}`]);
-      return { ok: true, attempts: attempt };
+      await g.raw(['push', '--porcelain', remote, `refs/heads/${branch}:${target}`]);
+      return { ok: true, attempts: attempt, rebuilt };
     } catch (e) {
-      lastError = firstLine((e as Error).message);
+      lastError = gitMessage((e as Error).message);
+      const text = (e as Error).message;
+      if (!REJECTED.test(text) && !TRANSIENT.test(text)) return { ok: false, attempts: attempt, error: lastError };
     }
     if (attempt === attempts) break;
     await sleep((o.backoffMs ?? 1000) * 2 ** (attempt - 1) * (0.5 + Math.random()));
     try {
-      await g.raw(['fetch', '--quiet', o.remote, branch]);
-      await rebaseOnto(g, withEnv, `${o.remote}/${branch}`, rel, o.repoDir);
+      await g.raw(['fetch', '--quiet', '--no-tags', remote, target]);
     } catch (e) {
-      lastError = firstLine((e as Error).message);
-      await g.raw(['rebase', '--abort']).catch(() => {});
+      const text = (e as Error).message;
+      lastError = gitMessage(text);
+      if (TRANSIENT.test(text)) continue;
+      return { ok: false, attempts: attempt, error: lastError };
     }
+    const upstream = (await g.raw(['rev-parse', 'FETCH_HEAD'])).trim();
+    const r = await rebuildOnto(upstream, { ...o, rel, branch });
+    if (!r.ok) return { ok: false, attempts: attempt, error: r.error };
+    if (r.done) return { ok: true, attempts: attempt, rebuilt };
+    rebuilt++;
   }
   return { ok: false, attempts, error: lastError };
 }
 
-async function rebaseOnto(g: SimpleGit, withEnv: GitWith, upstream: string, rel: string, repoDir: string): Promise<void> {
-  try {
-    await g.raw(['rebase', '--quiet', '--committer-date-is-author-date', upstream]);
-    return;
-  } catch {
-    /* conflicts: resolve below */
+type Rebuilt = { ok: true; done: boolean } | { ok: false; error: string };
+
+/**
+ * Our archive commits, rebuilt on top of the remote's (DESIGN §5). Per zone, the
+ * side that changed it since the common ancestor wins; when both did, the newer
+ * scan. The zone's files and its index.json entry come from the same side, so the
+ * index and the tree agree; README.md is written from the merged index. If the
+ * remote's last scan is newer than ours, our results are older than the archive:
+ * they are dropped (the branch is reset to the remote's) and refused. `done` when
+ * nothing is left to push.
+ */
+async function rebuildOnto(upstream: string, o: PushOptions & { rel: string; branch: string }): Promise<Rebuilt> {
+  const g = git(o.repoDir, o.env);
+  const ours = (await g.raw(['rev-parse', 'HEAD'])).trim();
+  const base = (await g.raw(['merge-base', ours, upstream]).catch(() => '')).trim();
+  if (!base) return { ok: false, error: `the remote's branch has no history in common with ${o.branch}; nothing pushed` };
+  if (base === ours) {
+    // Everything we have is in the remote's branch already: take it.
+    await g.raw(['reset', '-q', '--keep', upstream]);
+    return { ok: true, done: true };
   }
-  for (let step = 0; step < 100; step++) {
-    const status = await g.raw(['status', '--porcelain']);
-    if (!(await inRebase(g, repoDir))) return;
-    const conflicted = status.split('\n').filter((l) => /^(UU|AA|DU|UD|AU|UA|DD) /.test(l));
-    let recommitted = false;
-    if (conflicted.length > 0) {
-      // The newer scan wins the archive: compare the date of the commit being
-      // replayed with the date of the upstream commit it lands on.
-      const ours = Number((await g.raw(['log', '-1', '--format=%ct', 'REBASE_HEAD'])).trim());
-      const theirs = Number((await g.raw(['log', '-1', '--format=%ct', 'HEAD'])).trim());
-      const winner = ours >= theirs ? 'REBASE_HEAD' : 'HEAD';
-      await g.raw(['rm', '-r', '-q', '-f', '--cached', '--ignore-unmatch', '--', rel]);
-      await g.raw(['checkout', winner, '--', rel]);
-      await g.raw(['add', '-A', '--', rel]);
-      // The commit now records another change than the one its message describes
-      // (it lands on a different archive): write the message anew, keeping author and date.
-      const message = await stagedMessage(g, rel, []);
-      if (message) {
-        await recommit(g, withEnv, message);
-        recommitted = true;
-      }
-    }
-    try {
-      // Committed above, or nothing left to commit (the upstream already has it): go on.
-      if (!recommitted && (await g.raw(['diff', '--cached', '--name-only'])).trim() === '') await g.raw(['rebase', '--skip']);
-      else await g.raw(['rebase', '--continue']);
-      if (!(await inRebase(g, repoDir))) return;
-    } catch {
-      /* the next commit conflicts too: loop */
+  if (base === upstream) return { ok: true, done: false };
+  const outside = (await g.raw(['diff', '--name-only', base, ours, '--', '.', `:(exclude)${o.rel}`])).trim();
+  if (outside) return { ok: false, error: `the remote moved on and ${o.branch} has commits outside ${o.rel}/ (${outside.split('\n')[0]}); rebase them by hand (git pull --rebase) and push` };
+  const [ourScan, theirScan] = await Promise.all([lastScanTime(g, ours, o.rel), lastScanTime(g, upstream, o.rel)]);
+  if (theirScan > ourScan) {
+    await g.raw(['reset', '-q', '--keep', upstream]);
+    return { ok: false, error: `the remote's archive holds a newer scan (${new Date(theirScan).toISOString()}) than these results (${new Date(ourScan).toISOString()}); they were not pushed, and ${o.branch} now matches the remote` };
+  }
+  const [b, mine, theirs] = await Promise.all([base, ours, upstream].map((rev) => indexAt(g, `${rev}:${indexPath(o.rel)}`)));
+  const merged: Record<string, IndexZone> = {};
+  const fromUpstream: string[] = [];
+  const drop: string[] = [];
+  const zones = new Set([...Object.keys(b?.zones ?? {}), ...Object.keys(mine?.zones ?? {}), ...Object.keys(theirs?.zones ?? {})]);
+  for (const zone of zones) {
+    const eb = b?.zones[zone];
+    const eo = mine?.zones[zone];
+    const eu = theirs?.zones[zone];
+    const oursChanged = JSON.stringify(eb) !== JSON.stringify(eo);
+    const theirsChanged = JSON.stringify(eb) !== JSON.stringify(eu);
+    // Ours is the newer scan (checked above): it wins where both changed.
+    const useTheirs = theirsChanged && !oursChanged;
+    const pick = useTheirs ? eu : eo;
+    if (pick) merged[zone] = pick;
+    if (useTheirs) {
+      if (eo) drop.push(eo.path);
+      if (eu) fromUpstream.push(eu.path);
     }
   }
-  throw new Error('rebase did not finish');
+  // The branch moves onto the remote's commit; the work tree keeps our archive, then
+  // takes the remote's files for the zones it wins.
+  await g.raw(['reset', '-q', '--mixed', upstream]);
+  const archiveDir = path.resolve(o.archiveDir);
+  for (const p of drop) fs.rmSync(path.join(archiveDir, p), { recursive: true, force: true });
+  if (fromUpstream.length > 0) {
+    await gitWithInput(o.repoDir, o.env, ['checkout', upstream, '--pathspec-from-file=-', '--pathspec-file-nul'], fromUpstream.map((p) => path.posix.join(o.rel, p)).join('\0'));
+  }
+  const index: ArchiveIndex = { ...(mine ?? theirs ?? emptyIndex(false)), zones: merged };
+  await writeAtomic(path.join(archiveDir, INDEX_FILE), [indexText(index)], false);
+  await writeAtomic(path.join(archiveDir, README_FILE), [readmeText(index)], false);
+  const who = o.identity ?? DEFAULT_IDENTITY;
+  const committed = await commitArchive([], { repoDir: o.repoDir, archiveDir: o.archiveDir, date: new Date(ourScan), author: who, env: o.env });
+  return { ok: true, done: !committed.committed };
 }
 
-/** Commits what is staged with a new message and the author and dates of the commit being replayed. */
-async function recommit(g: SimpleGit, withEnv: GitWith, message: { subject: string; body: string }): Promise<void> {
-  const [name, email, date] = (await g.raw(['log', '-1', '--format=%an%x00%ae%x00%aI', 'REBASE_HEAD'])).trim().split('\0') as [string, string, string];
-  await withEnv({ GIT_AUTHOR_NAME: name, GIT_AUTHOR_EMAIL: email, GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date }).raw([
-    'commit', '-q', '--no-verify', '-m', message.subject, ...(message.body ? ['-m', message.body] : []),
-  ]);
-}
-
-/** The push's git handle with more environment (the replayed commit's author and date). */
-type GitWith = (extra: Record<string, string>) => SimpleGit;
-
-async function inRebase(g: SimpleGit, repoDir: string): Promise<boolean> {
-  const gitDir = path.resolve(repoDir, (await g.raw(['rev-parse', '--git-dir'])).trim());
-  return fs.existsSync(path.join(gitDir, 'rebase-merge')) || fs.existsSync(path.join(gitDir, 'rebase-apply'));
-}
-
-/** The line of git's output that says what went wrong. */
-function firstLine(s: string): string {
-  const lines = s.split('\n').map((l) => l.trim()).filter(Boolean);
-  return lines.find((l) => /rejected|error|fatal|conflict/i.test(l)) ?? lines[0] ?? s;
+/**
+ * When the last scan in the archive at `rev` began (ms): the date of the newest
+ * commit under the archive that zonelog wrote (a hand edit is no scan); 0 if none.
+ */
+export async function lastScanTime(g: SimpleGit, rev: string, rel: string): Promise<number> {
+  const log = await g.raw(['log', '-n', '200', '--format=%at%x00%B%x01', rev, '--', rel]).catch(() => '');
+  for (const entry of log.split('\x01')) {
+    const [at, body] = entry.replace(/^\n/, '').split('\0') as [string, string | undefined];
+    if (body !== undefined && isZonelogMessage(body)) return Number(at) * 1000;
+  }
+  return 0;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -15,7 +15,8 @@ import {
 import { textToName } from '../dns/name.js';
 import { describeFailure, isTransient, type Outcome } from '../axfr/outcome.js';
 import { Resolver } from './resolver.js';
-import { ResultsWriter, type Report, type TargetResult } from './results.js';
+import { REPORT_VERSION, ResultsWriter, type Report, type TargetResult } from './results.js';
+import { randomUUID } from 'node:crypto';
 import { schedule } from './scheduler.js';
 import { TargetSet, normalizeAddress, selectTargets, type Exclusions, type Family, type Shard, type Target } from './targets.js';
 
@@ -39,6 +40,8 @@ export interface ScanOptions {
   dnssec: boolean;
   memoryBudget: number;
   out: string;
+  /** The same for every shard of one scan (the CI run); a new one when not given. */
+  scanId?: string;
   progress?: ScanProgress;
 }
 
@@ -161,8 +164,13 @@ export async function scan(o: ScanOptions): Promise<Report> {
     },
   });
 
+  // What discovery found per zone, before exclusions, --family and sharding: what lets
+  // publish tell an address that left a zone from one this scan did not ask.
+  const zoneAddresses: Record<string, string[]> = {};
+  for (const t of all.list()) (zoneAddresses[t.zone] ??= []).push(normalizeAddress(t.address));
   const report: Report = {
-    version: 1,
+    version: REPORT_VERSION,
+    scanId: o.scanId ?? randomUUID(),
     started: started.toISOString(),
     finished: new Date().toISOString(),
     options: {
@@ -178,6 +186,7 @@ export async function scan(o: ScanOptions): Promise<Report> {
     },
     shard: o.shard ?? null,
     discovery,
+    zoneAddresses,
     targets: targets.map((t) => ({ ...results.get(keyOf(t))!, nameServers: t.nameServers })),
   };
   await writer.writeReport(report);

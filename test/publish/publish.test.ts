@@ -111,15 +111,22 @@ describe('publish', () => {
     expect(fs.existsSync(path.join(repo, 'archive/gone.zone'))).toBe(false);
   });
 
-  it('a zone file changed by hand and then published is named in the message like any other', async () => {
+  it('an uncommitted hand edit under archive/ is refused; a committed one is repaired and named in the message', async () => {
     const repo = newRepo();
     await pub(repo, [await writeResults(tmp(), world1())]);
     fs.appendFileSync(path.join(repo, 'archive/ba.zone'), 'zz.ba.\t60\tIN\tA\t192.0.2.9\n');
-    const r = await pub(repo, [await writeResults(tmp(), world1(), new Date('2026-01-01T02:00:00Z'))]);
+    const later = await writeResults(tmp(), world1(), new Date('2026-01-01T02:00:00Z'));
+    const refused = await publish({ dirs: [later], archiveDir: path.join(repo, 'archive'), splitBytes: 40e6, commit: true, push: false, remote: 'origin', env: process.env });
+    expect(refused).toMatchObject({ ok: false, usage: false });
+    expect((refused as { error: string }).error).toMatch(/^archive\/ has uncommitted changes in .* \(archive\/ba\.zone\); commit them, or discard them/);
+    expect(commits(repo)).toHaveLength(1);
+    // committed by hand: index.json still says the transferred text, so the next scan that has ba. rewrites it
+    sh(repo, 'commit', '-q', '-am', 'hand edit');
+    const r = await pub(repo, [later]);
     expect(r.commit).toMatchObject({ committed: true });
-    expect((r.commit as { body: string }).body.split('\n')).toEqual(['~ ba. 100 → 100 +1 −0', '  owners: zz.ba.']);
-    const log = await zonelog(['log', 'ba.', '--repo', repo, '--json']);
-    expect(JSON.parse(log.stdout).map((e: { added: number; removed: number }) => [e.added, e.removed])).toEqual([[1, 0], [Number(sh(repo, 'show', 'HEAD~1:archive/ba.zone').split('\n').filter(Boolean).length), 0]]);
+    expect((r.commit as { body: string }).body.split('\n')).toEqual(['~ ba. 100 → 100 +0 −1', '  owners: zz.ba.']);
+    expect(fs.readFileSync(path.join(repo, 'archive/ba.zone'), 'latin1')).toBe(ba1);
+    expect(r.notes).toContain('rewrote ba.: its archived text no longer matched index.json');
   });
 
   it('a zone that only timed out stays; a zone refused by every answering address goes', async () => {
@@ -135,9 +142,15 @@ describe('publish', () => {
       { zone: 'ba.', address: '2001:db8::1', outcome: 'servfail' },
     ]);
     expect((await pub(repo, [await writeResults(tmp(), mixed)])).commit).toEqual({ committed: false });
-    const refused = world1().filter((t) => t.zone !== 'ba.').concat([
+    // one refusal while the other archived address times out: it stays (no flapping churn)
+    const half = world1().filter((t) => t.zone !== 'ba.').concat([
       { zone: 'ba.', address: '192.0.2.1', outcome: 'refused' },
       { zone: 'ba.', address: '2001:db8::1', outcome: 'timeout' },
+    ]);
+    expect((await pub(repo, [await writeResults(tmp(), half)])).commit).toEqual({ committed: false });
+    const refused = world1().filter((t) => t.zone !== 'ba.').concat([
+      { zone: 'ba.', address: '192.0.2.1', outcome: 'refused' },
+      { zone: 'ba.', address: '2001:db8::1', outcome: 'refused' },
     ]);
     const r3 = await pub(repo, [await writeResults(tmp(), refused)]);
     expect(r3.commit).toMatchObject({ committed: true, subject: 'archive: 1 removed' });
@@ -188,7 +201,7 @@ describe('publish', () => {
     const three = newRepo();
     const shardDirs: string[] = [];
     for (let i = 1; i <= 3; i++) {
-      shardDirs.push(await writeResults(tmp(), all.filter((t) => inShard({ ...t, nameServers: [] }, { index: i, count: 3 }))));
+      shardDirs.push(await writeResults(tmp(), all.filter((t) => inShard({ ...t, nameServers: [] }, { index: i, count: 3 })), undefined, {}, { shard: { index: i, count: 3 } }));
     }
     await pub(three, shardDirs);
     const tree = (repo: string) => sh(repo, 'ls-tree', '-r', 'HEAD').replace(/\s+\d+\t/g, '\t');
@@ -221,26 +234,28 @@ describe('publish', () => {
     expect(JSON.parse(log.stdout).map((e: { added: number; removed: number }) => [e.added, e.removed])).toEqual([[1, 18], [19, 0]]);
   });
 
-  it('push: when the remote moved on, rebases and lands both histories without forcing', async () => {
+  it('push: when the remote moved on, rebuilds on top of it zone by zone and lands both histories without forcing', async () => {
     const { bare, a, b } = await twoPublishers();
-    // b publishes a newer scan and pushes first
+    // b publishes a scan where ba. changed and pushes first
     const newer = world1().map((t) => (t.zone === 'ba.' && t.outcome === 'transferred' ? { ...t, text: ba2 } : t));
     const rb = await pub(b, [await writeResults(tmp(), newer, new Date('2026-01-01T04:00:00Z'))], { push: true });
     expect(rb.push).toMatchObject({ ok: true });
-    // a, not knowing, publishes an older scan with another change: rejected, then rebased
+    // a, not knowing, publishes a later scan that only added new.: rejected, then rebuilt
     const other = world1().concat([{ zone: 'new.', address: '192.0.2.77', outcome: 'transferred', text: zoneText('new.', 1, []) }]);
-    const ra = await pub(a, [await writeResults(tmp(), other, new Date('2026-01-01T02:00:00Z'))], { push: true });
-    expect(ra.push).toMatchObject({ ok: true });
-    expect((ra.push as { attempts: number }).attempts).toBeGreaterThan(1);
+    const ra = await pub(a, [await writeResults(tmp(), other, new Date('2026-01-01T06:00:00Z'))], { push: true });
+    expect(ra.push).toMatchObject({ ok: true, rebuilt: 1 });
     const log = sh(bare, 'log', '--format=%s', 'main').trim().split('\n');
     expect(log).toHaveLength(3);
-    // b's commit is an ancestor of the tip: nothing was forced away
+    // b's commit is an ancestor of the tip: nothing was forced away; both changes are there
     const bHead = sh(b, 'rev-parse', 'HEAD').trim();
     expect(sh(bare, 'merge-base', '--is-ancestor', bHead, 'main')).toBe('');
+    expect(sh(bare, 'show', 'main:archive/ba.zone')).toBe(ba2);
+    expect(sh(bare, 'show', 'main:archive/new.zone')).toBe(zoneText('new.', 1, []));
+    expect(sh(bare, 'log', '-1', '--format=%B', 'main').trim()).toBe('archive: 1 added\n\n+ new. 1 1 records');
   });
 
   it.each([
-    ['the remote\'s scan is newer: its archive wins and ours adds nothing', '2026-01-01T02:00:00Z', 2, 'b'],
+    ['the remote\'s scan is newer: ours is refused as older than the archive, and the branch takes the remote\'s', '2026-01-01T02:00:00Z', 2, 'b'],
     ['our scan is newer: our archive wins, on top of the remote\'s commit', '2026-01-01T06:00:00Z', 3, 'a'],
   ])('push with a conflict in the archive: %s', async (_what, ourDate, commitsAfter, winner) => {
     const { bare, a, b } = await twoPublishers();
@@ -249,7 +264,11 @@ describe('publish', () => {
     const with_ = (text: string) => world1().map((t) => (t.zone === 'ba.' && t.outcome === 'transferred' ? { ...t, text } : t));
     expect((await pub(b, [await writeResults(tmp(), with_(baB), new Date('2026-01-01T04:00:00Z'))], { push: true })).push).toMatchObject({ ok: true });
     const ra = await pub(a, [await writeResults(tmp(), with_(baA), new Date(ourDate))], { push: true });
-    expect(ra.push).toMatchObject({ ok: true });
+    if (winner === 'a') expect(ra.push).toMatchObject({ ok: true });
+    else {
+      expect((ra.push as { error: string }).error).toBe("the remote's archive holds a newer scan (2026-01-01T04:00:00.000Z) than these results (2026-01-01T02:00:00.000Z); they were not pushed, and main now matches the remote");
+      expect(sh(a, 'rev-parse', 'HEAD')).toBe(sh(bare, 'rev-parse', 'main'));
+    }
     expect(sh(bare, 'log', '--format=%s', 'main').trim().split('\n')).toHaveLength(commitsAfter);
     expect(sh(bare, 'show', 'main:archive/ba.zone')).toBe(winner === 'a' ? baA : baB);
     // the archive's index agrees with its files
@@ -279,7 +298,7 @@ describe('publish', () => {
     await pub(repo, [await writeResults(tmp(), world1())]);
     const before = snapshot(path.join(repo, 'archive'));
     const lines: string[] = [];
-    for (let i = 0; i < 20000; i++) lines.push(`n${i}.ba.\t3600\tIN\tNS\tns${i}.example.`);
+    for (let i = 0; i < 20000; i++) lines.push(`n${String(i).padStart(5, '0')}.ba.\t3600\tIN\tNS\tns${i}.example.`);
     const big = zoneText('ba.', 200, lines);
     const changed = world1().map((t) => (t.zone === 'ba.' && t.outcome === 'transferred' ? { ...t, text: big } : t));
     const res = await writeResults(tmp(), changed);

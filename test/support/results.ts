@@ -21,7 +21,14 @@ export function zoneText(zone: string, serial: number, lines: string[]): string 
   return [`${zone}\t3600\tIN\tSOA\tns1.${zone === '.' ? '' : zone} hostmaster.${zone === '.' ? '' : zone} ${serial} 7200 3600 1209600 300`, ...lines].join('\n') + '\n';
 }
 
-export async function writeResults(dir: string, targets: FakeTarget[], started = new Date('2026-01-01T00:00:00Z'), options: Record<string, unknown> = {}): Promise<string> {
+export interface FakeReport {
+  shard?: { index: number; count: number } | null;
+  scanId?: string;
+  /** What discovery found per zone; by default every address of the targets. */
+  zoneAddresses?: Record<string, string[]>;
+}
+
+export async function writeResults(dir: string, targets: FakeTarget[], started = new Date('2026-01-01T00:00:00Z'), options: Record<string, unknown> = {}, extra: FakeReport = {}): Promise<string> {
   const w = new ResultsWriter(dir);
   const out: TargetResult[] = [];
   for (const t of targets) {
@@ -32,7 +39,12 @@ export async function writeResults(dir: string, targets: FakeTarget[], started =
       out.push({ ...base, outcome: 'transferred', serial, records: t.text!.trimEnd().split('\n').length, file: stored.file, sha256: stored.sha256 });
     } else out.push({ ...base, outcome: t.outcome, detail: t.outcome });
   }
-  const report: Report = { version: 1, started: started.toISOString(), finished: started.toISOString(), options: { dnssec: false, ...options }, shard: null, discovery: {}, targets: out };
+  const zoneAddresses: Record<string, string[]> = {};
+  for (const t of targets) (zoneAddresses[t.zone] ??= []).push(t.address);
+  const report: Report = {
+    version: 2, scanId: extra.scanId ?? 'test-scan', started: started.toISOString(), finished: started.toISOString(), options: { dnssec: false, ...options },
+    shard: extra.shard ?? null, discovery: {}, zoneAddresses: extra.zoneAddresses ?? zoneAddresses, targets: out,
+  };
   await w.writeReport(report);
   return dir;
 }

@@ -1,0 +1,123 @@
+/**
+ * Which archived zones no longer hold what index.json says (DESIGN §5): a zone
+ * file edited by hand and committed keeps its index entry, so its text's SHA-256
+ * no longer starts with the entry's digest. Such a zone is rewritten when this
+ * scan has it.
+ *
+ * In a repository the files' git blob ids name their content, so a digest once
+ * computed for a list of blob ids is kept (in the git directory, never committed)
+ * and the files are read again only when git says they changed.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import type { ArchiveIndex } from '../archive/writer.js';
+import { sortParts } from '../archive/layout.js';
+import { git } from '../git/git.js';
+import { writeAtomic } from '../fs/atomic.js';
+
+export interface RepoForRepair {
+  repoDir: string;
+  gitDir: string;
+  /** The archive relative to the repository. */
+  rel: string;
+  env: Record<string, string | undefined>;
+}
+
+const CACHE = 'zonelog-digests';
+
+/** The files of a zone's entry, in the order their texts join. */
+function filesOf(entryPath: string, listing: (folder: string) => string[]): string[] {
+  if (!entryPath.endsWith('/')) return [entryPath];
+  const parts = listing(entryPath).filter((f) => f.endsWith('.zone')).map((f) => f.slice(0, -5));
+  return sortParts(parts).map((stem) => `${entryPath}${stem}.zone`);
+}
+
+async function digestOfFiles(archiveDir: string, files: string[]): Promise<string | undefined> {
+  const hash = createHash('sha256');
+  try {
+    for (const f of files) hash.update(await fs.promises.readFile(path.join(archiveDir, f)));
+  } catch {
+    return undefined;
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+export async function zonesToRepair(archiveDir: string, index: ArchiveIndex, zones: Iterable<string>, repo?: RepoForRepair): Promise<Set<string>> {
+  const out = new Set<string>();
+  const wanted = [...zones].filter((z) => index.zones[z]);
+  if (wanted.length === 0) return out;
+  if (!repo) {
+    for (const z of wanted) {
+      const e = index.zones[z]!;
+      const files = filesOf(e.path, (folder) => safeList(path.join(archiveDir, folder)));
+      if ((await digestOfFiles(archiveDir, files)) !== e.digest) out.add(z);
+    }
+    return out;
+  }
+  // Blob ids of the archive's files as git's index has them (the tree is clean: checked before).
+  const prefix = repo.rel === '.' ? '' : repo.rel + '/';
+  const blobs = new Map<string, string>();
+  const folders = new Map<string, string[]>();
+  const listing = await git(repo.repoDir, repo.env).raw(['ls-files', '-s', '-z', '--', repo.rel]);
+  for (const rec of listing.split('\0')) {
+    const m = /^\d+ ([0-9a-f]+) \d\t(.*)$/s.exec(rec);
+    if (!m || !m[2]!.startsWith(prefix)) continue;
+    const file = m[2]!.slice(prefix.length);
+    blobs.set(file, m[1]!);
+    const slash = file.indexOf('/');
+    if (slash > 0) {
+      const folder = file.slice(0, slash + 1);
+      const list = folders.get(folder) ?? [];
+      list.push(file.slice(slash + 1));
+      folders.set(folder, list);
+    }
+  }
+  const cacheFile = path.join(repo.gitDir, CACHE);
+  const cache = new Map<string, string>();
+  try {
+    for (const line of fs.readFileSync(cacheFile, 'latin1').split('\n')) {
+      const [k, v] = line.split(' ');
+      if (k && v && /^[0-9a-f]{16}$/.test(v)) cache.set(k, v);
+    }
+  } catch {
+    /* none yet */
+  }
+  let added = false;
+  const used = new Map<string, string>();
+  for (const z of wanted) {
+    const e = index.zones[z]!;
+    const files = filesOf(e.path, (folder) => folders.get(folder) ?? []);
+    const ids = files.map((f) => blobs.get(f));
+    if (files.length === 0 || ids.some((id) => id === undefined)) {
+      out.add(z);
+      continue;
+    }
+    const key = ids.join(',');
+    let digest = cache.get(key);
+    if (digest === undefined) {
+      digest = await digestOfFiles(archiveDir, files);
+      if (digest === undefined) {
+        out.add(z);
+        continue;
+      }
+      cache.set(key, digest);
+      added = true;
+    }
+    used.set(key, digest);
+    if (digest !== e.digest) out.add(z);
+  }
+  if (added || used.size !== cache.size) {
+    // Best effort: the cache only saves reading files again. It keeps what this archive holds now.
+    await writeAtomic(cacheFile, [[...used].map(([k, v]) => `${k} ${v}\n`).join('')], false).catch(() => {});
+  }
+  return out;
+}
+
+function safeList(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
