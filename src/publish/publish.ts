@@ -17,7 +17,8 @@ import { checkRepoState, uncommittedChanges } from '../git/state.js';
 import { decideZone, mergeTargets, weighEvidence, type ZoneDecision } from './merge.js';
 import { readResults, type ReadReport } from '../scan/results.js';
 import { checkShards } from './shards.js';
-import { checkZoneFile } from './zonefile.js';
+import { MAX_ZONE_FILE_BYTES, checkZoneFile } from './zonefile.js';
+import { openInside } from '../fs/inside.js';
 import { zonesToRepair } from './repair.js';
 import { writeAtomic } from '../fs/atomic.js';
 
@@ -130,6 +131,12 @@ async function publishChecked(o: PublishOptions): Promise<PublishResult> {
     const before = previous.zones[d.zone];
     for (const v of d.versions) {
       const known = before && before.digest === v.sha256.slice(0, 16) && !repair.has(d.zone);
+      if (known) {
+        // Not read (the archive holds this text), but it must still be a regular file inside the results.
+        const opened = openInside(v.dir, v.rel, MAX_ZONE_FILE_BYTES);
+        if (!opened.ok) return refuse(repo, `${v.dir}: ${d.zone} from ${v.addresses[0]}: ${opened.error}`);
+        fs.closeSync(opened.fd);
+      }
       const held = known ? { ok: true as const, serial: before.serial, records: before.records } : await checkZoneFile({ dir: v.dir, file: v.rel, zone: d.zone, sha256: v.sha256, dnssec });
       if (!held.ok) return refuse(repo, `${v.dir}: ${d.zone} from ${v.addresses[0]}: ${held.error}`);
       if (held.serial !== v.serial || held.records !== v.records) {
