@@ -228,7 +228,14 @@ export async function writeArchive(archiveDir: string, decisions: ZoneDecision[]
     stage(path.join(archiveDir, INDEX_FILE), { text: nextIndexText }, journal);
     stage(path.join(archiveDir, README_FILE), { text: readmeText(next) }, journal);
     // Every file is written and flushed at once (the disk overlaps them); the journal waits for all.
-    await Promise.all(journal.pending);
+    try {
+      await Promise.all(journal.pending);
+    } catch (e) {
+      // A write failed (a full disk …): the archive is as it was; leave no temporary file behind.
+      await Promise.allSettled(journal.pending);
+      for (const [tmp] of journal.renames) fs.rmSync(tmp, { force: true });
+      throw e;
+    }
     await writeAtomic(journalPath(archiveDir), [JSON.stringify({ renames: journal.renames, removals: journal.removals })]);
     applyJournal(journal);
     fs.rmSync(journalPath(archiveDir), { force: true });

@@ -98,7 +98,7 @@ export function checkRepoState(repoDir: string): StateCheck {
   for (const rel of lockFiles(gitDir)) {
     const lock = path.join(gitDir, rel);
     const { provable, pids } = lockHolders(lock, roots);
-    if (pids.length > 0) return { ok: false, error: `${lock} is held by a running git command (pid ${pids.join(', ')}); wait for it to finish, then run again` };
+    if (pids.length > 0) return { ok: false, error: `${lock} is held by a running process (pid ${pids.join(', ')}); wait for it to finish, then run again` };
     if (!provable) return { ok: false, error: `${lock} exists, left by a git command that was killed or is still running; if no git command runs in ${repoDir}, remove it (rm ${lock}) and run again` };
     try {
       fs.rmSync(lock, { force: true });
