@@ -213,7 +213,7 @@ export interface PushOptions {
 export type PushResult = { ok: true; attempts: number; rebuilt: number } | { ok: false; attempts: number; error: string };
 
 /** Push refusals that a fetch and a rebuild can answer. */
-const REJECTED = /\[rejected\]|\[remote rejected\].*(cannot lock|incorrect old value)|non-fast-forward|fetch first|stale info/i;
+const REJECTED = /failed to push some refs|\[rejected\]|\[remote rejected\].*(cannot lock|incorrect old value)|non-fast-forward|fetch first|stale info/i;
 /** Failures of the network that may pass; everything else (no such remote, no access) will not. */
 const TRANSIENT = /could not resolve host|connection (timed out|reset|refused)|timed out|early eof|the remote end hung up|http[^\n]* 5\d\d|temporary failure|network is unreachable|RPC failed/i;
 
