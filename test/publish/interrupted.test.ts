@@ -105,11 +105,20 @@ describe('SIGKILL of the process group at random moments', () => {
     const t0 = Date.now();
     await run(['publish', results, '--archive', path.join(copy(), 'archive'), '--commit']);
     const span = Date.now() - t0;
-    for (let trial = 0; trial < 10; trial++) {
+    // Half the trials kill at a random moment; the other half the moment git takes
+    // the index lock (what leaves .git/index.lock behind), with a random delay after.
+    const locks = { seen: 0 };
+    for (let trial = 0; trial < 12; trial++) {
       const repo = copy();
       const child = spawn(process.execPath, [BIN, 'publish', results, '--archive', path.join(repo, 'archive'), '--commit'], { env: GIT_ENV, stdio: 'ignore', detached: true });
-      const exited = new Promise((r) => child.on('exit', r));
-      await new Promise((r) => setTimeout(r, Math.floor(Math.random() * span * 1.1)));
+      let done = false;
+      const exited = new Promise((r) => child.on('exit', () => r((done = true))));
+      if (trial % 2 === 0) await new Promise((r) => setTimeout(r, Math.floor(Math.random() * span * 1.1)));
+      else {
+        const lock = path.join(repo, '.git/index.lock');
+        while (!done && !fs.existsSync(lock)) await new Promise((r) => setImmediate(r));
+        if (fs.existsSync(lock)) locks.seen++;
+      }
       try {
         process.kill(-child.pid!, 'SIGKILL');
       } catch {
@@ -124,5 +133,6 @@ describe('SIGKILL of the process group at random moments', () => {
       expect(sh(repo, 'status', '--porcelain', '--', 'archive')).toBe('');
       expect(fs.existsSync(path.join(repo, '.git/index.lock'))).toBe(false);
     }
+    expect(locks.seen).toBeGreaterThan(0);
   }, 240_000);
 });
