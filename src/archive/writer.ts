@@ -17,6 +17,7 @@ import { compareAddresses } from '../publish/merge.js';
 import net from 'node:net';
 import { canonicalText, labels, textToName } from '../dns/name.js';
 import { normalizeAddress } from '../scan/targets.js';
+import { SIMPLE_NAME } from '../scan/results.js';
 import { compareSerial } from '../dns/serial.js';
 import { APEX_PART, compareZoneNames, firstByteBelowApex, partStem, sortParts, zoneFile, zoneFolder, zoneOfArchivePath } from './layout.js';
 import { SIGNATURE_CHURN, typeName } from '../dns/types.js';
@@ -61,6 +62,8 @@ export interface PublishPlanOptions {
   repair?: ReadonlySet<string>;
   /** What each chosen version holds, checked against its file (serial, records). */
   checked?: ReadonlyMap<string, { serial: number; records: number }>;
+  /** The index before this scan, when the caller has read it already. */
+  previous?: ArchiveIndex;
 }
 
 interface Journal {
@@ -88,8 +91,17 @@ export function readIndex(archiveDir: string, dnssec: boolean): ArchiveIndex {
   } catch {
     return emptyIndex(dnssec); // no archive yet
   }
-  return parseIndex(text) ?? emptyIndex(dnssec);
+  const problems: string[] = [];
+  const index = parseIndex(text, problems);
+  // Never guess: an index that cannot be read would make every zone file look unlisted.
+  if (!index || problems.length > 0) {
+    throw new IndexError(`${path.join(archiveDir, INDEX_FILE)} is not an index zonelog wrote (${problems[0] ?? 'not JSON of format 1'}); restore it from git (git checkout -- ${path.join(path.basename(archiveDir), INDEX_FILE)}) and run again`);
+  }
+  return index;
 }
+
+/** index.json cannot be read as an index: the message says what to do. */
+export class IndexError extends Error {}
 
 /**
  * index.json read as untrusted input: entries whose zone is not a domain name or
@@ -97,7 +109,7 @@ export function readIndex(archiveDir: string, dnssec: boolean): ArchiveIndex {
  * and each path derived from the zone's name (file or folder, as the entry says),
  * never taken from the text. Undefined when it is not an index at all.
  */
-export function parseIndex(text: string): ArchiveIndex | undefined {
+export function parseIndex(text: string, problems: string[] = []): ArchiveIndex | undefined {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -113,18 +125,27 @@ export function parseIndex(text: string): ArchiveIndex | undefined {
   for (const [key, e] of Object.entries(r.zones as Record<string, Partial<IndexZone>>)) {
     let zone: string;
     try {
-      zone = canonicalText(key);
+      zone = key.length <= 254 && SIMPLE_NAME.test(key) ? key : canonicalText(key);
     } catch {
+      problems.push(`${JSON.stringify(key).slice(0, 80)} is not a zone name`);
       continue;
     }
-    if (!e || !isUint(e.serial) || !isUint(e.records, Number.MAX_SAFE_INTEGER) || !isUint(e.bytes, Number.MAX_SAFE_INTEGER) || !isDigest(e.digest) || !Array.isArray(e.servers)) continue;
+    if (!e || !isUint(e.serial) || !isUint(e.records, Number.MAX_SAFE_INTEGER) || !isUint(e.bytes, Number.MAX_SAFE_INTEGER) || !isDigest(e.digest) || !Array.isArray(e.servers)) {
+      problems.push(`the entry of ${zone} is not one zonelog writes`);
+      continue;
+    }
     const servers: IndexServer[] = [];
     for (const sv of e.servers) {
-      if (!sv || typeof sv.address !== 'string' || net.isIP(sv.address) === 0 || !isUint(sv.serial) || !isDigest(sv.digest)) continue;
+      if (!sv || typeof sv.address !== 'string' || net.isIP(sv.address) === 0 || !isUint(sv.serial) || !isDigest(sv.digest)) {
+        problems.push(`a server of ${zone} is not one zonelog writes`);
+        continue;
+      }
       servers.push({ address: normalizeAddress(sv.address), serial: sv.serial, digest: sv.digest });
     }
     const folder = typeof e.path === 'string' && e.path.endsWith('/');
-    zones[zone] = { path: folder ? `${zoneFolder(zone)}/` : zoneFile(zone), serial: e.serial!, records: e.records!, bytes: e.bytes!, digest: e.digest!, servers };
+    // The path from the name alone (layout.ts), never from the text; a plain name is its own stem.
+    const stem = zone !== '.' && zone !== 'root.' && SIMPLE_NAME.test(zone) ? zone.slice(0, -1) : zoneFolder(zone);
+    zones[zone] = { path: folder ? `${stem}/` : `${stem}.zone`, serial: e.serial!, records: e.records!, bytes: e.bytes!, digest: e.digest!, servers };
   }
   return { format: 1, dnssec, omitted: dnssec ? [] : [...SIGNATURE_CHURN].map(typeName).sort(), zones };
 }
@@ -171,7 +192,7 @@ function sweepTemp(dir: string): void {
 export async function writeArchive(archiveDir: string, decisions: ZoneDecision[], o: PublishPlanOptions): Promise<ZoneChange[]> {
   fs.mkdirSync(archiveDir, { recursive: true });
   recoverArchive(archiveDir);
-  const previous = readIndex(archiveDir, o.dnssec);
+  const previous = o.previous ?? readIndex(archiveDir, o.dnssec);
   const next: ArchiveIndex = { ...emptyIndex(o.dnssec), zones: { ...previous.zones } };
   const journal: StagingJournal = { renames: [], removals: [], pending: [] };
   const changes: ZoneChange[] = [];

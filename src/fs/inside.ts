@@ -19,6 +19,10 @@ export function isPlainRelative(rel: string): boolean {
   return rel.split('/').every((p) => PART.test(p) && p !== '.' && p !== '..');
 }
 
+/** Folders already found to be real folders (not links), and the real path of each root: a scan has thousands of files in one folder. */
+const REAL_FOLDERS = new Set<string>();
+const REAL_ROOTS = new Map<string, string>();
+
 /** Opens `root/rel` for reading when it is a regular file of at most `maxBytes` inside `root`. */
 export function openInside(root: string, rel: string, maxBytes: number): OpenedInside {
   if (!isPlainRelative(rel)) return { ok: false, error: `${JSON.stringify(rel)} is not a plain relative path` };
@@ -26,6 +30,7 @@ export function openInside(root: string, rel: string, maxBytes: number): OpenedI
   let dir = root;
   for (const part of parts.slice(0, -1)) {
     dir = path.join(dir, part);
+    if (REAL_FOLDERS.has(dir)) continue;
     let st: fs.Stats;
     try {
       st = fs.lstatSync(dir);
@@ -33,6 +38,7 @@ export function openInside(root: string, rel: string, maxBytes: number): OpenedI
       return { ok: false, error: `${rel}: ${path.relative(root, dir)} is missing` };
     }
     if (!st.isDirectory()) return { ok: false, error: `${rel}: ${path.relative(root, dir)} is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a directory'}` };
+    REAL_FOLDERS.add(dir);
   }
   let fd: number;
   try {
@@ -53,7 +59,8 @@ export function openInside(root: string, rel: string, maxBytes: number): OpenedI
   // Where the descriptor really points (Linux): inside the real root, whatever a rename did meanwhile.
   try {
     const real = fs.readlinkSync(`/proc/self/fd/${fd}`);
-    const realRoot = fs.realpathSync(root);
+    let realRoot = REAL_ROOTS.get(root);
+    if (realRoot === undefined) REAL_ROOTS.set(root, (realRoot = fs.realpathSync(root)));
     if (!real.startsWith(realRoot + path.sep)) return refuse(`${rel} is outside ${root}`);
   } catch {
     /* no /proc: the checks on the name above stand */

@@ -17,9 +17,9 @@ import { checkRepoState, uncommittedChanges } from '../git/state.js';
 import { decideZone, mergeTargets, weighEvidence, type ZoneDecision } from './merge.js';
 import { readResults, type ReadReport } from '../scan/results.js';
 import { checkShards } from './shards.js';
-import { MAX_ZONE_FILE_BYTES, checkZoneFile } from './zonefile.js';
+import { MAX_ZONE_FILE_BYTES, checkZoneFiles } from './zonefile.js';
 import { openInside } from '../fs/inside.js';
-import { zonesToRepair } from './repair.js';
+import { rememberDigests, zonesToRepair } from './repair.js';
 import { writeAtomic } from '../fs/atomic.js';
 
 export interface PublishOptions {
@@ -111,7 +111,6 @@ async function publishChecked(o: PublishOptions): Promise<PublishResult> {
   }
 
   fs.mkdirSync(archiveDir, { recursive: true });
-  if (repo) await writeAtomic(path.join(repo.gitDir, UNDER_WAY), [JSON.stringify({ started: new Date().toISOString() }) + '\n'], false);
   recoverArchive(archiveDir);
   const previous = readIndex(archiveDir, dnssec);
   const byZone = mergeTargets(reports);
@@ -127,37 +126,45 @@ async function publishChecked(o: PublishOptions): Promise<PublishResult> {
   // Every version whose text may enter the archive is read and checked; the serial and
   // record count come from the file. A version the archive holds already is known.
   const checked = new Map<string, { serial: number; records: number }>();
+  const toCheck: { d: (typeof transferred)[number]; v: (typeof transferred)[number]['versions'][number]; size: number }[] = [];
   for (const d of transferred) {
     const before = previous.zones[d.zone];
     for (const v of d.versions) {
-      const known = before && before.digest === v.sha256.slice(0, 16) && !repair.has(d.zone);
-      if (known) {
-        // Not read (the archive holds this text), but it must still be a regular file inside the results.
-        const opened = openInside(v.dir, v.rel, MAX_ZONE_FILE_BYTES);
-        if (!opened.ok) return refuse(repo, `${v.dir}: ${d.zone} from ${v.addresses[0]}: ${opened.error}`);
-        fs.closeSync(opened.fd);
-      }
-      const held = known ? { ok: true as const, serial: before.serial, records: before.records } : await checkZoneFile({ dir: v.dir, file: v.rel, zone: d.zone, sha256: v.sha256, dnssec });
-      if (!held.ok) return refuse(repo, `${v.dir}: ${d.zone} from ${v.addresses[0]}: ${held.error}`);
-      if (held.serial !== v.serial || held.records !== v.records) {
-        return refuse(repo, `${v.dir}: ${d.zone} from ${v.addresses[0]}: the report says serial ${v.serial} and ${v.records} records, ${v.rel} holds serial ${held.serial} and ${held.records} records`);
-      }
-      checked.set(v.sha256, held);
+      // Not read when the archive holds this text already, but it must still be a regular file inside the results.
+      const opened = openInside(v.dir, v.rel, MAX_ZONE_FILE_BYTES);
+      if (!opened.ok) return refuse(`${v.dir}: ${d.zone} from ${v.addresses[0]}: ${opened.error}`);
+      fs.closeSync(opened.fd);
+      if (before && before.digest === v.sha256.slice(0, 16) && !repair.has(d.zone)) {
+        if (v.serial !== before.serial || v.records !== before.records) return refuse(claimError(d.zone, v, before));
+        checked.set(v.sha256, { serial: before.serial, records: before.records });
+      } else toCheck.push({ d, v, size: opened.size });
     }
   }
-  const changes = await writeArchive(archiveDir, decisions, { splitBytes: o.splitBytes, dnssec, repair, checked });
+  const results = await checkZoneFiles(toCheck.map(({ d, v, size }) => ({ dir: v.dir, file: v.rel, zone: d.zone, sha256: v.sha256, dnssec, size })));
+  for (const [i, held] of results.entries()) {
+    const { d, v } = toCheck[i]!;
+    if (!held.ok) return refuse(`${v.dir}: ${d.zone} from ${v.addresses[0]}: ${held.error}`);
+    if (held.serial !== v.serial || held.records !== v.records) return refuse(claimError(d.zone, v, held));
+    checked.set(v.sha256, held);
+  }
+  if (repo) await writeAtomic(path.join(repo.gitDir, UNDER_WAY), [JSON.stringify({ started: new Date().toISOString() }) + '\n'], false);
+  const changes = await writeArchive(archiveDir, decisions, { splitBytes: o.splitBytes, dnssec, repair, checked, previous });
   for (const z of repair) if (transferred.some((d) => d.zone === z)) notes.push(`rewrote ${z}: its archived text no longer matched index.json`);
   if (!repo) return { ok: true, changes, decisions, scanTime, notes };
 
   const commit = await commitArchive(changes, { repoDir: repo.repoDir, archiveDir, date: scanTime, author: o.author, env: o.env });
+  if (changes.length > 0) await rememberDigests(readIndex(archiveDir, dnssec), transferred.map((d) => d.zone), { ...repo, env: o.env });
   const push = o.push ? await pushWithRetry({ repoDir: repo.repoDir, remote: o.remote, env: o.env, archiveDir, identity: o.author }) : undefined;
   fs.rmSync(path.join(repo.gitDir, UNDER_WAY), { force: true });
   return { ok: true, changes, decisions, commit, push, scanTime, notes };
 }
 
-/** Refuses after the under-way note was written: nothing was written to the archive yet. */
-function refuse(repo: { gitDir: string } | undefined, error: string): PublishResult {
-  if (repo) fs.rmSync(path.join(repo.gitDir, UNDER_WAY), { force: true });
+function claimError(zone: string, v: { dir: string; rel: string; serial: number; records: number; addresses: string[] }, held: { serial: number; records: number }): string {
+  return `${v.dir}: ${zone} from ${v.addresses[0]}: the report says serial ${v.serial} and ${v.records} records, ${v.rel} holds serial ${held.serial} and ${held.records} records`;
+}
+
+/** Refuses before anything was written to the archive. */
+function refuse(error: string): PublishResult {
   return { ok: false, usage: false, error };
 }
 

@@ -55,34 +55,8 @@ export async function zonesToRepair(archiveDir: string, index: ArchiveIndex, zon
     }
     return out;
   }
-  // Blob ids of the archive's files as git's index has them (the tree is clean: checked before).
-  const prefix = repo.rel === '.' ? '' : repo.rel + '/';
-  const blobs = new Map<string, string>();
-  const folders = new Map<string, string[]>();
-  const listing = await git(repo.repoDir, repo.env).raw(['ls-files', '-s', '-z', '--', repo.rel]);
-  for (const rec of listing.split('\0')) {
-    const m = /^\d+ ([0-9a-f]+) \d\t(.*)$/s.exec(rec);
-    if (!m || !m[2]!.startsWith(prefix)) continue;
-    const file = m[2]!.slice(prefix.length);
-    blobs.set(file, m[1]!);
-    const slash = file.indexOf('/');
-    if (slash > 0) {
-      const folder = file.slice(0, slash + 1);
-      const list = folders.get(folder) ?? [];
-      list.push(file.slice(slash + 1));
-      folders.set(folder, list);
-    }
-  }
-  const cacheFile = path.join(repo.gitDir, CACHE);
-  const cache = new Map<string, string>();
-  try {
-    for (const line of fs.readFileSync(cacheFile, 'latin1').split('\n')) {
-      const [k, v] = line.split(' ');
-      if (k && v && /^[0-9a-f]{16}$/.test(v)) cache.set(k, v);
-    }
-  } catch {
-    /* none yet */
-  }
+  const { blobs, folders } = await blobIds(repo);
+  const cache = readCache(repo);
   let added = false;
   const used = new Map<string, string>();
   for (const z of wanted) {
@@ -101,17 +75,70 @@ export async function zonesToRepair(archiveDir: string, index: ArchiveIndex, zon
         out.add(z);
         continue;
       }
-      cache.set(key, digest);
       added = true;
     }
     used.set(key, digest);
     if (digest !== e.digest) out.add(z);
   }
-  if (added || used.size !== cache.size) {
-    // Best effort: the cache only saves reading files again. It keeps what this archive holds now.
-    await writeAtomic(cacheFile, [[...used].map(([k, v]) => `${k} ${v}\n`).join('')], false).catch(() => {});
-  }
+  if (added || used.size !== cache.size) await writeCache(repo, used);
   return out;
+}
+
+/**
+ * After a commit: the files of these zones are the texts publish just wrote or
+ * checked, so their digests are index.json's; noted for the next run.
+ */
+export async function rememberDigests(index: ArchiveIndex, zones: Iterable<string>, repo: RepoForRepair): Promise<void> {
+  const { blobs, folders } = await blobIds(repo);
+  const cache = readCache(repo);
+  for (const z of zones) {
+    const e = index.zones[z];
+    if (!e) continue;
+    const files = filesOf(e.path, (folder) => folders.get(folder) ?? []);
+    const ids = files.map((f) => blobs.get(f));
+    if (files.length > 0 && ids.every((id) => id !== undefined)) cache.set(ids.join(','), e.digest);
+  }
+  await writeCache(repo, cache);
+}
+
+/** Blob ids of the archive's files as git's index has them (the tree is clean: checked before). */
+async function blobIds(repo: RepoForRepair): Promise<{ blobs: Map<string, string>; folders: Map<string, string[]> }> {
+  const prefix = repo.rel === '.' ? '' : repo.rel + '/';
+  const blobs = new Map<string, string>();
+  const folders = new Map<string, string[]>();
+  const listing = await git(repo.repoDir, repo.env).raw(['ls-files', '-s', '-z', '--', repo.rel]);
+  for (const rec of listing.split('\0')) {
+    const m = /^\d+ ([0-9a-f]+) \d\t(.*)$/s.exec(rec);
+    if (!m || !m[2]!.startsWith(prefix)) continue;
+    const file = m[2]!.slice(prefix.length);
+    blobs.set(file, m[1]!);
+    const slash = file.indexOf('/');
+    if (slash > 0) {
+      const folder = file.slice(0, slash + 1);
+      const list = folders.get(folder) ?? [];
+      list.push(file.slice(slash + 1));
+      folders.set(folder, list);
+    }
+  }
+  return { blobs, folders };
+}
+
+function readCache(repo: RepoForRepair): Map<string, string> {
+  const cache = new Map<string, string>();
+  try {
+    for (const line of fs.readFileSync(path.join(repo.gitDir, CACHE), 'latin1').split('\n')) {
+      const [k, v] = line.split(' ');
+      if (k && v && /^[0-9a-f]{16}$/.test(v)) cache.set(k, v);
+    }
+  } catch {
+    /* none yet */
+  }
+  return cache;
+}
+
+/** Best effort: the cache only saves reading files again. */
+async function writeCache(repo: RepoForRepair, cache: Map<string, string>): Promise<void> {
+  await writeAtomic(path.join(repo.gitDir, CACHE), [[...cache].map(([k, v]) => `${k} ${v}\n`).join('')], false).catch(() => {});
 }
 
 function safeList(dir: string): string[] {

@@ -9,6 +9,9 @@
  * written to index.json are read here, never taken from the report.
  */
 import fs from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { createHash } from 'node:crypto';
 import { isInZone, labelStarts, textToName, writeLabelsKey } from '../dns/name.js';
 import { SIGNATURE_CHURN, typeNumber } from '../dns/types.js';
@@ -282,4 +285,47 @@ export class CanonicalChecker {
     void labels;
     return undefined;
   }
+}
+
+/** Below this many bytes in all, files are checked in this thread (a worker costs tens of milliseconds to start). */
+const WORKER_THRESHOLD = 8 * 1024 * 1024;
+
+/**
+ * Checks many zone files, on worker threads when there is enough to check and the
+ * built worker exists (running from the TypeScript sources, it does not): the
+ * results in the order of the claims.
+ */
+export async function checkZoneFiles(claims: (ZoneFileClaim & { size: number })[]): Promise<CheckedZoneFile[]> {
+  const total = claims.reduce((n, c) => n + c.size, 0);
+  const script = new URL('./check-worker.js', import.meta.url);
+  const threads = Math.min(os.availableParallelism(), 4, claims.length);
+  if (total < WORKER_THRESHOLD || threads < 2 || !fs.existsSync(fileURLToPath(script))) {
+    const out: CheckedZoneFile[] = [];
+    for (const c of claims) out.push(await checkZoneFile(c));
+    return out;
+  }
+  const out: CheckedZoneFile[] = new Array(claims.length);
+  // Largest first, so that no thread is left with a big file at the end.
+  const order = claims.map((c, i) => i).sort((a, b) => claims[b]!.size - claims[a]!.size);
+  let next = 0;
+  const run = (): Promise<void> => new Promise((resolve, reject) => {
+    const w = new Worker(script);
+    const send = () => {
+      const i = order[next++];
+      if (i === undefined) {
+        void w.terminate().then(() => resolve());
+        return;
+      }
+      const { size: _size, ...claim } = claims[i]!;
+      w.postMessage({ id: i, claim });
+    };
+    w.on('message', (m: { id: number; result: CheckedZoneFile }) => {
+      out[m.id] = m.result;
+      send();
+    });
+    w.on('error', reject);
+    send();
+  });
+  await Promise.all(Array.from({ length: threads }, run));
+  return out;
 }

@@ -144,9 +144,13 @@ const OUTCOMES: ReadonlySet<string> = new Set<TargetOutcome>([
 
 class Invalid extends Error {}
 
+/** A name in canonical form that needs no parsing: lowercase LDH labels, absolute. */
+export const SIMPLE_NAME = /^(?:\.|(?:[a-z0-9_-]{1,63}\.)+)$/;
+
 /** A zone name from the report, normalized (lowercase, absolute, escaped). */
 function zoneName(v: unknown, where: string): string {
   if (typeof v !== 'string' || v.length === 0 || v.length > 1024) throw new Invalid(`${where}: the zone is not a name`);
+  if (v.length <= 254 && SIMPLE_NAME.test(v)) return v; // already lowercase, absolute, nothing to escape
   try {
     return canonicalText(v);
   } catch {

@@ -183,4 +183,21 @@ describe('publish takes names and files for what they are', () => {
     expect(fs.existsSync(path.join(repo, 'archive/ba.zone'))).toBe(false);
     expect(archiveProblems(path.join(repo, 'archive'))).toEqual([]);
   });
+
+  it.each([
+    ['not JSON', () => '{"format": 1,'],
+    ['an entry that is not one zonelog writes', (t: string) => t.replace(/"serial": 1,/, '"serial": "1; rm -rf /",')],
+    ['a key that is not a zone name', (t: string) => t.replace('"ba."', `"${'x'.repeat(70)}."`)],
+  ])('an index.json that is %s is refused: no zone file is taken for unlisted and removed', async (_what, spoil) => {
+    const repo = scratch.repo();
+    expect((await run(repo, await writeResults(scratch.dir(), world))).ok).toBe(true);
+    const indexFile = path.join(repo, 'archive/index.json');
+    fs.writeFileSync(indexFile, spoil(fs.readFileSync(indexFile, 'utf8')));
+    sh(repo, 'commit', '-q', '-am', 'spoiled index');
+    const r = await run(repo, await writeResults(scratch.dir(), [{ zone: 'other.', address: '192.0.2.5', outcome: 'transferred', text: zoneText('other.', 1, []) }], new Date('2026-01-03T00:00:00Z')));
+    expect(r.ok).toBe(false);
+    expect((r as { error: string }).error).toMatch(/archive\/index\.json is not an index zonelog wrote \(.*\); restore it from git \(git checkout -- archive\/index\.json\) and run again$/);
+    expect(fs.readFileSync(path.join(repo, 'archive/ba.zone'), 'latin1')).toBe(ba);
+    expect(sh(repo, 'status', '--porcelain', '--untracked-files=all')).toBe('');
+  });
 });
