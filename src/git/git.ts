@@ -16,8 +16,11 @@ export function git(repoDir: string, env: Record<string, string | undefined>, ex
   const all = { ...cleanEnv(env), ...extra };
   // simple-git refuses GIT_* variables unless they are named: these are our own environment and our dates and identity.
   const allowEnvironment = Object.keys(all).filter((k) => k.toUpperCase().startsWith('GIT_'));
-  // The one editor we set is `true` (rebase --continue must not wait for a person).
-  const unsafe = { allowUnsafeEditor: all.GIT_EDITOR === 'true' };
+  // The one editor we set is `true` (rebase --continue must not wait for a person). The
+  // user's own settings for how git reaches a remote and reads its configuration are
+  // theirs to make (as when they run git themselves); simple-git asks for each by name.
+  const unsafe: Record<string, boolean> = { allowUnsafeEditor: all.GIT_EDITOR === 'true' };
+  for (const [key, flag] of Object.entries(USER_GIT_SETTINGS)) if (all[key] !== undefined) unsafe[flag] = true;
   return simpleGit({ baseDir: repoDir, maxConcurrentProcesses: 4, allowEnvironment, unsafe } as Parameters<typeof simpleGit>[0]).env(all);
 }
 
@@ -49,9 +52,22 @@ export function gitWithInput(repoDir: string, env: Record<string, string | undef
   });
 }
 
+/** The user's git variables that simple-git accepts only when named, and the flag that names them. */
+const USER_GIT_SETTINGS: Record<string, string> = {
+  GIT_CONFIG_COUNT: 'allowUnsafeConfigEnvCount',
+  GIT_CONFIG_PARAMETERS: 'allowUnsafeConfigEnvCount',
+  GIT_CONFIG_GLOBAL: 'allowUnsafeConfigPaths',
+  GIT_CONFIG_SYSTEM: 'allowUnsafeConfigPaths',
+  GIT_SSH: 'allowUnsafeSshCommand',
+  GIT_SSH_COMMAND: 'allowUnsafeSshCommand',
+  GIT_ASKPASS: 'allowUnsafeAskPass',
+};
+/** Git variables that change which programs git runs, and that publish has no use for: left out. */
+const DROPPED_GIT_ENV = new Set(['GIT_EDITOR', 'GIT_SEQUENCE_EDITOR', 'GIT_PAGER', 'GIT_EXTERNAL_DIFF', 'GIT_EXEC_PATH', 'GIT_TEMPLATE_DIR', 'GIT_PROXY_COMMAND', 'GIT_CONFIG']);
+
 function cleanEnv(env: Record<string, string | undefined>): Record<string, string> {
   const clean: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (v !== undefined && (PASSED_ENV.has(k) || (k.startsWith('GIT_') && k !== 'GIT_EDITOR'))) clean[k] = v;
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && (PASSED_ENV.has(k) || (k.startsWith('GIT_') && !DROPPED_GIT_ENV.has(k)))) clean[k] = v;
   return clean;
 }
 
