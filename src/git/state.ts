@@ -8,7 +8,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { TEMP_SUFFIX } from '../fs/atomic.js';
 
 export type StateCheck = { ok: true; gitDir: string; branch: string; recovered: string[] } | { ok: false; error: string };
@@ -117,14 +117,23 @@ export function checkRepoState(repoDir: string): StateCheck {
   for (const [file, what, fix] of inProgress) {
     if (fs.existsSync(path.join(gitDir, file))) return { ok: false, error: `${what} is in progress in ${repoDir}; finish it (${fix}), then run again` };
   }
-  const branch = git(repoDir, ['symbolic-ref', '-q', '--short', 'HEAD'])?.trim();
+  // HEAD names the branch (`ref: refs/heads/NAME`) unless it is detached (a commit id).
+  let head = '';
+  try {
+    head = fs.readFileSync(path.join(gitDir, 'HEAD'), 'utf8').trim();
+  } catch {
+    /* unreadable: treated as detached */
+  }
+  const branch = head.startsWith('ref: refs/heads/') ? head.slice('ref: refs/heads/'.length) : undefined;
   if (!branch) return { ok: false, error: `HEAD is detached in ${repoDir}; check out the branch to publish on (git switch BRANCH), then run again` };
   return { ok: true, gitDir, branch, recovered };
 }
 
 /** Uncommitted changes under the archive (a publish's own temporary files aside), or undefined when clean. */
-export function uncommittedChanges(repoDir: string, rel: string): string | undefined {
-  const out = git(repoDir, ['status', '--porcelain', '-z', '--untracked-files=all', '--', rel]);
+export async function uncommittedChanges(repoDir: string, rel: string): Promise<string | undefined> {
+  const out = await new Promise<string | undefined>((resolve) => {
+    execFile('git', ['--no-optional-locks', 'status', '--porcelain', '-z', '--untracked-files=all', '--', rel], { cwd: repoDir, encoding: 'utf8', maxBuffer: 1 << 28 }, (err, stdout) => resolve(err ? undefined : stdout));
+  });
   if (out === undefined) return undefined;
   const files = out.split('\0').filter(Boolean).map((l) => l.slice(3)).filter((f) => !f.endsWith(TEMP_SUFFIX));
   if (files.length === 0) return undefined;

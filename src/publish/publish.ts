@@ -101,10 +101,8 @@ async function publishChecked(o: PublishOptions): Promise<PublishResult> {
       await restoreArchive(repoDir, rel, archiveDir, o.env);
       notes.push(`restored ${rel}/ to the last commit: an earlier publish was interrupted`);
     }
-    const dirty = uncommittedChanges(repoDir, rel);
+    const [dirty, last] = await Promise.all([uncommittedChanges(repoDir, rel), lastScanTime(git(repoDir, o.env), 'HEAD', rel)]);
     if (dirty) return { ok: false, usage: false, error: dirty };
-    const hasHead = await git(repoDir, o.env).raw(['rev-parse', '-q', '--verify', 'HEAD']).then(() => true, () => false);
-    const last = hasHead ? await lastScanTime(git(repoDir, o.env), 'HEAD', rel) : 0;
     if (scanTime.getTime() < last) {
       return { ok: false, usage: false, error: `these results are from a scan that began at ${scanTime.toISOString()}, before the archive's last scan at ${new Date(last).toISOString()}; publish newer results` };
     }
@@ -130,14 +128,16 @@ async function publishChecked(o: PublishOptions): Promise<PublishResult> {
   for (const d of transferred) {
     const before = previous.zones[d.zone];
     for (const v of d.versions) {
-      // Not read when the archive holds this text already, but it must still be a regular file inside the results.
-      const opened = openInside(v.dir, v.rel, MAX_ZONE_FILE_BYTES);
-      if (!opened.ok) return refuse(`${v.dir}: ${d.zone} from ${v.addresses[0]}: ${opened.error}`);
-      fs.closeSync(opened.fd);
+      // A text the archive holds already is never opened: nothing of it is used but what index.json says.
       if (before && before.digest === v.sha256.slice(0, 16) && !repair.has(d.zone)) {
         if (v.serial !== before.serial || v.records !== before.records) return refuse(claimError(d.zone, v, before));
         checked.set(v.sha256, { serial: before.serial, records: before.records });
-      } else toCheck.push({ d, v, size: opened.size });
+        continue;
+      }
+      const opened = openInside(v.dir, v.rel, MAX_ZONE_FILE_BYTES);
+      if (!opened.ok) return refuse(`${v.dir}: ${d.zone} from ${v.addresses[0]}: ${opened.error}`);
+      fs.closeSync(opened.fd);
+      toCheck.push({ d, v, size: opened.size });
     }
   }
   const results = await checkZoneFiles(toCheck.map(({ d, v, size }) => ({ dir: v.dir, file: v.rel, zone: d.zone, sha256: v.sha256, dnssec, size })));
