@@ -36,6 +36,8 @@ export type ZoneDecision =
       refusing: string[];
       /** Addresses whose outcome says nothing (timeouts, unreachable, resets, skipped). */
       unsure: string[];
+      /** The name servers' names of each address that allowed transfer (what people know it by). */
+      names?: Map<string, string[]>;
     }
   | { kind: 'refused'; zone: string; refusing: string[]; answered: number }
   | { kind: 'unknown'; zone: string; refusing: string[]; unsure: string[] };
@@ -72,9 +74,11 @@ export function decideZone(zone: string, targets: (TargetResult & { dir: string 
   const refusing: string[] = [];
   const unsure: string[] = [];
   let otherAnswers = 0;
+  const names = new Map<string, string[]>();
   for (const t of targets) {
     const address = normalizeAddress(t.address);
     if (t.outcome === 'transferred' && t.sha256 && t.file && t.serial !== undefined) {
+      names.set(address, [...new Set([...(names.get(address) ?? []), ...(t.nameServers ?? [])])].sort());
       let v = versions.get(t.sha256);
       if (!v) {
         v = { serial: t.serial, sha256: t.sha256, file: path.join(t.dir, t.file), records: t.records ?? 0, addresses: [] };
@@ -95,7 +99,7 @@ export function decideZone(zone: string, targets: (TargetResult & { dir: string 
   for (const v of versions.values()) v.addresses.sort(compareAddresses);
   const list = [...versions.values()].sort(compareVersions);
   const serving = list.flatMap((v) => v.addresses.map((address) => ({ address, serial: v.serial }))).sort((a, b) => compareAddresses(a.address, b.address));
-  return { kind: 'transferred', zone, chosen: list[0]!, versions: list, serving, refusing, unsure };
+  return { kind: 'transferred', zone, chosen: list[0]!, versions: list, serving, refusing, unsure, names };
 }
 
 /** Newest first; then most addresses; then lowest address. */

@@ -46,7 +46,7 @@ export async function publish(o: PublishOptions): Promise<PublishResult> {
 
   const byZone = mergeTargets(read);
   const decisions = [...byZone].map(([zone, targets]) => decideZone(zone, targets));
-  const changes = await writeArchive(o.archiveDir, decisions, { splitBytes: o.splitBytes, dnssec });
+  const changes = await writeArchive(o.archiveDir, decisions, { splitBytes: o.splitBytes, dnssec, scanTime });
   if (!repoDir) return { ok: true, changes, decisions, scanTime };
 
   const commit = o.commit || o.push
