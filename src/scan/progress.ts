@@ -102,7 +102,7 @@ export class Progress implements ScanProgress {
     const left = this.total - this.done;
     const eta = rate > 0 ? left / rate : Infinity;
     const quiet = (now - this.lastResultAt) / 1000;
-    const when = left > 0 && eta < Math.max(1, quiet)
+    const when = left > 0 && quiet >= 1 && quiet > eta
       ? `waiting for the last ${left} (no answer for ${duration(quiet)})`
       : `ETA ${duration(eta)}`;
     return `${this.done}/${this.total} targets · ${this.transferred} transferred · ${this.refused} refused · ${this.notauth} notauth · ${this.failed} failed · ${rate.toFixed(0)}/s · ${when}`;
