@@ -67,6 +67,14 @@ export async function main(argv: string[], io: Io): Promise<number> {
   }
 }
 
+/** commander's usage messages, said plainly: `zonelog: --timeout: expected …`. */
+function plainUsage(s: string): string {
+  return s
+    .replace(/^error: option '(?:-\w, )?(--[\w-]+)[^']*' argument '[^']*' is invalid\. /, 'zonelog: $1: ')
+    .replace(/^error: command-argument value '[^']*' is invalid for argument '([\w.]+)'\. /, (_, a: string) => `zonelog: ${a.toUpperCase()}: `)
+    .replace(/^error: /, 'zonelog: ');
+}
+
 /** Set by a command's action: 2 when the work failed. */
 const exitCode = { value: 0 };
 
@@ -91,7 +99,7 @@ function buildProgram(io: Io): Command {
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
-      outputError: (s, write) => write(s.replace(/^error: /, 'zonelog: ')),
+      outputError: (s, write) => write(plainUsage(s)),
     })
     .showSuggestionAfterError();
   const command = (name: string) => addCommand(program, name).exitOverride();

@@ -16,6 +16,8 @@ const ERRNO: Record<string, (where: string) => string> = {
   EPERM: (w) => `operation not permitted${w}: run as a user who may write there`,
   EMFILE: () => 'too many open files: raise the limit (ulimit -n) or lower --concurrency',
   EIO: (w) => `input/output error${w}: the disk may be failing`,
+  ENOTDIR: (w) => `a file stands where a folder should be${w}: move it or choose another path`,
+  EISDIR: (w) => `a folder stands where a file should be${w}: move it or choose another path`,
 };
 
 /** One sentence for an expected failure, or undefined for a bug. */

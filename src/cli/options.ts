@@ -7,7 +7,6 @@
 import { Command, Option } from 'commander';
 import { DEFAULT_SPLIT_BYTES } from '../archive/layout.js';
 import { DEFAULT_LIMITS, DEFAULT_MEMORY_BUDGET } from '../axfr/limits.js';
-import { DATE_FORMS } from '../history/dates.js';
 import { CONFIG_FILE } from '../scan/config.js';
 import { FORMATS } from './table.js';
 import { countParser, parseIdentity, parseName, parsePortOption, parseSeconds, parseSize, parseType, parseZoneName } from './parse.js';
@@ -104,9 +103,9 @@ export const HISTORY_OPTIONS: OptionGroup = {
   ],
 };
 
-const formatOption = (fallback: string): OptionSpec => ({ flags: '--format <format>', help: 'table (tab-separated), csv or json', choices: FORMATS, default: fallback });
+const formatOption = (fallback: string): OptionSpec => ({ flags: '--format <format>', help: 'output format (table is tab-separated)', choices: FORMATS, default: fallback });
 const NO_HEADER: OptionSpec = { flags: '--no-header', help: 'leave out the header row of table and csv' };
-const DATE_HELP = `(${DATE_FORMS}; a bare date is a UTC day)`;
+const DATE_HELP = '(YYYY-MM-DD[THH:MM[:SS][Z|±HH:MM]], today, yesterday, now, N days ago; UTC)';
 
 export const COMMANDS: CommandSpec[] = [
   {
@@ -263,7 +262,8 @@ function commanderOption(o: OptionSpec): Option {
   if (o.choices) opt.choices(o.choices);
   if (o.repeat) opt.argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), o.parse ? (o.parse(v) as string) : v]);
   else if (o.parse) opt.argParser(o.parse);
-  if (o.default !== undefined) opt.default(o.default, o.shown);
+  // A flag's `false` is its absence: the help says nothing of it.
+  if (o.default !== undefined && o.default !== false) opt.default(o.default, o.shown);
   if (o.required) opt.makeOptionMandatory();
   return opt;
 }
@@ -288,7 +288,7 @@ export function optionsMarkdown(): string {
     const own = c.options.filter((x): x is OptionSpec => !('group' in x));
     const shared = c.options.filter((x): x is OptionGroup => 'group' in x);
     for (const g of shared) groups.set(g.group, g);
-    out.push(`### \`zonelog ${[c.name, ...c.args.map(argText)].join(' ')}\``, '', c.summary, '');
+    out.push(`#### \`zonelog ${[c.name, ...c.args.map(argText)].join(' ')}\``, '', c.summary, '');
     const ownLong = new Set(own.map(longName));
     // An option a command sets itself (scan's --archive) is its row, not the group's.
     const kept = own.filter((o) => optionsOf(c).includes(o));
@@ -302,7 +302,7 @@ export function optionsMarkdown(): string {
     }
   }
   for (const g of groups.values()) {
-    out.push(`### The ${g.group}`, '', '| option | what it does | default |', '| --- | --- | --- |', ...g.options.map(optionRow), '');
+    out.push(`#### The ${g.group}`, '', '| option | what it does | default |', '| --- | --- | --- |', ...g.options.map(optionRow), '');
   }
   return out.join('\n');
 }
