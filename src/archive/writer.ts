@@ -64,6 +64,8 @@ export interface PublishPlanOptions {
   dnssec: boolean;
   /** The scan's time: a zone added now is in the archive since then. */
   scanTime?: Date;
+  /** `since` of zones the index has without one (an index written before it kept it), from git. */
+  sinceOf?: Map<string, string>;
 }
 
 interface Journal {
@@ -183,6 +185,10 @@ export async function writeArchive(archiveDir: string, decisions: ZoneDecision[]
       : { kind: 'added', zone: d.zone, serial: d.chosen.serial, records: d.chosen.records, paths: [placed.path] });
   }
 
+  for (const [zone, e] of Object.entries(next.zones)) {
+    const since = e.since ?? o.sinceOf?.get(zone);
+    if (since && !e.since) next.zones[zone] = { ...e, since };
+  }
   const nextIndexText = indexText(next);
   const prevIndexText = fs.existsSync(path.join(archiveDir, INDEX_FILE)) ? fs.readFileSync(path.join(archiveDir, INDEX_FILE), 'utf8') : '';
   if (nextIndexText !== prevIndexText || journal.renames.length > 0 || journal.removals.length > 0) {

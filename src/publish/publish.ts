@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { writeArchive, type ZoneChange } from '../archive/writer.js';
+import { addedSince } from '../archive/since.js';
 import { commitArchive, pushWithRetry, type CommitResult, type Identity, type PushResult } from './commit.js';
 import { findRepo } from '../git/git.js';
 import { decideZone, mergeTargets, type ZoneDecision } from './merge.js';
@@ -46,7 +47,8 @@ export async function publish(o: PublishOptions): Promise<PublishResult> {
 
   const byZone = mergeTargets(read);
   const decisions = [...byZone].map(([zone, targets]) => decideZone(zone, targets));
-  const changes = await writeArchive(o.archiveDir, decisions, { splitBytes: o.splitBytes, dnssec, scanTime });
+  const sinceOf = repoDir ? await addedSince(repoDir, o.archiveDir, o.env) : undefined;
+  const changes = await writeArchive(o.archiveDir, decisions, { splitBytes: o.splitBytes, dnssec, scanTime, sinceOf });
   if (!repoDir) return { ok: true, changes, decisions, scanTime };
 
   const commit = o.commit || o.push
