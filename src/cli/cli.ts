@@ -10,6 +10,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { formatAddress, parseAddress, type ServerAddress } from '../dns/address.js';
 import { CONFIG_FILE, addExclusion, loadConfig } from '../scan/config.js';
 import { delegationsFromZoneText, parseZoneList } from '../scan/discovery.js';
@@ -80,7 +81,7 @@ const exitCode = { value: 0 };
 
 /** The version in package.json, found above this module (src/cli or dist/src/cli). */
 function version(): string {
-  for (let dir = path.dirname(new URL(import.meta.url).pathname); ; dir = path.dirname(dir)) {
+  for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
     try {
       const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
       if (pkg.name === 'zonelog' && pkg.version) return pkg.version;
@@ -501,7 +502,7 @@ async function scanCommand(opts: ScanCliOptions, io: Io, standalone: boolean): P
     mode: opts.quiet || opts.json ? 'quiet' : io.isTTY ? 'tty' : 'plain',
     githubSummary: io.env.GITHUB_ACTIONS === 'true' ? io.env.GITHUB_STEP_SUMMARY : undefined,
     annotations: io.env.GITHUB_ACTIONS === 'true',
-    next: standalone ? { results: opts.out, command: `zonelog publish ${opts.out} --commit` } : undefined,
+    next: standalone ? { results: opts.out, command: `zonelog publish ${shellWord(opts.out)} --commit` } : undefined,
   });
   const report = await scan({
     roots,
@@ -529,6 +530,11 @@ async function scanCommand(opts: ScanCliOptions, io: Io, standalone: boolean): P
     return { code: 2, summary };
   }
   return { code: 0, summary };
+}
+
+/** A path as a shell takes it: as is when plain, else in single quotes. */
+function shellWord(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 /** TLDs named in the archived root zone, for discovery when no root server allows transfer. */

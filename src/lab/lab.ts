@@ -199,7 +199,7 @@ export async function runLab(options: RunLabOptions, io: { stdout: Writable; std
   io.stdout.write(labSummary(lab));
   const rounds = options.rounds ?? 0;
   const every = options.everyMs ?? 60_000;
-  if (rounds > 0) io.stdout.write(`the world moves on ${rounds} times, every ${every / 1000} s\n`);
+  if (rounds > 0) io.stdout.write(`the world moves on ${rounds === 1 ? 'once' : `${rounds} times`}, every ${every / 1000} s: scan and publish between the rounds\n`);
   for (let round = 1; round <= rounds && !signal.aborted; round++) {
     if (!(await sleepUnlessAborted(every, signal))) break;
     await lab.mutate((options.seed ?? 1) + round);
