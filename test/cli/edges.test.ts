@@ -102,6 +102,24 @@ describe('usage errors: one plain line, exit 1', () => {
     oneLine(r.stderr, (args as string[]).join(' '));
   });
 
+  it('the same through the binary', () => {
+    const empty = tmp();
+    git(empty, 'init', '-q');
+    for (const [args, cwd] of [
+      [['diff', 'ba.', '--type', 'BOGUS'], repo],
+      [['stats', '--json', '--format', 'csv'], repo],
+      [['log', 'ba.', '--since', 'garbage'], repo],
+      [['show', 'ba.', '--archive', '../..'], repo],
+      [['when', ''], repo],
+      [['log', '.'], empty],
+      [['run', '--archive', 'archive', '--root', '127.0.0.1:1'], empty + '/..'],
+    ] as const) {
+      const r = bin([...args], { cwd });
+      expect(r.code, args.join(' ')).toBe(1);
+      oneLine(r.stderr, args.join(' '));
+    }
+  });
+
   it('says what is wrong in words a user has', async () => {
     expect((await cli(['log', ''], { cwd: repo })).stderr).toBe('zonelog: ZONE: an empty zone name is not allowed (the root zone is ".")\n');
     expect((await cli(['axfr', '.', '--server', '127.0.0.1', '--connect-timeout', '3000000'])).stderr).toBe('zonelog: --connect-timeout: expected a number of seconds from 0.001 to 2147483\n');
