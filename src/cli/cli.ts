@@ -73,7 +73,9 @@ function plainUsage(s: string): string {
   return s
     .replace(/^error: option '(?:-\w, )?(--[\w-]+)[^']*' argument '[^']*' is invalid\. /, 'zonelog: $1: ')
     .replace(/^error: command-argument value '[^']*' is invalid for argument '([\w.]+)'\. /, (_, a: string) => `zonelog: ${a.toUpperCase()}: `)
-    .replace(/^error: /, 'zonelog: ');
+    .replace(/^error: /, 'zonelog: ')
+    .replace(/\n\(Did you mean (.*)\?\)\n?$/, ' (did you mean $1?)\n')
+    .replace(/Allowed choices are (.*)\.$/m, 'expected one of $1');
 }
 
 /** Set by a command's action: 2 when the work failed. */

@@ -95,6 +95,9 @@ describe('usage errors: one plain line, exit 1', () => {
     ['log', 'ba.', '--until', '2026-02-30'],
     ['show', 'ba.', '--archive', '../..'],
     ['show', 'ba.', '--at', 'no-such-revision'],
+    ['log', 'ba.', '--sinec', 'today'],
+    ['lgo', 'ba.'],
+    ['stats', '--format', 'xml'],
   ];
   it.each(cases.map((c) => [c.join(' '), c]))('%s', async (_name, args) => {
     const r = await cli(args as string[], { cwd: repo });
@@ -125,6 +128,8 @@ describe('usage errors: one plain line, exit 1', () => {
     expect((await cli(['axfr', '.', '--server', '127.0.0.1', '--connect-timeout', '3000000'])).stderr).toBe('zonelog: --connect-timeout: expected a number of seconds from 0.001 to 2147483\n');
     expect((await cli(['diff', 'ba.', '--type', 'BOGUS'], { cwd: repo })).stderr).toMatch(/^zonelog: --type: unknown record type "BOGUS"/);
     expect((await cli(['log', 'ba.', '--since', 'garbage'], { cwd: repo })).stderr).toMatch(/^zonelog: not a date: "garbage"; expected YYYY-MM-DD/);
+    expect((await cli(['lgo', 'ba.'])).stderr).toBe("zonelog: unknown command 'lgo' (did you mean log?)\n");
+    expect((await cli(['stats', '--format', 'xml'])).stderr).toBe('zonelog: --format: expected one of table, csv, json\n');
   });
 
   it('a repository with no commits yet: one line', async () => {
