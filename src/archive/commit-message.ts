@@ -1,8 +1,12 @@
 /**
- * zonelog's commit messages (DESIGN §5), written and read: a subject such as
- * `archive: 3 changed, 1 added, 1 removed`, then one line per zone that changed.
- * Under a `~` line, `  owners: …` lines name the owners whose records were added
- * or removed. `zonelog log` and `when` read these lines instead of diffing.
+ * zonelog's commit messages, written and read. The subject says what happened to
+ * whom when that fits in 72 characters (`archive: + kp. (new), ~ sy., ~ 7 more`),
+ * else counts (`archive: 3 changed, 1 added, 1 removed`); the body has one line per
+ * zone that changed (`~ ba. 1689197401 → 1689283801 +12 -3`), then, last, a trailer
+ * block `Owners: ba. @ ns1 www` naming per zone the owners whose records were added
+ * or removed, relative to the zone. `zonelog log` and `when` read these instead of
+ * diffing. Older messages (a typographic minus, `  owners:` lines under a zone's
+ * line) are still read: the history holds them.
  */
 import type { ZoneChange } from './writer.js';
 import { compareZoneNames } from './layout.js';
@@ -40,38 +44,73 @@ function statsFor(paths: string[], stats: Map<string, FileStat>): FileStat & { m
   return { added, removed, owners, moved: inFile && inFolder };
 }
 
-/** At most this many owners are listed under a zone's line; past it, none. */
+/** At most this many owners are listed for a zone; past it, none. */
 export const MAX_LISTED_OWNERS = 64;
-/** The start of the lines under a zone's `~` line that list its owners. */
-const OWNERS_LINE = '  owners:';
+/** The trailer that lists a zone's owners: `Owners: ZONE OWNER…`. */
+const OWNERS_TRAILER = 'Owners:';
+/** The start of the older form's lines under a zone's `~` line. */
+const OLD_OWNERS_LINE = '  owners:';
+export const MAX_SUBJECT = 72;
+const WRAP = 76;
 
-/** `  owners: a.ba. b.ba.` lines, wrapped; none when there are too many to be useful. */
-function ownerLines(owners: Set<string> | undefined): string[] {
+/** Whether a name's text ends with a dot that is not escaped (`a\.` ends with an escaped one). */
+function absolute(text: string): boolean {
+  const m = /(\\*)\.$/.exec(text);
+  return m !== null && m[1]!.length % 2 === 0;
+}
+
+/** An owner relative to its zone: `@` for the apex, `ns1` for `ns1.ba.`; absolute when that would be ambiguous. */
+function relativeOwner(owner: string, zone: string): string {
+  if (owner === zone) return '@';
+  const suffix = zone === '.' ? '.' : '.' + zone;
+  if (!owner.endsWith(suffix)) return owner;
+  const rel = owner.slice(0, owner.length - suffix.length);
+  return rel && !absolute(rel) && !rel.endsWith('\\') ? rel : owner;
+}
+
+function absoluteOwner(token: string, zone: string): string {
+  if (token === '@') return zone;
+  if (absolute(token)) return token;
+  return zone === '.' ? token + '.' : `${token}.${zone}`;
+}
+
+/** `Owners: ba. @ a www` trailer lines, wrapped with indented continuation lines; none when there are too many to be useful. */
+function ownersTrailer(zone: string, owners: Set<string> | undefined): string[] {
   if (!owners || owners.size === 0 || owners.size > MAX_LISTED_OWNERS) return [];
   const lines: string[] = [];
-  let cur = OWNERS_LINE;
-  for (const o of [...owners].sort()) {
-    if (cur.length > OWNERS_LINE.length && cur.length + 1 + o.length > 76) {
+  let cur = `${OWNERS_TRAILER} ${zone}`;
+  const tokens = [...owners].map((o) => relativeOwner(o, zone)).sort((a, b) => (a === '@' ? -1 : b === '@' ? 1 : a < b ? -1 : a > b ? 1 : 0));
+  for (const token of tokens) {
+    if (cur.length + 1 + token.length > WRAP) {
       lines.push(cur);
-      cur = OWNERS_LINE;
+      cur = ' ';
     }
-    cur += ' ' + o;
+    cur += (cur === ' ' ? '' : ' ') + token;
   }
   lines.push(cur);
   return lines;
 }
 
-/**
- * Subject `archive: 3 changed, 1 added, 1 removed`; body one line per zone:
- * `~ ba. 1689197401 → 1689283801 +12 −3` (without counts when the zone moved between
- * a file and a folder of parts), `+ newtld. 2026112701 1234 records`,
- * `- gone. refused by 4 of 4 addresses`, `* ba. 3 → 4 addresses allow transfer`.
- * Under a `~` line, `  owners: …` lines name the owners whose records were added
- * or removed (up to MAX_LISTED_OWNERS): what changed, readable in `git log`, and
- * what lets `zonelog when` diff only the commits that touched a name.
- */
-export function commitMessage(changes: ZoneChange[], stats: Map<string, FileStat>): { subject: string; body: string } {
-  const sorted = [...changes].sort((a, b) => compareZoneNames(a.zone, b.zone));
+const MARK: Record<ZoneChange['kind'], string> = { added: '+', removed: '-', changed: '~', servers: '*' };
+/** The subject names zones in this order of what happened to them. */
+const SUBJECT_ORDER: ZoneChange['kind'][] = ['added', 'removed', 'changed', 'servers'];
+
+/** `archive: + kp. (new), ~ sy., ~ 7 more` when one zone at least fits in 72 characters. */
+function namingSubject(sorted: ZoneChange[]): string | undefined {
+  const items = SUBJECT_ORDER.flatMap((k) => sorted.filter((c) => c.kind === k));
+  const item = (c: ZoneChange) => `${MARK[c.kind]} ${c.zone}${c.kind === 'added' ? ' (new)' : ''}`;
+  for (let n = items.length; n >= 1; n--) {
+    const rest = items.slice(n);
+    const kinds = new Set(rest.map((c) => c.kind));
+    const more = rest.length === 0 ? [] : [`${kinds.size === 1 ? MARK[rest[0]!.kind] + ' ' : ''}${rest.length} more`];
+    const subject = `archive: ${[...items.slice(0, n).map(item), ...more].join(', ')}`;
+    if (subject.length <= MAX_SUBJECT) return subject;
+  }
+  return undefined;
+}
+
+/** `archive: 3 changed, 1 added, 1 removed` */
+function countingSubject(sorted: ZoneChange[]): string {
   const count = (k: ZoneChange['kind']) => sorted.filter((c) => c.kind === k).length;
   const changed = count('changed') + count('servers');
   const parts = [
@@ -79,7 +118,21 @@ export function commitMessage(changes: ZoneChange[], stats: Map<string, FileStat
     count('added') ? `${count('added')} added` : '',
     count('removed') ? `${count('removed')} removed` : '',
   ].filter(Boolean);
-  const subject = `archive: ${parts.length ? parts.join(', ') : 'index updated'}`;
+  return `archive: ${parts.length ? parts.join(', ') : 'index updated'}`;
+}
+
+/**
+ * The subject (see the top of this file); the body one line per zone:
+ * `~ ba. 1689197401 → 1689283801 +12 -3` (without counts when the zone moved between
+ * a file and a folder of parts), `+ newtld. 2026112701 1234 records`,
+ * `- gone. refused by 4 of 4 addresses`, `* ba. 3 → 4 addresses allow transfer`;
+ * then the `Owners:` trailers of the changed zones (up to MAX_LISTED_OWNERS owners
+ * each): what lets `zonelog when` diff only the commits that touched a name.
+ */
+export function commitMessage(changes: ZoneChange[], stats: Map<string, FileStat>): { subject: string; body: string } {
+  const sorted = [...changes].sort((a, b) => compareZoneNames(a.zone, b.zone));
+  const subject = namingSubject(sorted) ?? countingSubject(sorted);
+  const trailers: string[] = [];
   const lines = sorted.map((c) => {
     switch (c.kind) {
       case 'changed': {
@@ -87,7 +140,8 @@ export function commitMessage(changes: ZoneChange[], stats: Map<string, FileStat
         // A zone that moved between one file and a folder of parts: its files' counts add up
         // the lines that only moved, so none are written (readers diff the commit instead).
         if (n.moved) return `~ ${c.zone} ${c.from} → ${c.to}`;
-        return [`~ ${c.zone} ${c.from} → ${c.to} +${n.added} −${n.removed}`, ...ownerLines(n.owners)].join('\n');
+        trailers.push(...ownersTrailer(c.zone, n.owners));
+        return `~ ${c.zone} ${c.from} → ${c.to} +${n.added} -${n.removed}`;
       }
       case 'added':
         return `+ ${c.zone} ${c.serial} ${c.records} records`;
@@ -97,15 +151,18 @@ export function commitMessage(changes: ZoneChange[], stats: Map<string, FileStat
         return `* ${c.zone} ${c.before} → ${c.after} addresses allow transfer`;
     }
   });
-  return { subject, body: lines.join('\n') };
+  return { subject, body: [lines.join('\n'), ...(trailers.length ? [trailers.join('\n')] : [])].join('\n\n') };
 }
 
-/** The subject commitMessage writes. */
-const ZONELOG_SUBJECT = /^archive: (index updated|\d+ (changed|added|removed)(, \d+ (added|removed))*)$/;
+/** The subjects commitMessage writes: counts, or zones named (`+ kp. (new), ~ sy., ~ 7 more`). */
+const COUNTING_SUBJECT = /^archive: (index updated|\d+ (changed|added|removed)(, \d+ (added|removed))*)$/;
+const NAMING_ITEM = String.raw`(?:[-+~*] [^ ,]+(?: \(new\))?|(?:[-+~*] )?\d+ more)`;
+const NAMING_SUBJECT = new RegExp(`^archive: ${NAMING_ITEM}(?:, ${NAMING_ITEM})*$`);
 
 /** Whether a commit message is one that commitMessage wrote (its first line is such a subject). */
 export function isZonelogMessage(body: string): boolean {
-  return ZONELOG_SUBJECT.test(body.split('\n', 1)[0]!);
+  const subject = body.split('\n', 1)[0]!;
+  return COUNTING_SUBJECT.test(subject) || NAMING_SUBJECT.test(subject);
 }
 
 /** The line of a commit message that starts with MARK and the zone (`~ ba. …`), and where it ends. */
@@ -119,11 +176,14 @@ export function zoneLine(body: string, mark: string, zone: string): { line: stri
   return { line: body.slice(at, end), end };
 }
 
+/** `-3`, and the typographic `−3` of older messages. */
+const REMOVED = /^[-\u2212]\d+$/;
+
 /** The line of a zonelog commit message about this zone, if it says serial and counts. */
 export function zoneCounts(body: string, zone: string): { serial: number; added: number; removed: number } | undefined {
-  // `~ ZONE FROM → TO +ADDED −REMOVED`
+  // `~ ZONE FROM → TO +ADDED -REMOVED`
   const changed = zoneLine(body, '~', zone)?.line.split(' ');
-  if (changed && changed.length === 7 && changed[3] === '→' && /^\+\d+$/.test(changed[5]!) && /^−\d+$/.test(changed[6]!)) {
+  if (changed && changed.length === 7 && changed[3] === '→' && /^\+\d+$/.test(changed[5]!) && REMOVED.test(changed[6]!)) {
     return { serial: Number(changed[4]), added: Number(changed[5]!.slice(1)), removed: Number(changed[6]!.slice(1)) };
   }
   // `+ ZONE SERIAL RECORDS records`: every line is new
@@ -133,18 +193,27 @@ export function zoneCounts(body: string, zone: string): { serial: number; added:
 }
 
 /**
- * The owners a zonelog commit message lists under this zone's `~` line, or
- * undefined when it does not list them (not a zonelog commit, a zone added or
- * removed, or too many owners to list).
+ * The owners a zonelog commit message lists for this zone, or undefined when it
+ * does not list them (not a zonelog commit, a zone added or removed, or too many
+ * owners to list). Reads the `Owners:` trailer and the older `  owners:` lines.
  */
 export function listedOwners(body: string, zone: string): string[] | undefined {
   const changed = zoneLine(body, '~', zone);
   if (!changed) return undefined;
   const owners: string[] = [];
-  for (let at = changed.end + 1; body.startsWith(OWNERS_LINE + ' ', at); ) {
+  const lines = body.split('\n');
+  const head = `${OWNERS_TRAILER} ${zone}`;
+  for (let i = 0; i < lines.length; i++) {
+    if (lines[i] !== head && !lines[i]!.startsWith(head + ' ')) continue;
+    const tokens = lines[i]!.slice(head.length).split(' ');
+    for (let j = i + 1; j < lines.length && /^\s/.test(lines[j]!); j++) tokens.push(...lines[j]!.split(' '));
+    owners.push(...tokens.filter(Boolean).map((t) => absoluteOwner(t, zone)));
+  }
+  if (owners.length > 0) return owners;
+  for (let at = changed.end + 1; body.startsWith(OLD_OWNERS_LINE + ' ', at); ) {
     const nl = body.indexOf('\n', at);
     const end = nl < 0 ? body.length : nl;
-    owners.push(...body.slice(at + OWNERS_LINE.length + 1, end).split(' ').filter(Boolean));
+    owners.push(...body.slice(at + OLD_OWNERS_LINE.length + 1, end).split(' ').filter(Boolean));
     at = end + 1;
   }
   return owners.length > 0 ? owners : undefined;

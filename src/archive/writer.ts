@@ -28,6 +28,8 @@ export const README_FILE = 'README.md';
 export interface IndexServer extends ServingAddress {
   /** First 16 hex digits of the SHA-256 of the text this address served. */
   digest: string;
+  /** The names of the zone's name servers at this address (`ns1.nic.ba.`), when the scan said. */
+  names?: string[];
 }
 
 export interface IndexZone {
@@ -39,6 +41,11 @@ export interface IndexZone {
   digest: string;
   /** Addresses that allowed transfer, with what they served. */
   servers: IndexServer[];
+  /**
+   * The time of the scan that added the zone, this time (it is new again after a
+   * removal): the one date in the index, which changes only when the zone comes back.
+   */
+  since?: string;
 }
 
 export interface ArchiveIndex {
@@ -64,6 +71,10 @@ export interface PublishPlanOptions {
   checked?: ReadonlyMap<string, { serial: number; records: number }>;
   /** The index before this scan, when the caller has read it already. */
   previous?: ArchiveIndex;
+  /** The scan's time: a zone added now is in the archive since then. */
+  scanTime?: Date;
+  /** `since` of zones the index has without one (an index written before it kept it), from git. */
+  sinceOf?: Map<string, string>;
 }
 
 interface Journal {
@@ -140,12 +151,15 @@ export function parseIndex(text: string, problems: string[] = []): ArchiveIndex 
         problems.push(`a server of ${zone} is not one zonelog writes`);
         continue;
       }
-      servers.push({ address: normalizeAddress(sv.address), serial: sv.serial, digest: sv.digest });
+      const names = Array.isArray(sv.names) ? sv.names.filter((n): n is string => typeof n === 'string' && n.length <= 254 && SIMPLE_NAME.test(n)).slice(0, 64) : [];
+      servers.push({ address: normalizeAddress(sv.address), serial: sv.serial, digest: sv.digest, ...(names.length ? { names } : {}) });
     }
     const folder = typeof e.path === 'string' && e.path.endsWith('/');
     // The path from the name alone (layout.ts), never from the text; a plain name is its own stem.
     const stem = zone !== '.' && zone !== 'root.' && SIMPLE_NAME.test(zone) ? zone.slice(0, -1) : zoneFolder(zone);
-    zones[zone] = { path: folder ? `${stem}/` : `${stem}.zone`, serial: e.serial!, records: e.records!, bytes: e.bytes!, digest: e.digest!, servers };
+    // `since` is the one date an entry holds: a UTC second, as isoSecond writes it.
+    const since = typeof e.since === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(e.since) ? e.since : undefined;
+    zones[zone] = { path: folder ? `${stem}/` : `${stem}.zone`, serial: e.serial!, records: e.records!, bytes: e.bytes!, digest: e.digest!, servers, ...(since ? { since } : {}) };
   }
   return { format: 1, dnssec, omitted: dnssec ? [] : [...SIGNATURE_CHURN].map(typeName).sort(), zones };
 }
@@ -210,7 +224,10 @@ export async function writeArchive(archiveDir: string, decisions: ZoneDecision[]
     // Addresses that allowed transfer before and say nothing now (silent, skipped, in a
     // shard not given, excluded) keep their entry: a flapping server makes no commit
     // (DESIGN §5). A definite answer, or discovery no longer listing the address, drops it.
-    const servers: IndexServer[] = d.versions.flatMap((v) => v.addresses.map((address) => ({ address, serial: v.serial, digest: v.sha256.slice(0, 16) })));
+    const servers: IndexServer[] = d.versions.flatMap((v) => v.addresses.map((address) => {
+      const names = d.names?.get(address) ?? before?.servers.find((s) => s.address === address)?.names;
+      return { address, serial: v.serial, digest: v.sha256.slice(0, 16), ...(names?.length ? { names } : {}) };
+    }));
     const gone = new Set([...d.answered, ...d.departed]);
     const silent = new Set<string>();
     for (const s of before?.servers ?? []) {
@@ -236,13 +253,18 @@ export async function writeArchive(archiveDir: string, decisions: ZoneDecision[]
     const placed = await placeZone(archiveDir, d.zone, d.chosen.file, o.splitBytes, journal);
     if (before && before.path !== placed.path) journal.removals.push(path.join(archiveDir, before.path));
     const held = o.checked?.get(d.chosen.sha256) ?? d.chosen;
-    next.zones[d.zone] = { path: placed.path, serial: held.serial, records: held.records, bytes: placed.bytes, digest: d.chosen.sha256.slice(0, 16), servers };
+    const since = before ? before.since : o.scanTime ? isoSecond(o.scanTime) : undefined;
+    next.zones[d.zone] = { path: placed.path, serial: held.serial, records: held.records, bytes: placed.bytes, digest: d.chosen.sha256.slice(0, 16), servers, ...(since ? { since } : {}) };
     changes.push(before
       ? { kind: 'changed', zone: d.zone, from: before.serial, to: d.chosen.serial, paths: [...new Set([before.path, placed.path])] }
       : { kind: 'added', zone: d.zone, serial: d.chosen.serial, records: d.chosen.records, paths: [placed.path] });
   }
 
   sweepUnlisted(archiveDir, next, journal);
+  for (const [zone, e] of Object.entries(next.zones)) {
+    const since = e.since ?? o.sinceOf?.get(zone);
+    if (since && !e.since) next.zones[zone] = { ...e, since };
+  }
   const nextIndexText = indexText(next);
   const prevIndexText = fs.existsSync(path.join(archiveDir, INDEX_FILE)) ? fs.readFileSync(path.join(archiveDir, INDEX_FILE), 'utf8') : '';
   if (nextIndexText !== prevIndexText || journal.renames.length > 0 || journal.removals.length > 0) {
@@ -360,25 +382,40 @@ function sortedIndex(idx: ArchiveIndex): ArchiveIndex {
   const zones: Record<string, IndexZone> = {};
   for (const z of Object.keys(idx.zones).sort(compareZoneNames)) {
     const e = idx.zones[z]!;
-    zones[z] = { path: e.path, serial: e.serial, records: e.records, bytes: e.bytes, digest: e.digest, servers: e.servers.map((s) => ({ address: s.address, serial: s.serial, digest: s.digest })) };
+    zones[z] = {
+      path: e.path, serial: e.serial, records: e.records, bytes: e.bytes, digest: e.digest,
+      servers: e.servers.map((s) => ({ address: s.address, ...(s.names?.length ? { names: s.names } : {}), serial: s.serial, digest: s.digest })),
+      ...(e.since ? { since: e.since } : {}),
+    };
   }
   return { format: 1, dnssec: idx.dnssec, omitted: idx.omitted, zones };
+}
+
+/** `2026-12-04T06:00:00Z`: a scan's time as the index keeps it. */
+function isoSecond(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** `ns1.nic.ba. 192.0.2.1`: an address with the names people know it by. */
+function serverText(s: IndexServer): string {
+  return s.names?.length ? `${s.names.map((n) => `\`${n}\``).join(' ')} \`${s.address}\`` : `\`${s.address}\``;
 }
 
 /** README.md of the archive: the zones archived now, as a table. */
 export function readmeText(idx: ArchiveIndex): string {
   const rows = Object.keys(idx.zones).sort(compareZoneNames).map((z) => {
     const e = idx.zones[z]!;
-    return `| \`${z}\` | [${e.path}](${encodeURI(e.path)}) | ${e.serial} | ${e.records} | ${e.servers.map((s) => `\`${s.address}\``).join(' ')} |`;
+    return `| \`${z}\` | [${e.path}](${encodeURI(e.path)}) | ${e.serial} | ${e.records} | ${e.since ? e.since.slice(0, 10) : ''} | ${e.servers.map(serverText).join(', ')} |`;
   });
   return [
     '# Archived zones',
     '',
     `${rows.length} zones whose servers allow zone transfer (AXFR), as canonical text: one record per line, sorted in DNSSEC canonical order, the SOA first.`,
     idx.dnssec ? 'DNSSEC records are kept.' : `Left out: ${idx.omitted.join(', ')} (they change at every re-signing). \`index.json\` has the same table for programs.`,
+    '"since" is the day (UTC) of the scan that added the zone, this time.',
     '',
-    '| zone | file | serial | records | servers that allowed transfer |',
-    '| --- | --- | --- | --- | --- |',
+    '| zone | file | serial | records | since | servers that allowed transfer |',
+    '| --- | --- | --- | --- | --- | --- |',
     ...rows,
     '',
   ].join('\n');

@@ -1,28 +1,37 @@
 /**
- * The `zonelog` command line (DESIGN §2). This is the only module that touches
- * `process`: `main()` takes the arguments and the streams and returns the exit
- * code (0 success, 1 usage error, 2 the work failed), so tests call it directly.
+ * The `zonelog` command line. This is the only module that touches `process`:
+ * `main()` takes the arguments and the streams and returns the exit code (0
+ * success, 1 usage error, 2 the work failed), so tests call it directly. The
+ * commands and their options are the table in options.ts.
  */
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
-import { formatAddress, parseAddress, parsePort, type ServerAddress } from '../dns/address.js';
+import { fileURLToPath } from 'node:url';
+import { formatAddress, parseAddress, type ServerAddress } from '../dns/address.js';
 import { CONFIG_FILE, addExclusion, loadConfig } from '../scan/config.js';
 import { delegationsFromZoneText, parseZoneList } from '../scan/discovery.js';
-import { DEFAULT_SPLIT_BYTES } from '../archive/layout.js';
-import { DEFAULT_LIMITS, DEFAULT_MEMORY_BUDGET, type TransferLimits } from '../axfr/limits.js';
-import { NameError, nameToText, textToName } from '../dns/name.js';
+import type { TransferLimits } from '../axfr/limits.js';
+import { textToName } from '../dns/name.js';
 import { DEFAULT_ROOTS } from '../scan/roots.js';
 import { parseShard } from '../scan/targets.js';
 import type { Identity } from '../publish/commit.js';
 import type { HistoryRepo } from '../history/history.js';
 import type { Written } from '../fs/atomic.js';
 import type { TransferResult } from '../axfr/transfer.js';
+import { DateError, gitDate, parseDate, requireDate, type DayEnd } from '../history/dates.js';
+import { addCommand } from './options.js';
+import { parseIdentity } from './parse.js';
+import { renderTable, type Format, type Table } from './table.js';
+import { UsageError, describeFailure } from './errors.js';
+import { findRepo } from '../git/git.js';
 // Each command loads the modules it runs when it runs (below, `await import`):
 // `zonelog log` should not pay for loading the scanner, the lab or the decoder.
+
+export { parseSize } from './parse.js';
 
 export interface Io {
   stdout: Writable;
@@ -30,10 +39,9 @@ export interface Io {
   env: Record<string, string | undefined>;
   /** Whether stderr is a terminal (live progress bar). */
   isTTY?: boolean;
+  /** The current folder (default: the process's). */
+  cwd?: string;
 }
-
-/** A usage problem found after commander parsed the line: exit 1. */
-class UsageError extends Error {}
 
 export async function main(argv: string[], io: Io): Promise<number> {
   const program = buildProgram(io);
@@ -45,9 +53,14 @@ export async function main(argv: string[], io: Io): Promise<number> {
       // --help and --version end here with code 0; usage errors were printed by commander.
       return e.exitCode === 0 ? 0 : 1;
     }
-    if (e instanceof UsageError) {
+    if (e instanceof UsageError || e instanceof DateError) {
       io.stderr.write(`zonelog: ${e.message}\n`);
       return 1;
+    }
+    const failure = describeFailure(e);
+    if (failure) {
+      io.stderr.write(`zonelog: ${failure}\n`);
+      return 2;
     }
     throw e;
   } finally {
@@ -55,188 +68,232 @@ export async function main(argv: string[], io: Io): Promise<number> {
   }
 }
 
+/** commander's usage messages, said plainly: `zonelog: --timeout: expected …`. */
+function plainUsage(s: string): string {
+  return s
+    .replace(/^error: option '(?:-\w, )?(--[\w-]+)[^']*' argument '[^']*' is invalid\. /, 'zonelog: $1: ')
+    .replace(/^error: command-argument value '[^']*' is invalid for argument '([\w.]+)'\. /, (_, a: string) => `zonelog: ${a.toUpperCase()}: `)
+    .replace(/^error: /, 'zonelog: ')
+    .replace(/\n\(Did you mean (.*)\?\)\n?$/, ' (did you mean $1?)\n')
+    .replace(/Allowed choices are (.*)\.$/m, 'expected one of $1');
+}
+
 /** Set by a command's action: 2 when the work failed. */
 const exitCode = { value: 0 };
+
+/** The version in package.json, found above this module (src/cli or dist/src/cli). */
+function version(): string {
+  for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
+    try {
+      const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'zonelog' && pkg.version) return pkg.version;
+    } catch {
+      /* not here */
+    }
+    if (path.dirname(dir) === dir) return 'unknown';
+  }
+}
 
 function buildProgram(io: Io): Command {
   const program = new Command('zonelog')
     .description('Archive DNS zones that their servers hand out by zone transfer (AXFR), as canonical text in git.')
+    .version(version(), '-V, --version', 'print the version')
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
-      outputError: (s, write) => write(s.replace(/^error: /, 'zonelog: ')),
+      outputError: (s, write) => write(plainUsage(s)),
     })
     .showSuggestionAfterError();
+  const command = (name: string) => addCommand(program, name).exitOverride();
 
-  addTransferOptions(
-    program
-      .command('axfr')
-      .description('Transfer one zone from one server and print its canonical text (DESIGN §4).')
-      .argument('<zone>', 'zone name, e.g. "." or "example."', parseZone)
-      .requiredOption('--server <addr>', 'server address: IPv4, [IPv6]:PORT, or host name, with an optional :PORT')
-      .option('-o, --output <file>', 'write the text to FILE (atomically: nothing is written unless the transfer completes)')
-      .option('--port <n>', 'port when --server has none', parsePortOption, 53),
-  )
-    .option('--deadline <seconds>', 'total time allowed for the transfer', parseSeconds, DEFAULT_LIMITS.deadlineMs)
-    .option('--json', 'print the outcome as JSON on stdout (the text then goes only to --output)', false)
-    .action(async (zone: Buffer, opts: AxfrOptions) => {
-      exitCode.value = await axfrCommand(zone, opts, io);
-    });
-
-  addScanOptions(
-    program
-      .command('scan')
-      .description('Discover the servers of the root and of every TLD and try a transfer from each address; write a results directory.')
-      .requiredOption('--out <dir>', 'results directory to create (must not exist, or be empty)')
-      .option('--archive <dir>', 'the archive, whose root.zone lists the TLDs when no root server allows transfer', 'archive'),
-  ).action(async (opts: ScanCliOptions) => {
-    exitCode.value = await scanCommand(opts, io);
+  command('axfr').action(async (zone: string, opts: AxfrOptions) => {
+    exitCode.value = await axfrCommand(zone, opts, io);
   });
 
-  addPublishOptions(
-    program
-      .command('publish')
-      .description('Merge results directories (the shards of one scan) into the archive; commit and push when asked.')
-      .argument('<dir...>', 'results directories written by zonelog scan')
-      .option('--commit', 'commit the archive when a byte changed', false),
-  ).action(async (dirs: string[], opts: PublishCliOptions) => {
-    exitCode.value = await publishCommand(dirs, opts, io);
+  command('scan').action(async (opts: ScanCliOptions) => {
+    const r = await scanCommand(opts, io, true);
+    if (opts.json) io.stdout.write(JSON.stringify(r.summary) + '\n');
+    exitCode.value = r.code;
   });
 
-  addPublishOptions(
-    addScanOptions(
-      program
-        .command('run')
-        .description('Scan, publish and commit in one (what the scheduled workflow runs); --push to push.'),
-    ),
-  ).action(async (opts: ScanCliOptions & PublishCliOptions) => {
+  command('publish').action(async (dirs: string[], opts: PublishCliOptions) => {
+    const author = authorOf(opts, io);
+    const r = await publishCommand(dirs, { ...opts, author }, io);
+    if (opts.json && r.summary) io.stdout.write(JSON.stringify(r.summary) + '\n');
+    exitCode.value = r.code;
+  });
+
+  command('run').action(async (opts: ScanCliOptions & PublishCliOptions) => {
     exitCode.value = await runCommand(opts, io);
   });
 
-  program
-    .command('lab')
-    .description('Run the simulated internet on loopback (a root zone and N TLDs on many 127.x addresses) until interrupted.')
-    .option('--zones <n>', 'generated TLDs', parseCount, 50)
-    .option('--seed <n>', 'the world is deterministic from this seed', parseCount, 1)
-    .option('--port <n>', 'DNS port on every address', parsePortOption, 5300)
-    .option('--root-zone <file>', 'serve this root zone (e.g. a real one) with its addresses mapped to loopback')
-    .action(async (opts: { zones: number; seed: number; port: number; rootZone?: string }) => {
-      const stop = new AbortController();
-      const onSignal = () => stop.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-      try {
-        const { runLab } = await import('../lab/lab.js');
-        exitCode.value = await runLab({ zones: opts.zones, seed: opts.seed, port: opts.port, rootZoneFile: opts.rootZone }, io, stop.signal);
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      }
-    });
+  command('lab').action(async (opts: { zones: number; seed: number; port: number; rootZone?: string; rounds: number; every: number }) => {
+    const stop = new AbortController();
+    const onSignal = () => stop.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    try {
+      const { runLab } = await import('../lab/lab.js');
+      exitCode.value = await runLab(
+        { zones: opts.zones, seed: opts.seed, port: opts.port, rootZoneFile: opts.rootZone, rounds: opts.rounds, everyMs: opts.every },
+        io,
+        stop.signal,
+      );
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  });
 
-  program
-    .command('demo')
-    .description('Start the lab, run two rounds of scan + publish into a new git repository, and show log and diff.')
-    .option('--zones <n>', 'generated TLDs', parseCount, 40)
-    .option('--seed <n>', 'the world is deterministic from this seed', parseCount, 1)
-    .option('--dir <dir>', 'make the repository here (default: a new temporary folder)')
-    .action(async (opts: { zones: number; seed: number; dir?: string }) => {
-      const { runDemo } = await import('../lab/demo.js');
-      exitCode.value = await runDemo({ zones: opts.zones, seed: opts.seed, dir: opts.dir, env: io.env }, io.stdout);
-    });
+  command('demo').action(async (opts: { zones: number; seed: number; dir?: string }) => {
+    const { runDemo } = await import('../lab/demo.js');
+    exitCode.value = await runDemo({ zones: opts.zones, seed: opts.seed, dir: opts.dir, env: io.env }, io.stdout);
+  });
 
-  const historyCommand = (name: string, description: string) =>
-    program
-      .command(name)
-      .description(description)
-      .option('--repo <dir>', 'the git repository holding the archive', '.')
-      .option('--archive <dir>', 'the archive folder inside the repository', 'archive')
-      .option('--json', 'machine output', false);
-
-  historyCommand('log', 'One line per commit that changed the zone: date, commit, serial, records added and removed.')
-    .argument('<zone>')
-    .option('--since <date>', 'only commits after this date')
-    .option('--until <date>', 'only commits before this date')
-    .action(async (zone: string, opts: HistoryCliOptions & { since?: string; until?: string }) => {
-      exitCode.value = await history(io, opts, async (h, q) => {
-        const entries = await q.zoneLog(h, zone, opts);
-        return opts.json ? entries : entries.map((e) => `${e.date}\t${e.commit.slice(0, 12)}\t${e.serial ?? '-'}\t+${e.added}\t−${e.removed}`);
-      });
+  command('log').action(async (zone: string, opts: HistoryCliOptions & TableCliOptions & { since?: string; until?: string }, cmd: Command) => {
+    const format = tableFormat(opts, cmd);
+    const range = { since: dateOption(opts.since, 'start'), until: dateOption(opts.until, 'end') };
+    exitCode.value = await history(io, opts, async (h, q) => {
+      const entries = await q.zoneLog(h, zone, range);
+      if (format === 'json') return entries;
+      return table(
+        ['date', 'commit', 'serial', 'added', 'removed'],
+        entries.map((e) => [e.date, e.commit.slice(0, 12), e.serial, format === 'table' ? `+${e.added}` : e.added, format === 'table' ? `-${e.removed}` : e.removed]),
+        format,
+        opts.header,
+      );
     });
+  });
 
-  historyCommand('diff', 'Records added and removed between two points in time (revisions or dates); default: the last change.')
-    .argument('<zone>')
-    .option('--from <rev-or-date>', 'the earlier point')
-    .option('--to <rev-or-date>', 'the later point (default HEAD)')
-    .option('--type <type>', 'only records of this type')
-    .option('--name <name>', 'only records owned by this name')
-    .action(async (zone: string, opts: HistoryCliOptions & { from?: string; to?: string; type?: string; name?: string }) => {
-      exitCode.value = await history(io, opts, async (h, q) => {
-        const d = await q.zoneDiff(h, zone, opts);
-        return opts.json ? d : d.lines;
-      });
+  command('diff').action(async (zone: string, opts: HistoryCliOptions & { from?: string; to?: string; type?: string; name?: string }) => {
+    const points = { ...opts, from: pointOption(opts.from), to: pointOption(opts.to) };
+    exitCode.value = await history(io, opts, async (h, q) => {
+      const d = await q.zoneDiff(h, zone, points);
+      return opts.json ? d : { raw: d.lines.map((l) => l + '\n').join('') };
     });
+  });
 
-  historyCommand('when', 'For each record owned by NAME: the first and last time it was present, and whether it is now.')
-    .argument('<name>')
-    .option('--zone <zone>', 'look only in this zone (default: every archived zone that holds NAME)')
-    .option('--below', 'also records owned by names below NAME', false)
-    .action(async (name: string, opts: HistoryCliOptions & { zone?: string; below: boolean }) => {
-      exitCode.value = await history(io, opts, async (h, q) => {
-        const list = await q.whenName(h, name, opts);
-        return opts.json ? list : list.map((p) => `${p.first.date}\t${p.present ? 'now' : p.last.date}\t${p.zone}\t${p.record}`);
-      });
+  command('when').action(async (name: string, opts: HistoryCliOptions & TableCliOptions & { zone?: string; below: boolean }, cmd: Command) => {
+    const format = tableFormat(opts, cmd);
+    exitCode.value = await history(io, opts, async (h, q) => {
+      const list = await q.whenName(h, name, opts);
+      if (format === 'json') return list;
+      // The record is the last column: its own tabs stay, so `cut -f4-` gives the canonical line.
+      return table(
+        ['first', 'last', 'zone', 'record'],
+        list.map((p) => [p.first.date, p.present ? 'now' : p.last.date, p.zone, p.record]),
+        format,
+        opts.header,
+      );
     });
+  });
 
-  historyCommand('show', 'The zone text as it was at a revision or date (split parts joined).')
-    .argument('<zone>')
-    .option('--at <rev-or-date>', 'revision or date (default HEAD)')
-    .action(async (zone: string, opts: HistoryCliOptions & { at?: string }) => {
-      exitCode.value = await history(io, opts, async (h, q) => {
-        const text = await q.showZone(h, zone, opts.at);
-        return opts.json ? { zone, at: opts.at ?? 'HEAD', text } : { raw: text };
-      });
+  command('show').action(async (zone: string, opts: HistoryCliOptions & { at?: string }) => {
+    const at = pointOption(opts.at);
+    exitCode.value = await history(io, opts, async (h, q) => {
+      const text = await q.showZone(h, zone, at);
+      return opts.json ? { zone, at: opts.at ?? 'HEAD', text } : { raw: text };
     });
+  });
 
-  historyCommand('stats', 'A time series, one row per (commit, zone): date, serial, records, records by type, delegations.')
-    .argument('[zone]')
-    .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
-    .action(async (zone: string | undefined, opts: HistoryCliOptions & { format: 'csv' | 'json' }) => {
-      exitCode.value = await history(io, opts, async (h, q) => {
-        const rows = await q.zoneStats(h, zone);
-        return opts.json || opts.format === 'json' ? rows : { raw: q.statsCsv(rows) };
-      });
+  command('stats').action(async (zone: string | undefined, opts: HistoryCliOptions & TableCliOptions, cmd: Command) => {
+    const format = tableFormat(opts, cmd);
+    exitCode.value = await history(io, opts, async (h, q) => {
+      const rows = await q.zoneStats(h, zone);
+      if (format === 'json') return rows;
+      const types = [...new Set(rows.flatMap((r) => Object.keys(r.byType)))].sort();
+      return table(
+        ['date', 'commit', 'zone', 'serial', 'records', 'delegations', ...types],
+        rows.map((r) => [r.date, r.commit, r.zone, r.serial, r.records, r.delegations, ...types.map((t) => r.byType[t] ?? 0)]),
+        format,
+        opts.header,
+      );
     });
+  });
 
   return program;
 }
 
 interface HistoryCliOptions {
-  repo: string;
-  archive: string;
+  repo?: string;
+  archive?: string;
   json: boolean;
 }
 
-/** Runs a history query: lines are printed one per line, raw text as is, anything else as JSON. */
+interface TableCliOptions {
+  format: Format;
+  header: boolean;
+}
+
+/** `--json` is `--format json`; naming both with different formats is a usage error. */
+function tableFormat(opts: HistoryCliOptions & TableCliOptions, cmd: Command): Format {
+  if (opts.json && cmd.getOptionValueSource('format') === 'cli' && opts.format !== 'json') {
+    throw new UsageError(`--json and --format ${opts.format} ask for two formats: give one`);
+  }
+  return opts.json ? 'json' : opts.format;
+}
+
+function table(columns: string[], rows: Table['rows'], format: Format, header: boolean): { raw: string } {
+  return { raw: renderTable({ columns, rows }, format, header) };
+}
+
+/** A date-only option as git takes it (a bare day: its start or its end, UTC). */
+function dateOption(text: string | undefined, end: DayEnd): string | undefined {
+  return text === undefined ? undefined : gitDate(requireDate(text, end));
+}
+
+/** A revision or a date (a bare day means its end): a date becomes an instant, a revision stays as it is. */
+function pointOption(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  const d = parseDate(text, 'end');
+  return d ? gitDate(d) : text;
+}
+
+function cwdOf(io: Io): string {
+  return io.cwd ?? process.cwd();
+}
+
+/**
+ * The repository and the archive folder in it: from --repo, else from --archive,
+ * else from the current folder, wherever in the repository that is; the archive
+ * is archive/ at the repository's top unless --archive says otherwise.
+ */
+function locateArchive(io: Io, opts: HistoryCliOptions): { repo: string; archive: string } {
+  const cwd = cwdOf(io);
+  const archiveAbs = opts.archive === undefined ? undefined : path.resolve(cwd, opts.archive);
+  const start = opts.repo !== undefined ? path.resolve(cwd, opts.repo) : (archiveAbs ?? cwd);
+  const repo = findRepo(start);
+  if (!repo) throw new UsageError(`${start} is not inside a git repository: run zonelog in the archive's repository, or pass --repo DIR`);
+  if (archiveAbs === undefined) return { repo, archive: 'archive' };
+  const rel = path.relative(repo, archiveAbs);
+  if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) {
+    throw new UsageError(`--archive ${opts.archive} is not a folder inside the repository ${repo}`);
+  }
+  return { repo, archive: rel.split(path.sep).join('/') };
+}
+
+/** Runs a history query: raw text is printed as is, anything else as one JSON document. */
 async function history(
   io: Io,
   opts: HistoryCliOptions,
-  query: (h: HistoryRepo, q: typeof import('../history/history.js')) => Promise<string[] | { raw: string } | object>,
+  query: (h: HistoryRepo, q: typeof import('../history/history.js')) => Promise<{ raw: string } | object>,
 ): Promise<number> {
-  const repo = path.resolve(opts.repo);
-  const [{ findRepo }, q] = await Promise.all([import('../git/git.js'), import('../history/history.js')]);
-  if (!findRepo(repo)) throw new UsageError(`${repo} is not inside a git repository`);
+  const { repo, archive } = locateArchive(io, opts);
+  const q = await import('../history/history.js');
+  const h = q.openHistory(repo, archive, io.env);
+  const head = (await h.g.raw(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']).catch(() => '')).trim();
+  if (!head) throw new UsageError(`the repository ${repo} has no commits yet: its history starts with the first zonelog run (or publish --commit)`);
+  let result: { raw: string } | object;
   try {
-    const result = await query(q.openHistory(repo, opts.archive, io.env), q);
-    if (!opts.json && Array.isArray(result) && result.every((l) => typeof l === 'string')) io.stdout.write(result.map((l) => l + '\n').join(''));
-    else if ('raw' in result && typeof (result as { raw: unknown }).raw === 'string') io.stdout.write((result as { raw: string }).raw);
-    else io.stdout.write(JSON.stringify(result) + '\n');
-    return 0;
+    result = await query(h, q);
   } catch (e) {
     if (e instanceof q.HistoryError) throw new UsageError(e.message);
     throw e;
   }
+  if ('raw' in result && typeof result.raw === 'string') io.stdout.write(result.raw);
+  else io.stdout.write(JSON.stringify(result) + '\n');
+  return 0;
 }
 
 interface TransferCliOptions {
@@ -248,17 +305,6 @@ interface TransferCliOptions {
   memoryBudget: number;
 }
 
-/** Options every command that transfers shares. */
-function addTransferOptions(cmd: Command): Command {
-  return cmd
-    .option('--dnssec', 'keep RRSIG, NSEC and NSEC3 records (left out by default)', false)
-    .option('--timeout <seconds>', 'idle timeout: give up after this long without a byte', parseSeconds, DEFAULT_LIMITS.idleTimeoutMs)
-    .option('--connect-timeout <seconds>', 'give up when the connection takes longer', parseSeconds, DEFAULT_LIMITS.connectTimeoutMs)
-    .option('--max-records <n>', 'stop a transfer after this many records', parseCount, DEFAULT_LIMITS.maxRecords)
-    .option('--max-bytes <size>', 'stop a transfer after this many bytes (suffixes KB, MB, GB)', parseSize, DEFAULT_LIMITS.maxBytes)
-    .addOption(new Option('--memory-budget <size>', 'memory for sorting before records spill to disk').argParser(parseSize).default(DEFAULT_MEMORY_BUDGET, '256MB'));
-}
-
 function limitsFrom(opts: TransferCliOptions, deadlineMs: number): TransferLimits {
   return {
     connectTimeoutMs: opts.connectTimeout,
@@ -267,38 +313,6 @@ function limitsFrom(opts: TransferCliOptions, deadlineMs: number): TransferLimit
     maxRecords: opts.maxRecords,
     maxBytes: opts.maxBytes,
   };
-}
-
-/** Options of scan (and run). */
-function addScanOptions(cmd: Command): Command {
-  return addTransferOptions(
-    cmd
-      .option('--root <addrs>', 'root server addresses, comma-separated, each ADDR[:PORT] (default: the root servers and ICANN\'s transfer servers)')
-      .option('--port <n>', 'DNS port for every server address', parsePortOption, 53)
-      .option('--zones <file>', 'more zones to scan, one name per line (also the TLD list when no root server allows transfer)')
-      .option('--shard <i/n>', 'scan only shard I of N (shards 1..N together cover every target once)')
-      .option('--exclude <zone-or-address...>', 'never contact this zone or address (repeatable)')
-      .option('--config <file>', `exclusion list (default ./${CONFIG_FILE} when it exists)`)
-      .option('--ipv4-only', 'only IPv4 addresses', false)
-      .option('--ipv6-only', 'only IPv6 addresses', false)
-      .option('--concurrency <n>', 'transfers at once in all', parseCount, 128)
-      .option('--per-address <n>', 'transfers at once to one address', parseCount, 2)
-      .option('--transfer-deadline <seconds>', 'total time allowed for one transfer', parseSeconds, DEFAULT_LIMITS.deadlineMs)
-      .option('--deadline <seconds>', 'time allowed for the whole scan; what is left is skipped', parseSeconds)
-      .option('--json', 'print a summary as JSON on stdout', false)
-      .option('--quiet', 'no progress output', false),
-  );
-}
-
-/** Options of publish (and run). */
-function addPublishOptions(cmd: Command): Command {
-  return cmd
-    .option('--archive <dir>', 'the archive folder, inside a git repository for --commit', 'archive')
-    .option('--push', 'push after committing; on rejection fetch, rebase and retry (implies --commit)', false)
-    .option('--remote <name>', 'remote to push to', 'origin')
-    .option('--split-bytes <size>', 'a zone text larger than this becomes a folder of parts', parseSize, DEFAULT_SPLIT_BYTES)
-    .option('--author <identity>', 'commit author and committer, "Name <email>"', parseIdentity)
-    .option('--partial', 'the results are not every shard of the scan: publish them, but remove no zone', false);
 }
 
 interface PublishCliOptions {
@@ -313,35 +327,45 @@ interface PublishCliOptions {
   quiet?: boolean;
 }
 
-async function publishCommand(dirs: string[], opts: PublishCliOptions, io: Io): Promise<number> {
+interface PublishSummary {
+  changes: number;
+  added: string[];
+  changed: string[];
+  removed: string[];
+  commit: string | null;
+  subject: string | null;
+  pushed: boolean | null;
+}
+
+async function publishCommand(dirs: string[], opts: PublishCliOptions, io: Io): Promise<{ code: number; summary?: PublishSummary }> {
   const { publish } = await import('../publish/publish.js');
   const result = await publish({
-    dirs,
-    archiveDir: path.resolve(opts.archive),
+    dirs: dirs.map((d) => path.resolve(cwdOf(io), d)),
+    archiveDir: path.resolve(cwdOf(io), opts.archive),
     splitBytes: opts.splitBytes,
     commit: Boolean(opts.commit) || opts.push,
     push: opts.push,
     remote: opts.remote,
     partial: opts.partial,
-    author: opts.author ?? identityFromEnv(io.env),
+    author: opts.author,
     env: io.env,
   });
   if (result.ok) for (const note of result.notes) io.stderr.write(`zonelog: ${note}\n`);
   if (!result.ok) {
     if (result.usage) throw new UsageError(result.error);
     io.stderr.write(`zonelog: ${result.error}\n`);
-    return 2;
+    return { code: 2 };
   }
-  const summary = {
+  const summary: PublishSummary = {
     changes: result.changes.length,
     added: result.changes.filter((c) => c.kind === 'added').map((c) => c.zone),
     changed: result.changes.filter((c) => c.kind === 'changed' || c.kind === 'servers').map((c) => c.zone),
     removed: result.changes.filter((c) => c.kind === 'removed').map((c) => c.zone),
     commit: result.commit?.committed ? result.commit.commit : null,
+    subject: result.commit?.committed ? result.commit.subject : null,
     pushed: result.push ? result.push.ok : null,
   };
-  if (opts.json) io.stdout.write(JSON.stringify(summary) + '\n');
-  else if (!opts.quiet) {
+  if (!opts.json && !opts.quiet) {
     if (result.commit?.committed) io.stdout.write(`${result.commit.subject}\n${result.commit.body ? result.commit.body + '\n' : ''}`);
     else io.stdout.write(result.changes.length ? `archive updated: ${result.changes.length} zones\n` : 'archive unchanged\n');
   }
@@ -350,31 +374,66 @@ async function publishCommand(dirs: string[], opts: PublishCliOptions, io: Io): 
   }
   if (result.push && !result.push.ok) {
     io.stderr.write(`zonelog: push failed${result.push.attempts > 1 ? ` after ${result.push.attempts} attempts` : ''}: ${result.push.error}\n`);
-    return 2;
+    return { code: 2, summary };
   }
-  return 0;
+  return { code: 0, summary };
 }
 
+/**
+ * `zonelog run`: what can be known before the scan is checked before it (the
+ * repository, the remote, the author), then scan, publish, commit, push.
+ */
 async function runCommand(opts: ScanCliOptions & PublishCliOptions, io: Io): Promise<number> {
+  const archive = path.resolve(cwdOf(io), opts.archive);
+  if (!findRepo(archive)) {
+    throw new UsageError(`zonelog run commits, but ${archive} is not inside a git repository: run git init where the archive should live, or pass --archive DIR inside a repository`);
+  }
+  const author = authorOf(opts, io);
+  if (opts.push) await checkRemote(archive, opts.remote, io);
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'zonelog-scan-'));
   try {
-    const scanned = await scanCommand({ ...opts, out }, io);
-    if (scanned !== 0) return scanned;
-    return await publishCommand([out], { ...opts, commit: true }, io);
+    const scanned = await scanCommand({ ...opts, out }, io, false);
+    if (scanned.code !== 0) {
+      if (opts.json) io.stdout.write(JSON.stringify({ scan: scanned.summary, publish: null }) + '\n');
+      return scanned.code;
+    }
+    const published = await publishCommand([out], { ...opts, author, commit: true }, io);
+    if (opts.json) io.stdout.write(JSON.stringify({ scan: { ...scanned.summary, out: undefined }, publish: published.summary ?? null }) + '\n');
+    return published.code;
   } finally {
     fs.rmSync(out, { recursive: true, force: true });
   }
 }
 
-/** `Name <email>` */
-function parseIdentity(text: string): Identity {
-  const m = /^\s*([^<>]+?)\s*<([^<>\s]+@[^<>\s]+)>\s*$/.exec(text);
-  if (!m) throw new InvalidArgumentError('expected "Name <email>"');
-  return { name: m[1]!, email: m[2]! };
+/** --author, else $ZONELOG_AUTHOR (checked like --author), else zonelog's own identity. */
+function authorOf(opts: PublishCliOptions, io: Io): Identity | undefined {
+  if (opts.author) return opts.author;
+  const env = io.env.ZONELOG_AUTHOR;
+  if (env === undefined || env === '') return undefined;
+  try {
+    return parseIdentity(env);
+  } catch (e) {
+    throw new UsageError(`ZONELOG_AUTHOR: ${(e as Error).message}`);
+  }
 }
 
-function identityFromEnv(env: Record<string, string | undefined>): Identity | undefined {
-  return env.ZONELOG_AUTHOR ? parseIdentity(env.ZONELOG_AUTHOR) : undefined;
+/**
+ * Before any work that ends in a push: the remote must exist and answer. A
+ * missing remote or a wrong URL is said at once, not after a scan and retries.
+ */
+async function checkRemote(archive: string, remote: string, io: Io): Promise<void> {
+  const repo = findRepo(archive);
+  if (!repo) return; // publish says this itself
+  const { git } = await import('../git/git.js');
+  const g = git(repo, io.env, { GIT_TERMINAL_PROMPT: '0' });
+  const url = (await g.raw(['remote', 'get-url', remote]).catch(() => '')).trim();
+  if (!url) throw new UsageError(`the repository ${repo} has no remote named ${remote}: add it (git remote add ${remote} URL) or pass --remote NAME`);
+  try {
+    await g.raw(['ls-remote', '--heads', remote]);
+  } catch (e) {
+    const why = (e as Error).message.split('\n').map((l) => l.trim()).find((l) => /^(fatal|error):/.test(l)) ?? 'no answer';
+    throw new UsageError(`the remote ${remote} (${url}) cannot be reached: ${why.replace(/^(fatal|error): /, '')}; check its URL and your credentials`);
+  }
 }
 
 interface ScanCliOptions extends TransferCliOptions {
@@ -396,7 +455,16 @@ interface ScanCliOptions extends TransferCliOptions {
   quiet: boolean;
 }
 
-async function scanCommand(opts: ScanCliOptions, io: Io): Promise<number> {
+interface ScanSummary {
+  out?: string;
+  targets: number;
+  zonesTransferred: number;
+  outcomes: Record<string, number>;
+  discovery: Record<string, unknown>;
+}
+
+/** `standalone`: the scan's last line says where the results are and what to run next. */
+async function scanCommand(opts: ScanCliOptions, io: Io, standalone: boolean): Promise<{ code: number; summary: ScanSummary }> {
   if (opts.ipv4Only && opts.ipv6Only) throw new UsageError('--ipv4-only and --ipv6-only exclude each other');
   const roots: ServerAddress[] = [];
   for (const r of (opts.root ?? DEFAULT_ROOTS.join(',')).split(',').map((x) => x.trim()).filter(Boolean)) {
@@ -406,8 +474,8 @@ async function scanCommand(opts: ScanCliOptions, io: Io): Promise<number> {
     roots.push(parsed.address);
   }
   const shard = opts.shard === undefined ? undefined : parseShard(opts.shard);
-  if (opts.shard !== undefined && !shard) throw new UsageError(`--shard takes I/N with 1 ≤ I ≤ N, not ${JSON.stringify(opts.shard)}`);
-  const configFile = opts.config ?? CONFIG_FILE;
+  if (opts.shard !== undefined && !shard) throw new UsageError(`--shard takes I/N with 1 <= I <= N, not ${JSON.stringify(opts.shard)}`);
+  const configFile = path.resolve(cwdOf(io), opts.config ?? CONFIG_FILE);
   const config = loadConfig(configFile, opts.config !== undefined);
   if (!config.ok) throw new UsageError(config.error);
   const exclusions = config.exclusions;
@@ -419,7 +487,7 @@ async function scanCommand(opts: ScanCliOptions, io: Io): Promise<number> {
   if (opts.zones !== undefined) {
     let text: string;
     try {
-      text = fs.readFileSync(opts.zones, 'utf8');
+      text = fs.readFileSync(path.resolve(cwdOf(io), opts.zones), 'utf8');
     } catch (e) {
       throw new UsageError(`cannot read the zones file ${opts.zones}: ${(e as Error).message}`);
     }
@@ -428,16 +496,17 @@ async function scanCommand(opts: ScanCliOptions, io: Io): Promise<number> {
     zones = parsed.zones;
   }
   const [{ checkOutDir }, { Progress }, { scan }] = await Promise.all([import('../scan/results.js'), import('../scan/progress.js'), import('../scan/scan.js')]);
-  const out = path.resolve(opts.out);
+  const out = path.resolve(cwdOf(io), opts.out);
   const outCheck = checkOutDir(out);
   if (!outCheck.ok) throw new UsageError(outCheck.error);
 
-  const fallbackZones = zones.length > 0 ? zones : archivedTlds(opts.archive);
+  const fallbackZones = zones.length > 0 ? zones : archivedTlds(path.resolve(cwdOf(io), opts.archive));
   const progress = new Progress({
     out: io.stderr,
     mode: opts.quiet || opts.json ? 'quiet' : io.isTTY ? 'tty' : 'plain',
     githubSummary: io.env.GITHUB_ACTIONS === 'true' ? io.env.GITHUB_STEP_SUMMARY : undefined,
     annotations: io.env.GITHUB_ACTIONS === 'true',
+    next: standalone ? { results: opts.out, command: `zonelog publish ${shellWord(opts.out)} --commit` } : undefined,
   });
   const report = await scan({
     roots,
@@ -461,12 +530,17 @@ async function scanCommand(opts: ScanCliOptions, io: Io): Promise<number> {
   const counts: Record<string, number> = {};
   for (const t of report.targets) counts[t.outcome] = (counts[t.outcome] ?? 0) + 1;
   const zonesTransferred = new Set(report.targets.filter((t) => t.outcome === 'transferred').map((t) => t.zone)).size;
-  if (opts.json) io.stdout.write(JSON.stringify({ out, targets: report.targets.length, zonesTransferred, outcomes: counts, discovery: report.discovery }) + '\n');
+  const summary: ScanSummary = { out, targets: report.targets.length, zonesTransferred, outcomes: counts, discovery: report.discovery };
   if (report.targets.length === 0) {
     io.stderr.write('zonelog: the scan found no targets: no root server answered and no zone list was given; check --root and the network\n');
-    return 2;
+    return { code: 2, summary };
   }
-  return 0;
+  return { code: 0, summary };
+}
+
+/** A path as a shell takes it: as is when plain, else in single quotes. */
+function shellWord(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 /** TLDs named in the archived root zone, for discovery when no root server allows transfer. */
@@ -487,13 +561,14 @@ interface AxfrOptions extends TransferCliOptions {
   json: boolean;
 }
 
-async function axfrCommand(zone: Buffer, opts: AxfrOptions, io: Io): Promise<number> {
+async function axfrCommand(zoneText: string, opts: AxfrOptions, io: Io): Promise<number> {
   const parsed = parseAddress(opts.server, opts.port);
   if (!parsed.ok) throw new UsageError(parsed.error);
+  const zone = textToName(zoneText);
   const server = parsed.address;
   const limits = limitsFrom(opts, opts.deadline);
-  const output = opts.output ? path.resolve(opts.output) : undefined;
-  const [{ transfer }, { describeFailure }, { writeAtomic, writeToStream }] = await Promise.all([
+  const output = opts.output ? path.resolve(cwdOf(io), opts.output) : undefined;
+  const [{ transfer }, { describeFailure: describeOutcome }, { writeAtomic, writeToStream }] = await Promise.all([
     import('../axfr/transfer.js'),
     import('../axfr/outcome.js'),
     import('../fs/atomic.js'),
@@ -514,10 +589,10 @@ async function axfrCommand(zone: Buffer, opts: AxfrOptions, io: Io): Promise<num
     return 2;
   }
   const where = formatAddress(server);
-  const report = { zone: nameToText(zone), server: where, ...result.outcome };
+  const report = { zone: zoneText, server: where, ...result.outcome };
   if (!result.zone) {
     if (opts.json) io.stdout.write(JSON.stringify(report) + '\n');
-    io.stderr.write(`zonelog: ${describeFailure(result.outcome, where)}\n`);
+    io.stderr.write(`zonelog: ${describeOutcome(result.outcome, where)}\n`);
     return 2;
   }
   let written: Written;
@@ -527,7 +602,7 @@ async function axfrCommand(zone: Buffer, opts: AxfrOptions, io: Io): Promise<num
     else if (opts.json) written = { bytes: 0, sha256: '' };
     else written = await writeToStream(io.stdout, result.zone.byteChunks());
   } catch (e) {
-    io.stderr.write(`zonelog: could not write ${output ?? 'standard output'}: ${(e as Error).message}\n`);
+    io.stderr.write(`zonelog: could not write ${output ?? 'standard output'}: ${describeFailure(e) ?? (e as Error).message}\n`);
     return 2;
   } finally {
     result.zone.dispose();
@@ -537,42 +612,6 @@ async function axfrCommand(zone: Buffer, opts: AxfrOptions, io: Io): Promise<num
     io.stdout.write(JSON.stringify(out) + '\n');
   }
   return 0;
-}
-
-function parseZone(text: string): Buffer {
-  try {
-    return textToName(text.endsWith('.') || text === '.' ? text : `${text}.`);
-  } catch (e) {
-    if (e instanceof NameError) throw new InvalidArgumentError(`invalid zone name: ${e.message}`);
-    throw e;
-  }
-}
-
-function parsePortOption(text: string): number {
-  const p = parsePort(text);
-  if (p === undefined) throw new InvalidArgumentError('a port is a number from 1 to 65535');
-  return p;
-}
-
-/** Seconds (fractions allowed) to milliseconds. */
-function parseSeconds(text: string): number {
-  if (!/^[0-9]+(\.[0-9]+)?$/.test(text) || Number(text) <= 0) throw new InvalidArgumentError('expected a positive number of seconds');
-  return Math.round(Number(text) * 1000);
-}
-
-function parseCount(text: string): number {
-  if (!/^[0-9]+$/.test(text) || Number(text) < 1) throw new InvalidArgumentError('expected a positive whole number');
-  return Number(text);
-}
-
-const SIZE_UNITS: Record<string, number> = { '': 1, B: 1, K: 1e3, KB: 1e3, M: 1e6, MB: 1e6, G: 1e9, GB: 1e9, KIB: 1024, MIB: 1024 ** 2, GIB: 1024 ** 3 };
-
-/** `1000`, `64KB`, `256MB`, `1GiB`. */
-export function parseSize(text: string): number {
-  const m = /^([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]*)$/.exec(text.trim());
-  const unit = m ? SIZE_UNITS[m[2]!.toUpperCase()] : undefined;
-  if (!m || unit === undefined || Number(m[1]) <= 0) throw new InvalidArgumentError('expected a size such as 1000, 64KB, 256MB or 1GiB');
-  return Math.round(Number(m[1]) * unit);
 }
 
 /** The entry point for the installed command. */

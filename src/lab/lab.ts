@@ -167,11 +167,21 @@ export function labSummary(lab: Lab): string {
   return lines.join('\n') + '\n';
 }
 
+/** What `zonelog lab` takes beyond the world: how often the world moves on. */
+export interface RunLabOptions extends LabOptions {
+  /** Advance the world this many times (as the demo does between its scans). */
+  rounds?: number;
+  /** Milliseconds between two rounds. */
+  everyMs?: number;
+}
+
 /**
- * `zonelog lab`: starts the lab, prints the root addresses and the summary, serves
- * until the signal aborts, stops. 0 when it ran, 2 when it could not start.
+ * `zonelog lab`: starts the lab, prints the root addresses and the summary, then
+ * advances the world `rounds` times, every `everyMs` (serials bump, delegations
+ * and servers change: scans in between give history to explore), serves until
+ * the signal aborts, stops. 0 when it ran, 2 when it could not start.
  */
-export async function runLab(options: LabOptions, io: { stdout: Writable; stderr: Writable }, signal: AbortSignal): Promise<number> {
+export async function runLab(options: RunLabOptions, io: { stdout: Writable; stderr: Writable }, signal: AbortSignal): Promise<number> {
   let lab: Lab;
   try {
     lab = await startLab(options);
@@ -187,8 +197,32 @@ export async function runLab(options: LabOptions, io: { stdout: Writable; stderr
     return 2;
   }
   io.stdout.write(labSummary(lab));
+  const rounds = options.rounds ?? 0;
+  const every = options.everyMs ?? 60_000;
+  if (rounds > 0) io.stdout.write(`the world moves on ${rounds === 1 ? 'once' : `${rounds} times`}, every ${every / 1000} s: scan and publish between the rounds\n`);
+  for (let round = 1; round <= rounds && !signal.aborted; round++) {
+    if (!(await sleepUnlessAborted(every, signal))) break;
+    await lab.mutate((options.seed ?? 1) + round);
+    io.stdout.write(`round ${round}/${rounds}: the world moved on (root serial ${lab.world.root.serial}, ${lab.world.tlds.size} TLDs)\n`);
+  }
   if (!signal.aborted) await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
   await lab.stop();
   io.stdout.write('zonelog lab: stopped\n');
   return 0;
+}
+
+/** Waits `ms`; false when the signal aborted first. */
+function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve(false);
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }

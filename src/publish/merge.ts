@@ -45,6 +45,8 @@ export type ZoneDecision =
       answered: string[];
       /** Addresses of the archive's that this scan's discovery no longer lists for the zone. */
       departed: string[];
+      /** The name servers' names of each address that allowed transfer (what people know it by). */
+      names?: Map<string, string[]>;
     }
   | { kind: 'refused'; zone: string; refusing: string[]; answered: number }
   | { kind: 'unknown'; zone: string; refusing: string[]; unsure: string[]; why?: string };
@@ -84,9 +86,11 @@ export function decideZone(zone: string, targets: Target[]): ZoneDecision {
   const unsure: string[] = [];
   const answered: string[] = [];
   let otherAnswers = 0;
+  const names = new Map<string, string[]>();
   for (const t of targets) {
     const address = t.address;
     if (t.outcome === 'transferred' && t.sha256 && t.file && t.serial !== undefined) {
+      names.set(address, [...new Set([...(names.get(address) ?? []), ...(t.nameServers ?? [])])].sort());
       let v = versions.get(t.sha256);
       if (!v) {
         v = { serial: t.serial, sha256: t.sha256, file: path.join(t.dir, t.file), dir: t.dir, rel: t.file, records: t.records ?? 0, addresses: [] };
@@ -116,7 +120,7 @@ export function decideZone(zone: string, targets: Target[]): ZoneDecision {
   for (const v of versions.values()) v.addresses.sort(compareAddresses);
   const list = [...versions.values()].sort(compareVersions);
   const serving = list.flatMap((v) => v.addresses.map((address) => ({ address, serial: v.serial }))).sort((a, b) => compareAddresses(a.address, b.address));
-  return { kind: 'transferred', zone, chosen: list[0]!, versions: list, serving, refusing, unsure, answered, departed: [] };
+  return { kind: 'transferred', zone, chosen: list[0]!, versions: list, serving, refusing, unsure, answered, departed: [], names };
 }
 
 /** What this publish knows beyond the targets: whether every shard is here, and what discovery found. */

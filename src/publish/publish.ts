@@ -21,6 +21,7 @@ import { MAX_ZONE_FILE_BYTES, checkZoneFiles } from './zonefile.js';
 import { openInside } from '../fs/inside.js';
 import { rememberDigests, zonesToRepair } from './repair.js';
 import { writeAtomic } from '../fs/atomic.js';
+import { addedSince } from '../archive/since.js';
 
 export interface PublishOptions {
   dirs: string[];
@@ -148,7 +149,8 @@ async function publishChecked(o: PublishOptions): Promise<PublishResult> {
     checked.set(v.sha256, held);
   }
   if (repo) await writeAtomic(path.join(repo.gitDir, UNDER_WAY), [JSON.stringify({ started: new Date().toISOString() }) + '\n'], false);
-  const changes = await writeArchive(archiveDir, decisions, { splitBytes: o.splitBytes, dnssec, repair, checked, previous });
+  const sinceOf = repo ? await addedSince(repo.repoDir, archiveDir, o.env) : undefined;
+  const changes = await writeArchive(archiveDir, decisions, { splitBytes: o.splitBytes, dnssec, repair, checked, previous, scanTime, sinceOf });
   for (const z of repair) if (transferred.some((d) => d.zone === z)) notes.push(`rewrote ${z}: its archived text no longer matched index.json`);
   if (!repo) return { ok: true, changes, decisions, scanTime, notes };
 

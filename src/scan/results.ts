@@ -118,7 +118,8 @@ export interface ReadTarget {
   sha256?: string;
   /** What the report claims; publish takes serial and records from the file itself. */
   serial?: number;
-  records?: number;
+  records?: number;  /** The name servers' names that led to this address, normalized. */
+  nameServers?: string[];
 }
 
 /** A results directory as publish reads it: every field checked, every name normalized. */
@@ -257,8 +258,13 @@ function parseReport(raw: unknown, dir: string): ReadReport {
     }
     if (typeof t.file !== 'string' || !isPlainRelative(t.file)) throw new Invalid(`${where} (${zone}): the file ${JSON.stringify(t.file)?.slice(0, 80)} is not a plain path inside the results directory`);
     if (typeof t.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(t.sha256)) throw new Invalid(`${where} (${zone}): sha256 is not 64 hex digits`);
+    let nameServers: string[] | undefined;
+    if (t.nameServers !== undefined) {
+      if (!Array.isArray(t.nameServers) || t.nameServers.length > 64) throw new Invalid(`${where} (${zone}): nameServers is not a list of at most 64 names`);
+      nameServers = t.nameServers.map((n) => zoneName(n, `${where} (${zone}) nameServers`));
+    }
     targets.push({
-      zone, address: addr, outcome, file: t.file, sha256: t.sha256,
+      zone, address: addr, outcome, file: t.file, sha256: t.sha256, ...(nameServers ? { nameServers } : {}),
       serial: uint(t.serial, 0xffffffff, `${where} (${zone}): serial`),
       records: uint(t.records, Number.MAX_SAFE_INTEGER, `${where} (${zone}): records`),
     });

@@ -51,7 +51,7 @@ describe('zonelog command line', () => {
       const r = await run(['run', '--root', lab.rootServers.join(','), '--port', String(lab.port), '--archive', path.join(repo, 'archive'),
         '--timeout', '0.5', '--transfer-deadline', '1', '--author', 'Lab Bot <lab@example.org>']);
       expect(r.code).toBe(0);
-      expect(r.stdout).toMatch(/^archive: \d+ added\n/);
+      expect(r.stdout).toMatch(/^archive: (\+ \S+ \(new\)|\d+ added)/);
       expect(execFileSync('git', ['-C', repo, 'log', '--format=%an <%ae>'], { encoding: 'utf8' }).trim()).toBe('Lab Bot <lab@example.org>');
       expect(fs.existsSync(path.join(repo, 'archive/root.zone'))).toBe(true);
     } finally {

@@ -90,8 +90,16 @@ describe('zonelog log / diff / when / show / stats on that history', () => {
     const numstat = lines(git(repo, 'log', '--format=', '--numstat', '--', 'archive/root.zone')).map((l) => l.split('\t').slice(0, 2).map(Number));
     expect(entries.map((e) => [e.added, e.removed])).toEqual(numstat);
     for (const e of entries) expect(e.serial).toBe(Number(lines(git(repo, 'show', `${e.commit}:archive/root.zone`))[0]!.split('\t')[4]!.split(' ')[2]));
+    // A header row, then one row per commit: ASCII only, so grep and awk read it.
     const text = await run(['log', '.', '--repo', repo]);
-    expect(lines(text.out)).toHaveLength(entries.length);
+    expect(lines(text.out)).toHaveLength(entries.length + 1);
+    expect(lines(text.out)[0]).toBe('date\tcommit\tserial\tadded\tremoved');
+    expect(text.out).toMatch(/^[\x09\x0a\x20-\x7e]*$/);
+    expect(lines(text.out)[1]).toBe(`${(entries[0] as { date?: string }).date}\t${entries[0]!.commit.slice(0, 12)}\t${entries[0]!.serial}\t+${entries[0]!.added}\t-${entries[0]!.removed}`);
+    const bare = await run(['log', '.', '--repo', repo, '--no-header']);
+    expect(lines(bare.out)).toEqual(lines(text.out).slice(1));
+    const csv = await run(['log', '.', '--repo', repo, '--format', 'csv']);
+    expect(lines(csv.out)[1]).toBe(`${(entries[0] as { date?: string }).date},${entries[0]!.commit.slice(0, 12)},${entries[0]!.serial},${entries[0]!.added},${entries[0]!.removed}`);
   });
 
   it('diff . --from A --to B (dates) equals the set difference of the two source versions', async () => {
@@ -133,19 +141,20 @@ describe('zonelog log / diff / when / show / stats on that history', () => {
   });
 
   it('when reads the owners listed in commit messages: the same answer as diffing every commit', async () => {
-    // zonelog's messages list, under each `~` line, the owners whose records changed.
+    // zonelog's messages list, in an `Owners:` trailer per zone, the owners whose records changed.
     const bodies = git(repo, 'log', '--format=%B%x00').split('\0');
-    expect(bodies.some((b) => /^~ \. .*\n  owners: /m.test(b))).toBe(true);
+    expect(bodies.some((b) => /^Owners: \. /m.test(b))).toBe(true);
     // A twin of the repository whose messages say nothing about owners: `when` must diff every commit there.
     const twin = fs.mkdtempSync('/tmp/zonelog-twin-');
     try {
       git(twin, 'clone', '-q', repo, '.');
-      execFileSync('git', ['-C', twin, 'filter-branch', '-f', '--msg-filter', "grep -v '^  owners: '", 'HEAD'], {
+      execFileSync('git', ['-C', twin, 'filter-branch', '-f', '--msg-filter', "grep -v -e '^Owners: ' -e '^ '", 'HEAD'], {
         env: { ...process.env, FILTER_BRANCH_SQUELCH_WARNING: '1' }, stdio: 'pipe',
       });
-      expect(git(twin, 'log', '--format=%B')).not.toMatch(/owners:/);
+      expect(git(twin, 'log', '--format=%B')).not.toMatch(/owners:/i);
       // Owners that changed in the period, some with several changes, and one with none.
-      const owners = [...new Set(bodies.flatMap((b) => (b.match(/^  owners: .*$/gm) ?? []).flatMap((l) => l.slice(10).split(' '))))];
+      // (the root zone's owners are written relative to it: `com` is `com.`)
+      const owners = [...new Set(bodies.flatMap((b) => (b.match(/^Owners: \. .*$/gm) ?? []).flatMap((l) => l.slice(10).split(' ').map((o) => (o === '@' ? '.' : o + '.')))))];
       const counted = owners.map((o) => [o, bodies.filter((b) => b.includes(' ' + o + ' ') || b.includes(' ' + o + '\n')).length] as const);
       const picks = [...counted].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([o]) => o);
       const below = picks.find((o) => o !== '.')!.split('.').slice(-2).join('.') || 'com.';

@@ -12,7 +12,7 @@ describe('zonelog demo', () => {
     let out = '';
     const code = await runDemo({ zones: 12, seed: 5, dir, env: process.env }, new Writable({ write(c, _e, cb) { out += c; cb(); } }));
     expect(code).toBe(0);
-    expect(out).toMatch(/Round 1: committed "archive: \d+ added"/);
+    expect(out).toMatch(/Round 1: committed "archive: (\+ |\d+ added)/);
     expect(out).toMatch(/Round 2: committed "archive: /);
     expect(out).toContain('$ git log --stat');
     expect(out).toContain(`The repository is at ${dir}`);

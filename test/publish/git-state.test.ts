@@ -76,7 +76,7 @@ describe('repository state', () => {
     const out = zonelog(['publish', await results(2), '--archive', path.join(repo, 'archive'), '--commit']);
     expect(out.status).toBe(0);
     expect(out.stderr).toMatch(/^zonelog: removed .*\.git\/index\.lock, left by a killed git command \(no process holds it\)\n$/);
-    expect(sh(repo, 'log', '--format=%s')).toBe('archive: 1 changed\narchive: 1 added\n');
+    expect(sh(repo, 'log', '--format=%s')).toBe('archive: ~ ba.\narchive: + ba. (new)\n');
   });
 
   it('a lock a running process holds is named with that process, and left alone', async () => {
@@ -117,7 +117,7 @@ describe('push', () => {
     oneLine(out, re);
     expect(out.stderr).not.toMatch(/attempts/);
     // the commit is made; the next run pushes it once the remote exists
-    expect(sh(repo, 'log', '--format=%s')).toBe('archive: 1 changed\narchive: 1 added\n');
+    expect(sh(repo, 'log', '--format=%s')).toBe('archive: ~ ba.\narchive: + ba. (new)\n');
   });
 });
 

@@ -159,7 +159,7 @@ describe('publish takes names and files for what they are', () => {
     const r = await run(repo, await writeResults(scratch.dir(), [{ zone: name, address: '192.0.2.1', outcome: 'transferred', text }]));
     expect(r.ok).toBe(true);
     const body = sh(repo, 'log', '-1', '--format=%B');
-    expect(body.trim().split('\n')).toEqual(['archive: 1 added', '', `+ ${canonical} 1 1 records`]);
+    expect(body.trim().split('\n')).toEqual([`archive: + ${canonical} (new)`, '', `+ ${canonical} 1 1 records`]);
     expect(body).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f]/);
     expect(archiveProblems(path.join(repo, 'archive'))).toEqual([]);
   });

@@ -70,14 +70,18 @@ describe('publish', () => {
   it('writes the archive; an unchanged world makes exactly one commit', async () => {
     const repo = newRepo();
     const r1 = await pub(repo, [await writeResults(tmp(), world1())]);
-    expect(r1.commit).toMatchObject({ committed: true, subject: 'archive: 3 added' });
+    expect(r1.commit).toMatchObject({ committed: true, subject: 'archive: + . (new), + ba. (new), + gone. (new)' });
     expect(fs.readFileSync(path.join(repo, 'archive/root.zone'), 'latin1')).toBe(root1);
     expect(fs.readFileSync(path.join(repo, 'archive/ba.zone'), 'latin1')).toBe(ba1);
     expect(fs.existsSync(path.join(repo, 'archive/nothing.zone'))).toBe(false);
     const index = JSON.parse(fs.readFileSync(path.join(repo, 'archive/index.json'), 'utf8'));
     expect(index.zones['ba.'].servers.map((s: { address: string }) => s.address)).toEqual(['192.0.2.1', '2001:db8::1']);
     expect(index.omitted).toEqual(['NSEC', 'NSEC3', 'RRSIG']);
-    expect(JSON.stringify(index)).not.toMatch(/20\d\d-\d\d-\d\dT/);
+    // The one date: since when each zone is in the archive (the scan that added it).
+    expect(index.zones['ba.'].since).toBe('2026-01-01T00:00:00Z');
+    expect(index.zones['ba.'].servers[0].names).toEqual(['ns.ba.']);
+    expect(JSON.stringify(index).replace(/"since":"[^"]*"/g, '')).not.toMatch(/20\d\d-\d\d-\d\dT/);
+    expect(fs.readFileSync(path.join(repo, 'archive/README.md'), 'utf8')).toContain('| `ba.` | [ba.zone](ba.zone) | 100 | 5 | 2026-01-01 | `ns.ba.` `192.0.2.1`, `ns.ba.` `2001:db8::1` |');
     const r2 = await pub(repo, [await writeResults(tmp(), world1(), new Date('2026-01-01T02:00:00Z'))]);
     expect(r2.commit).toEqual({ committed: false });
     expect(commits(repo)).toHaveLength(1);
@@ -92,7 +96,7 @@ describe('publish', () => {
       .map((t) => (t.zone === 'gone.' ? { ...t, outcome: 'refused' as const, text: undefined } : t));
     w2.push({ zone: 'new.', address: '192.0.2.77', outcome: 'transferred', text: zoneText('new.', 1, ['new.\t60\tIN\tNS\tns.new.']) });
     const r = await pub(repo, [await writeResults(tmp(), w2, new Date('2026-01-01T02:00:00Z'))]);
-    expect(r.commit).toMatchObject({ committed: true, subject: 'archive: 1 changed, 1 added, 1 removed' });
+    expect(r.commit).toMatchObject({ committed: true, subject: 'archive: + new. (new), - gone., ~ ba.' });
     const body = (r.commit as { body: string }).body.split('\n');
     const numstat = sh(repo, 'diff', '--numstat', 'HEAD~1', 'HEAD', '--', 'archive/ba.zone').trim().split('\t');
     // The owners of the lines git's own diff adds and removes, sorted.
@@ -100,10 +104,11 @@ describe('publish', () => {
       .filter((l) => /^[+-][^+-]/.test(l)).map((l) => l.slice(1).split('\t')[0]!))].sort();
     expect(owners).toContain('ba.');
     expect(body).toEqual([
-      `~ ba. 100 → 101 +${numstat[0]} −${numstat[1]}`,
-      `  owners: ${owners.join(' ')}`,
+      `~ ba. 100 → 101 +${numstat[0]} -${numstat[1]}`,
       '- gone. refused by 1 of 1 addresses',
       '+ new. 1 2 records',
+      '',
+      `Owners: ba. ${owners.map((o) => (o === 'ba.' ? '@' : o.slice(0, -'.ba.'.length))).sort().join(' ')}`,
     ]);
     expect(numstat.slice(0, 2)).toEqual(['4', '3']);
     const files = sh(repo, 'show', '--name-only', '--format=', 'HEAD').trim().split('\n').sort();
@@ -124,7 +129,7 @@ describe('publish', () => {
     sh(repo, 'commit', '-q', '-am', 'hand edit');
     const r = await pub(repo, [later]);
     expect(r.commit).toMatchObject({ committed: true });
-    expect((r.commit as { body: string }).body.split('\n')).toEqual(['~ ba. 100 → 100 +0 −1', '  owners: zz.ba.']);
+    expect((r.commit as { body: string }).body.split('\n')).toEqual(['~ ba. 100 → 100 +0 -1', '', 'Owners: ba. zz']);
     expect(fs.readFileSync(path.join(repo, 'archive/ba.zone'), 'latin1')).toBe(ba1);
     expect(r.notes).toContain('rewrote ba.: its archived text no longer matched index.json');
   });
@@ -153,7 +158,7 @@ describe('publish', () => {
       { zone: 'ba.', address: '2001:db8::1', outcome: 'refused' },
     ]);
     const r3 = await pub(repo, [await writeResults(tmp(), refused)]);
-    expect(r3.commit).toMatchObject({ committed: true, subject: 'archive: 1 removed' });
+    expect(r3.commit).toMatchObject({ committed: true, subject: 'archive: - ba.' });
     expect(fs.existsSync(path.join(repo, 'archive/ba.zone'))).toBe(false);
     // The log shows the removal with the serial the zone had when it went.
     const log = JSON.parse((await zonelog(['log', 'ba.', '--repo', repo, '--json'])).stdout) as { serial: number; added: number; removed: number }[];
@@ -251,7 +256,7 @@ describe('publish', () => {
     expect(sh(bare, 'merge-base', '--is-ancestor', bHead, 'main')).toBe('');
     expect(sh(bare, 'show', 'main:archive/ba.zone')).toBe(ba2);
     expect(sh(bare, 'show', 'main:archive/new.zone')).toBe(zoneText('new.', 1, []));
-    expect(sh(bare, 'log', '-1', '--format=%B', 'main').trim()).toBe('archive: 1 added\n\n+ new. 1 1 records');
+    expect(sh(bare, 'log', '-1', '--format=%B', 'main').trim()).toBe('archive: + new. (new)\n\n+ new. 1 1 records');
   });
 
   it.each([
@@ -279,7 +284,7 @@ describe('publish', () => {
       // Our commit was replayed onto the remote's: its message describes what it changes there
       // (102 → 103, git's counts), with our scan's date.
       const numstat = sh(bare, 'diff', '--numstat', 'main~1', 'main', '--', 'archive/ba.zone').trim().split('\t');
-      expect(sh(bare, 'log', '-1', '--format=%B', 'main')).toContain(`~ ba. 102 → 103 +${numstat[0]} −${numstat[1]}\n  owners: a.ba. ba.`);
+      expect(sh(bare, 'log', '-1', '--format=%B', 'main')).toContain(`~ ba. 102 → 103 +${numstat[0]} -${numstat[1]}\n\nOwners: ba. @ a`);
       expect(sh(bare, 'log', '-1', '--format=%aI %cI', 'main').trim()).toBe('2026-01-01T06:00:00+00:00 2026-01-01T06:00:00+00:00');
     }
   });

@@ -16,8 +16,10 @@ import { ROOT } from '../../src/dns/name.js';
 import { publish } from '../../src/publish/publish.js';
 import { ResultsWriter, type TargetResult } from '../../src/scan/results.js';
 import { TYPE } from '../../src/dns/types.js';
+import { rootBundlePath } from './corpus.js';
 
-export const BUNDLE = path.resolve(__dirname, '../../../shared/corpus/root-zone-2018.bundle');
+/** The corpus bundle wherever corpus.ts finds it (a worktree is not always next to ../shared). */
+export const BUNDLE = rootBundlePath() ?? path.resolve(__dirname, '../../../shared/corpus/root-zone-2018.bundle');
 
 export interface Version {
   rev: string;

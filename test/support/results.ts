@@ -32,7 +32,7 @@ export async function writeResults(dir: string, targets: FakeTarget[], started =
   const w = new ResultsWriter(dir);
   const out: TargetResult[] = [];
   for (const t of targets) {
-    const base = { zone: t.zone, address: t.address, port: 53, nameServers: [`ns.${t.zone}`], attempts: 1 };
+    const base = { zone: t.zone, address: t.address, port: 53, nameServers: [t.zone === "." ? "a.root-servers.net." : `ns.${t.zone}`], attempts: 1 };
     if (t.outcome === 'transferred') {
       const stored = await w.storeZone([t.text!]);
       const serial = Number(t.text!.split('\n')[0]!.split('\t')[4]!.split(' ')[2]);
