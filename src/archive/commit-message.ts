@@ -1,5 +1,5 @@
 /**
- * zonelog's commit messages (DESIGN §5), written and read: a subject such as
+ * zonelog's commit messages (docs/architecture.md §7.6), written and read: a subject such as
  * `archive: 3 changed, 1 added, 1 removed`, then one line per zone that changed.
  * Under a `~` line, `  owners: …` lines name the owners whose records were added
  * or removed. `zonelog log` and `when` read these lines instead of diffing.

@@ -1,5 +1,5 @@
 /**
- * Where a zone lives in the archive (DESIGN §5): `root.zone` for the root, else
+ * Where a zone lives in the archive (docs/architecture.md §7.5): `root.zone` for the root, else
  * the zone's name without its trailing dot, lowercase, with every byte outside
  * [a-z0-9-_] and every dot inside a label written %XX. A zone whose text passes
  * the split threshold becomes a folder of parts: `@.zone` for the apex's records

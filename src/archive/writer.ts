@@ -1,5 +1,5 @@
 /**
- * Writing `archive/` (DESIGN §5): zone files (split into folders past a size),
+ * Writing `archive/` (docs/architecture.md §7): zone files (split into folders past a size),
  * `index.json` and `README.md`, with nothing that changes unless the world did.
  *
  * All new files are first written in full under temporary names; then a journal
@@ -143,7 +143,7 @@ export async function writeArchive(archiveDir: string, decisions: ZoneDecision[]
       continue;
     }
     // Addresses that allowed transfer before and say nothing now keep their entry:
-    // a flapping server makes no commit (DESIGN §5).
+    // a flapping server makes no commit (docs/architecture.md §7.2).
     const servers: IndexServer[] = d.versions.flatMap((v) => v.addresses.map((address) => ({ address, serial: v.serial, digest: v.sha256.slice(0, 16) })));
     const unsure = new Set(d.unsure);
     for (const s of before?.servers ?? []) {

@@ -1,5 +1,5 @@
 /**
- * The resource limits of one transfer (DESIGN §3): everything a server sends is
+ * The resource limits of one transfer (docs/architecture.md §4.3): everything a server sends is
  * untrusted, so time, records, bytes and the memory used for sorting are bounded.
  */
 

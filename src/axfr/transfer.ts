@@ -27,7 +27,7 @@ export interface TransferRequest extends CanonicalZoneOptions {
 
 export type TransferResult = { outcome: Transferred; zone: CanonicalZone } | { outcome: Failure; zone?: undefined };
 
-/** RFC 5936 §2.1: an AXFR query, one question, no OPT record (DESIGN §3). */
+/** RFC 5936 §2.1: an AXFR query, one question, no OPT record. */
 export function axfrQuery(zone: Buffer, id: number): Buffer {
   return buildQuery(zone, TYPE.AXFR, id);
 }
@@ -53,7 +53,7 @@ export function transfer(req: TransferRequest): Promise<TransferResult> {
     const socket = net.connect({ host: req.server.host, port: req.server.port, noDelay: true });
 
     const stats = () => ({ messages, bytes, durationMs: Date.now() - started });
-    /** Ends the transfer once: timers off, and we close the connection (servers keep it open, DESIGN §10). */
+    /** Ends the transfer once: timers off, and we close the connection (servers keep it open, docs/architecture.md §4.5). */
     const close = (): boolean => {
       if (settled) return false;
       settled = true;

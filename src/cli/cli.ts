@@ -1,5 +1,5 @@
 /**
- * The `zonelog` command line (DESIGN §2). This is the only module that touches
+ * The `zonelog` command line (docs/architecture.md §9). This is the only module that touches
  * `process`: `main()` takes the arguments and the streams and returns the exit
  * code (0 success, 1 usage error, 2 the work failed), so tests call it directly.
  */
@@ -72,7 +72,7 @@ function buildProgram(io: Io): Command {
   addTransferOptions(
     program
       .command('axfr')
-      .description('Transfer one zone from one server and print its canonical text (DESIGN §4).')
+      .description('Transfer one zone from one server and print its canonical text.')
       .argument('<zone>', 'zone name, e.g. "." or "example."', parseZone)
       .requiredOption('--server <addr>', 'server address: IPv4, [IPv6]:PORT, or host name, with an optional :PORT')
       .option('-o, --output <file>', 'write the text to FILE (atomically: nothing is written unless the transfer completes)')

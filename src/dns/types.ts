@@ -73,7 +73,7 @@ export const LOWERCASE_RDATA_NAMES: ReadonlySet<number> = new Set([
  * Names that the archive lowercases beyond that list: the SVCB/HTTPS target and the
  * IPSECKEY gateway. Names compare case-insensitively (RFC 4343) and servers disagree
  * here (NSD lowercases them, BIND and Knot keep them as written), so the text of a
- * zone would otherwise depend on which server sent it (DESIGN §5: it must not).
+ * zone would otherwise depend on which server sent it (docs/architecture.md §5.4: it must not).
  */
 export const LOWERCASE_ALSO: ReadonlySet<number> = new Set([TYPE.SVCB, TYPE.HTTPS, TYPE.IPSECKEY]);
 
@@ -93,5 +93,5 @@ export const COMPRESSIBLE_RDATA: ReadonlySet<number> = new Set([
   TYPE.RP, TYPE.AFSDB, TYPE.RT, TYPE.SIG, TYPE.PX, TYPE.NXT, TYPE.NAPTR, TYPE.SRV,
 ]);
 
-/** Records that change at every re-signing; left out of the archive unless --dnssec (DESIGN §4). */
+/** Records that change at every re-signing; left out of the archive unless --dnssec (docs/architecture.md §5.3). */
 export const SIGNATURE_CHURN: ReadonlySet<number> = new Set([TYPE.RRSIG, TYPE.NSEC, TYPE.NSEC3]);

@@ -1,5 +1,5 @@
 /**
- * Reading the archive's history (DESIGN §7), through git alone: no old tree is
+ * Reading the archive's history (docs/architecture.md §8), through git alone: no old tree is
  * checked out. Each record is one line, so a zone's changes are the +/- lines of
  * git's patches; a zone's history spans its single file and its split folder.
  */

@@ -1,5 +1,5 @@
 /**
- * A generated internet for the lab (DESIGN §8), deterministic from a seed.
+ * A generated internet for the lab (docs/architecture.md §10), deterministic from a seed.
  *
  * A root zone "." delegates TLDs to name servers whose addresses lie on loopback.
  * Like the real registry back-ends, a few operators serve hundreds of TLDs from

@@ -1,5 +1,5 @@
 /**
- * Git as the database (DESIGN §5): one commit per scan that changed a byte under
+ * Git as the database (docs/architecture.md §7.6, §7.8): one commit per scan that changed a byte under
  * `archive/`, dated at the scan, with a message that lists every zone that
  * changed; and a push that, when the remote moved on, rebases and tries again —
  * never forcing.

@@ -1,5 +1,5 @@
 /**
- * Merging one scan's results (its shards) into a decision per zone (DESIGN §5):
+ * Merging one scan's results (its shards) into a decision per zone (docs/architecture.md §7.1, §7.2):
  * which version to archive, which addresses allowed transfer, and whether the
  * evidence says the zone is gone.
  */
@@ -88,7 +88,7 @@ export function decideZone(zone: string, targets: (TargetResult & { dir: string 
   refusing.sort(compareAddresses);
   unsure.sort(compareAddresses);
   if (versions.size === 0) {
-    // DESIGN §5: gone only when every address that answered refused, and one did.
+    // docs/architecture.md §7.2: gone only when every address that answered refused, and one did.
     if (refusing.length > 0 && otherAnswers === 0) return { kind: 'refused', zone, refusing, answered: refusing.length };
     return { kind: 'unknown', zone, refusing, unsure };
   }

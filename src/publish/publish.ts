@@ -1,5 +1,5 @@
 /**
- * `zonelog publish` (DESIGN §1, §5): merges the results directories of one scan
+ * `zonelog publish` (docs/architecture.md §1, §7): merges the results directories of one scan
  * (its shards) into `archive/`, and commits and pushes when asked. It is the only
  * thing that writes the archive or calls git.
  */

@@ -1,5 +1,5 @@
 /**
- * The AXFR client against a misbehaving server (DESIGN §3, RFC 5936).
+ * The AXFR client against a misbehaving server (docs/architecture.md §4, RFC 5936).
  *
  * Every case runs twice against the same in-process server: once through
  * `transfer()` and once through `zonelog axfr … -o FILE --json`. It checks the
@@ -43,7 +43,7 @@ const FULL = [...ZONE, ZONE[0]!];
 const BODY = ZONE.slice(1);
 const SOA = ZONE[0]!;
 
-/** What the canonical text of ZONE must be, written out by hand (DESIGN §4). */
+/** What the canonical text of ZONE must be, written out by hand (docs/architecture.md §5). */
 const EXPECTED = [
   'example.\t3600\tIN\tSOA\tns1.example. hostmaster.example. 2024010101 7200 3600 1209600 300',
   'example.\t3600\tIN\tNS\tns1.example.',
@@ -263,7 +263,7 @@ function expectTransferred(run: CaseRun, text = EXPECTED, lines = EXPECTED_LINES
   expect(cli.leftovers).toEqual(['out.zone']);
   expect(cli.report).toMatchObject({ kind: 'transferred', serial: SERIAL, records: lines });
   expect(cli.report.sha256).toBe(createHash('sha256').update(text, 'latin1').digest('hex'));
-  // Unless the case says so, the server never closes: the client must (DESIGN §10).
+  // Unless the case says so, the server never closes: the client must (docs/architecture.md §4.5).
   if (!serverCloses) {
     for (const c of run.server!.connections) {
       expect(c.serverClosed).toBe(false);

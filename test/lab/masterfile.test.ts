@@ -393,7 +393,7 @@ afterAll(async () => {
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 
-/** The canonical zone text (DESIGN §4) of parsed records: the first SOA, then the rest, a trailing copy of the SOA left out. */
+/** The canonical zone text (docs/architecture.md §5) of parsed records: the first SOA, then the rest, a trailing copy of the SOA left out. */
 function canonical(recs: WireRecord[]): string {
   const soa = recs[0]!;
   expect(soa.type).toBe(TYPE.SOA);

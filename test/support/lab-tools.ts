@@ -79,7 +79,7 @@ export function kdig(address: string, port: number, ...args: string[]): Promise<
 /** A zone text passed through `ldns-read-zone -z` (sorted, canonical), for comparing two texts through ldns. */
 export const ldnsCanonical = (text: string): Promise<string> => ldnsText(text);
 
-/** zonelog's canonical text (DESIGN §4) of records, the SOA first. */
+/** zonelog's canonical text (docs/architecture.md §5) of records, the SOA first. */
 export function canonicalText(zone: Buffer, records: Iterable<WireRecord>): string {
   const cz = new CanonicalZone(zone, { dnssec: true });
   let first = true;

@@ -10,7 +10,7 @@
  * priming, no DNSSEC validation or signing, no control socket outside the
  * temporary directory, no keys read from /etc.
  *
- * Observed on this machine (BIND 9.18, Knot 3.2, NSD 4.6), see DESIGN.md §10:
+ * Observed on this machine (BIND 9.18, Knot 3.2, NSD 4.6), see docs/architecture.md §11:
  * - a zone with allowTransfer=false: BIND and NSD answer REFUSED, Knot NOTAUTH;
  *   a zone the server does not serve: NOTAUTH from all three.
  * - BIND only listens on addresses configured on an interface (127.0.0.1 and
