@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
 
@@ -16,7 +17,7 @@ describe('workflow files', () => {
   });
 
   it('the validator does reject a broken workflow', () => {
-    const tmp = fs.mkdtempSync(path.join(fs.realpathSync('/tmp'), 'wf-'));
+    const tmp = fs.mkdtempSync(path.join(fs.realpathSync(os.tmpdir()), 'wf-'));
     const bad = path.join(tmp, 'bad.yml');
     fs.writeFileSync(bad, 'on: push\njobs:\n  x:\n    steps: 3\n');
     const r = spawnSync(validator, [bad], { encoding: 'utf8' });

@@ -16,8 +16,8 @@ import { ROOT } from '../../src/dns/name.js';
 import { publish } from '../../src/publish/publish.js';
 import { ResultsWriter, type TargetResult } from '../../src/scan/results.js';
 import { TYPE } from '../../src/dns/types.js';
+import { ROOT_BUNDLE } from './corpus.js';
 
-export const BUNDLE = path.resolve(__dirname, '../../../shared/corpus/root-zone-2018.bundle');
 
 export interface Version {
   rev: string;
@@ -31,7 +31,7 @@ let clone: string | undefined;
 export function corpus(): { dir: string; versions: Version[] } {
   if (!clone) {
     clone = fs.mkdtempSync(path.join(os.tmpdir(), 'zonelog-corpus-'));
-    execFileSync('git', ['clone', '-q', BUNDLE, clone]);
+    execFileSync('git', ['clone', '-q', ROOT_BUNDLE, clone]);
   }
   const log = execFileSync('git', ['-C', clone, 'log', '--reverse', '--format=%H %cI'], { encoding: 'utf8' });
   const versions = log.trim().split('\n').map((l) => {
