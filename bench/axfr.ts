@@ -833,7 +833,7 @@ function splitSubsections(text: string): { kind: 'main' | 'big' | 'other'; text:
 }
 
 function commandLine(argv: string[]): string {
-  return `npx tsc -p . && node dist/bench/run.js axfr${argv.length ? ' ' + argv.join(' ') : ''}`;
+  return `npm run bench -- axfr${argv.length ? ' ' + argv.join(' ') : ''}`;
 }
 
 export async function run(argv: string[]): Promise<void> {

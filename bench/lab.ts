@@ -388,7 +388,7 @@ export async function run(argv: string[]): Promise<void> {
   const tmp = makeTempDir('zonelog-bench-lab-');
   if (opts.keep) keepTempDir(tmp);
   log(`temporary folder ${tmp}`);
-  const command = `npx tsc -p . && node dist/bench/run.js lab${argv.length ? ' ' + argv.join(' ') : ''}`;
+  const command = `npm run bench -- lab${argv.length ? ' ' + argv.join(' ') : ''}`;
   try {
     const zl = zonelogBuild(opts.rev);
     log(`zonelog under test: ${zl.describe}`);

@@ -141,7 +141,7 @@ export function zonelogBuild(rev: string | undefined): ZonelogBuild {
   };
   if (rev === undefined) {
     const src = path.join(REPO_ROOT, 'dist', 'src');
-    if (!fs.existsSync(path.join(src, 'cli', 'bin.js'))) throw new Error('dist/src/cli/bin.js is missing: run `npx tsc -p .` first');
+    if (!fs.existsSync(path.join(src, 'cli', 'bin.js'))) throw new Error('dist/src/cli/bin.js is missing: run `npm run build` first');
     fs.cpSync(src, path.join(dir, 'dist', 'src'), { recursive: true });
     const head = git('rev-parse', '--short=12', 'HEAD');
     const dirty = git('status', '--porcelain', '--', 'src') !== '';
