@@ -8,9 +8,8 @@ import type { WireRecord } from '../dns/message.js';
 import { MAX_NAME_LENGTH, isInZone, labelStarts, lowerName, nameToText, writeLabelsKey, writeNameText } from '../dns/name.js';
 import { rdataToText } from '../dns/rdata.js';
 import { fastRdataLength, writeFastRdata } from '../dns/rdata-bytes.js';
-import { ExternalSorter } from './sorter.js';
+import { DEFAULT_MEMORY_BUDGET, ExternalSorter } from './sorter.js';
 import { CLASS_IN, SIGNATURE_CHURN, className, typeName } from '../dns/types.js';
-import { DEFAULT_MEMORY_BUDGET } from '../axfr/limits.js';
 
 /** What happened to one record offered to a zone. */
 export type Admission = 'kept' | 'out-of-zone' | 'other-class' | 'omitted' | { malformed: string };
