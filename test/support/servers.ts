@@ -36,7 +36,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import fs from 'node:fs';
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, link, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -56,7 +56,7 @@ export const DENIED_TRANSFER_RCODE: Readonly<Record<ServerKind, 'REFUSED' | 'NOT
 export interface ZoneSpec {
   /** Zone name, with or without the trailing dot; '.' for the root. */
   name: string;
-  /** Path of the master file; it is copied, never modified. */
+  /** Path of the master file; it is linked or copied, never modified (no server here writes its zone files). */
   file: string;
   /** false: the server serves the zone but must deny AXFR of it. */
   allowTransfer: boolean;
@@ -70,6 +70,8 @@ export interface StartOptions {
   port?: number;
   /** How long to wait until every zone answers SOA over TCP (default 60 s). */
   startTimeoutMs?: number;
+  /** Threads that answer queries (default 1): BIND's -n, Knot's UDP and TCP workers each, NSD's server-count. */
+  workers?: number;
 }
 
 export interface RunningServer {
@@ -312,15 +314,18 @@ function bindConfig(dir: string, address: string, port: number, zones: ZoneInDir
   ].join('\n');
 }
 
-function knotConfig(dir: string, address: string, port: number, zones: ZoneInDir[]): string {
+function knotConfig(dir: string, address: string, port: number, zones: ZoneInDir[], workers: number): string {
   const q = (s: string) => JSON.stringify(s);
   return [
     'server:',
     `    rundir: ${q(dir)}`,
     `    listen: ${address}@${port}`,
     '    background-workers: 1',
-    '    udp-workers: 1',
-    '    tcp-workers: 1',
+    `    udp-workers: ${workers}`,
+    `    tcp-workers: ${workers}`,
+    // The default 500 ms to send one message would cut a slow reader off mid-transfer.
+    '    tcp-io-timeout: 30000',
+    '    tcp-idle-timeout: 60',
     'control:',
     `    listen: ${q(path.join(dir, 'knot.sock'))}`,
     'database:',
@@ -350,13 +355,13 @@ function knotConfig(dir: string, address: string, port: number, zones: ZoneInDir
   ].join('\n');
 }
 
-function nsdConfig(dir: string, address: string, port: number, zones: ZoneInDir[]): string {
+function nsdConfig(dir: string, address: string, port: number, zones: ZoneInDir[], workers: number): string {
   const q = (s: string) => JSON.stringify(s);
   return [
     'server:',
     `    ip-address: ${address}@${port}`,
     `    port: ${port}`,
-    '    server-count: 1',
+    `    server-count: ${workers}`,
     '    username: ""', // no privilege drop
     '    chroot: ""',
     `    zonesdir: ${q(dir)}`,
@@ -482,6 +487,7 @@ async function startOnce(
 ): Promise<RunningServer> {
   const dir = await mkdtemp(path.join(os.tmpdir(), `zonelog-${kind}-`));
   const zones: ZoneInDir[] = [];
+  const workers = options.workers ?? 1;
   const conf = path.join(dir, `${kind}.conf`);
   let args: string[];
   try {
@@ -491,21 +497,22 @@ async function startOnce(
       const name = zoneName(z.name);
       const base = name === '.' ? 'root' : name.replace(/[^A-Za-z0-9.-]/g, '_');
       const file = path.join(dir, 'zones', `${i}-${base}.zone`);
-      await copyFile(z.file, file);
+      // A hard link costs nothing for a zone of millions of records; a copy where links cannot go.
+      await link(z.file, file).catch(() => copyFile(z.file, file));
       zones.push({ name, file, allowTransfer: z.allowTransfer });
     }
     switch (kind) {
       case 'bind':
         await writeFile(conf, bindConfig(dir, address, port, zones));
         // -g: foreground, log to stderr; -n 1: one worker thread; no -u: no privilege drop.
-        args = ['-g', '-n', '1', isIPv6(address) ? '-6' : '-4', '-c', conf];
+        args = ['-g', '-n', String(workers), isIPv6(address) ? '-6' : '-4', '-c', conf];
         break;
       case 'knot':
-        await writeFile(conf, knotConfig(dir, address, port, zones));
+        await writeFile(conf, knotConfig(dir, address, port, zones, workers));
         args = ['-c', conf]; // foreground by default; no `user:`, so no privilege drop
         break;
       case 'nsd':
-        await writeFile(conf, nsdConfig(dir, address, port, zones));
+        await writeFile(conf, nsdConfig(dir, address, port, zones, workers));
         args = ['-d', '-c', conf]; // -d: foreground
         break;
     }
