@@ -17,7 +17,7 @@ import { type RunningServer, startServer } from '../test/support/servers.js';
 
 /** The repository root (this file is compiled to dist/bench/lib.js). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const GNU_TIME = '/usr/bin/time';
+const GNU_TIME = '/usr/bin/time';
 
 export function log(message: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
@@ -44,7 +44,7 @@ export function cleanupSync(): void {
   tempDirs.clear();
 }
 
-export function installCleanupHandlers(): void {
+function installCleanupHandlers(): void {
   if (handlersInstalled) return;
   handlersInstalled = true;
   const onSignal = (sig: NodeJS.Signals, code: number) => {
@@ -131,10 +131,6 @@ export function capture(cmd: string, args: string[]): { status: number | null; s
   return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
 // ---------------------------------------------------------------------------
 // Knot on loopback: test/support/servers.ts starts it, for the tests and the benchmarks alike.
 
@@ -149,7 +145,7 @@ export interface Stage {
   argv: string[];
 }
 
-export interface StageResult {
+interface StageResult {
   argv: string[];
   exitStatus: number;
   /** Peak resident set size (ru_maxrss), KiB. */
@@ -173,7 +169,7 @@ export function shellQuote(s: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-export function commandText(stages: Stage[], stdout?: string): string {
+function commandText(stages: Stage[], stdout?: string): string {
   return stages.map((s) => s.argv.map(shellQuote).join(' ')).join(' | ') + (stdout ? ` > ${shellQuote(stdout)}` : '');
 }
 

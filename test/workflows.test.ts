@@ -59,6 +59,7 @@ describe('workflow files', () => {
     const scan = steps.find((s) => /zonelog scan/.test(s.run ?? ''))!;
     expect(scan.run).toContain(`--shard \${{ matrix.shard }}/${n}`);
     const upload = steps.find((s) => s.uses?.startsWith('actions/upload-artifact'))!;
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not a template.
     expect(upload.with!.name).toContain('${{ matrix.shard }}');
     const publish = wf.jobs.publish;
     expect(publish.needs).toBe('scan');

@@ -7,7 +7,7 @@
 import type { ZoneChange } from './writer.js';
 import { compareZoneNames } from './layout.js';
 
-export interface NumStat {
+interface NumStat {
   added: number;
   removed: number;
 }

@@ -33,7 +33,7 @@ export interface Transferred extends TransferStats {
   counts: ZoneCounts;
 }
 
-export interface RcodeFailure extends TransferStats {
+interface RcodeFailure extends TransferStats {
   kind: RcodeKind;
   rcode: number;
   rcodeName: string;

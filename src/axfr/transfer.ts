@@ -8,9 +8,9 @@
 import net from 'node:net';
 import { randomInt } from 'node:crypto';
 import type { CanonicalZone, CanonicalZoneOptions } from '../zone/canonical.js';
-import { type ServerAddress } from '../dns/address.js';
+import type { ServerAddress } from '../dns/address.js';
 import { MessageFramer, frame } from '../dns/framing.js';
-import { type Failure, type OtherFailure, type Transferred } from './outcome.js';
+import type { Failure, OtherFailure, Transferred } from './outcome.js';
 import { DEFAULT_LIMITS, type TransferLimits } from './limits.js';
 import { AxfrReceiver, type ReceiverEnd } from './receiver.js';
 

@@ -524,7 +524,7 @@ export class AuthServer {
       c.socket.destroy();
     }
     const waits: Promise<void>[] = [];
-    if (tcp && tcp.listening) waits.push(new Promise((resolve) => tcp.close(() => resolve())));
+    if (tcp?.listening) waits.push(new Promise((resolve) => tcp.close(() => resolve())));
     if (udp) {
       waits.push(
         new Promise((resolve) => {
@@ -963,7 +963,7 @@ function truncated(data: Buffer): Buffer {
 }
 
 /** Records that do not belong to `apex`, for the `out-of-zone` behaviour. */
-export function outOfZoneRecords(apex: Buffer, count: number): WireRecord[] {
+function outOfZoneRecords(apex: Buffer, count: number): WireRecord[] {
   const out: WireRecord[] = [];
   for (let i = 1; i <= count; i++) {
     const owner = textToName(`ooz${i}.injected.invalid.`);

@@ -7,7 +7,7 @@
  */
 import { canonicalText, textToName } from '../dns/name.js';
 import type { Resolver } from './resolver.js';
-import { TargetSet } from './targets.js';
+import type { TargetSet } from './targets.js';
 
 /** One zone's name servers: NS name → addresses. */
 export type Delegations = Map<string, Map<string, string[]>>;

@@ -137,7 +137,7 @@ describe('zonelog log / diff / when / show / stats on that history', () => {
   it('when reads the owners listed in commit messages: the same answer as diffing every commit', async () => {
     // zonelog's messages list, under each `~` line, the owners whose records changed.
     const bodies = git(repo, 'log', '--format=%B%x00').split('\0');
-    expect(bodies.some((b) => /^~ \. .*\n  owners: /m.test(b))).toBe(true);
+    expect(bodies.some((b) => /^~ \. .*\n {2}owners: /m.test(b))).toBe(true);
     // A twin of the repository whose messages say nothing about owners: `when` must diff every commit there.
     const twin = fs.mkdtempSync(path.join(os.tmpdir(), 'zonelog-twin-'));
     try {
@@ -147,7 +147,7 @@ describe('zonelog log / diff / when / show / stats on that history', () => {
       });
       expect(git(twin, 'log', '--format=%B')).not.toMatch(/owners:/);
       // Owners that changed in the period, some with several changes, and one with none.
-      const owners = [...new Set(bodies.flatMap((b) => (b.match(/^  owners: .*$/gm) ?? []).flatMap((l) => l.slice(10).split(' '))))];
+      const owners = [...new Set(bodies.flatMap((b) => (b.match(/^ {2}owners: .*$/gm) ?? []).flatMap((l) => l.slice(10).split(' '))))];
       const counted = owners.map((o) => [o, bodies.filter((b) => b.includes(' ' + o + ' ') || b.includes(' ' + o + '\n')).length] as const);
       const picks = [...counted].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([o]) => o);
       const below = picks.find((o) => o !== '.')!.split('.').slice(-2).join('.') || 'com.';

@@ -47,7 +47,7 @@ export interface Responder {
   write(bytes: Buffer): Promise<void>;
 }
 
-export interface ScriptContext extends Responder {
+interface ScriptContext extends Responder {
   readonly conn: Connection;
   readonly socket: net.Socket;
   /** True once the connection is closed; endless scripts loop until then. */
@@ -87,7 +87,7 @@ export async function answerBytes(script: ByteScript, query: Buffer): Promise<Bu
 /** A script that reads the query and never answers (nor closes). */
 export const neverAnswer: Script = () => {};
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class BadServer {
   readonly connections: Connection[] = [];

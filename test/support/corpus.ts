@@ -71,7 +71,7 @@ function cacheDir(bundle: string): string {
 let cloned: Promise<string> | undefined;
 
 /** Clones the bundle (once; cached, see above) and returns the clone's directory. */
-export function cloneCorpus(): Promise<string> {
+function cloneCorpus(): Promise<string> {
   cloned ??= (async () => {
     const bundle = ROOT_BUNDLE;
     const dir = cacheDir(bundle);

@@ -12,7 +12,7 @@ import { rdataToText } from '../../src/dns/rdata.js';
 import { ExternalSorter } from './reference-sorter.js';
 import { CLASS_IN, SIGNATURE_CHURN, className, typeName } from '../../src/dns/types.js';
 
-export const DEFAULT_MEMORY_BUDGET = 256 * 1024 * 1024;
+const DEFAULT_MEMORY_BUDGET = 256 * 1024 * 1024;
 
 /** What happened to one record offered to a zone. */
 export type Admission = 'kept' | 'out-of-zone' | 'other-class' | 'omitted' | { malformed: string };
@@ -36,7 +36,7 @@ export interface CanonicalZoneOptions {
 }
 
 /** One record's line, without its end of line. */
-export function recordLine(owner: Buffer, ttl: number, cls: number, type: number, rdataText: string): string {
+function recordLine(owner: Buffer, ttl: number, cls: number, type: number, rdataText: string): string {
   return `${nameToText(owner)}\t${ttl}\t${className(cls)}\t${typeName(type)}\t${rdataText}`;
 }
 

@@ -42,7 +42,7 @@ export function corpus(): { dir: string; versions: Version[] } {
 }
 
 /** A version's file, as bytes (some hold raw UTF-8 in names). */
-export function sourceText(rev: string): Buffer {
+function sourceText(rev: string): Buffer {
   return execFileSync('git', ['-C', corpus().dir, 'show', `${rev}:root.zone`], { maxBuffer: 1 << 28 });
 }
 
@@ -51,7 +51,7 @@ export function sourceText(rev: string): Buffer {
  * (dropped here). Some versions are odd, as real captures are: a few keep their
  * RRSIGs, and one begins with the SOA of `test.` instead of the root's.
  */
-export function sourceRecords(rev: string): WireRecord[] {
+function sourceRecords(rev: string): WireRecord[] {
   const parsed = parseZoneText(sourceText(rev), { file: `${rev.slice(0, 8)}:root.zone` });
   if (!parsed.ok) throw new Error(parsed.error);
   const soa = parsed.records[0]!;

@@ -53,7 +53,7 @@ export const DENIED_TRANSFER_RCODE: Readonly<Record<ServerKind, 'REFUSED' | 'NOT
   nsd: 'REFUSED',
 };
 
-export interface ZoneSpec {
+interface ZoneSpec {
   /** Zone name, with or without the trailing dot; '.' for the root. */
   name: string;
   /** Path of the master file; it is linked or copied, never modified (no server here writes its zone files). */
@@ -121,7 +121,7 @@ export function findExecutable(name: string): string | undefined {
 }
 
 /** Whether `kind` can be started here: its binary, and `dig` (used to wait for readiness). */
-export function serverAvailable(kind: ServerKind): Availability {
+function serverAvailable(kind: ServerKind): Availability {
   if (!findExecutable(BINARY[kind])) {
     return { ok: false, reason: `${BINARY[kind]} not found: install the Debian package ${PACKAGE[kind]}` };
   }
@@ -132,7 +132,7 @@ export function serverAvailable(kind: ServerKind): Availability {
 }
 
 /** True when missing servers must fail the tests instead of skipping them (CI). */
-export function requireServers(): boolean {
+function requireServers(): boolean {
   return process.env.ZONELOG_REQUIRE_SERVERS === '1';
 }
 
@@ -427,7 +427,7 @@ const ZONE_LOAD_FAILED: Record<ServerKind, RegExp> = {
 // Starting and stopping
 
 /** A failed start; `log` holds the server's whole log, the message an abridged one. */
-export class StartError extends Error {
+class StartError extends Error {
   constructor(
     message: string,
     readonly portInUse: boolean,
