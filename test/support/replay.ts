@@ -60,7 +60,10 @@ function sourceRecords(rev: string): WireRecord[] {
 
 /** Whether a version is a root zone at all (its first record is the root's SOA). */
 export function isRootZone(rev: string): boolean {
-  const first = sourceRecords(rev)[0]!;
+  // The first line is enough for `dig AXFR` output; the whole file only when it is not.
+  const text = sourceText(rev);
+  const head = parseZoneText(text.subarray(0, text.indexOf(0x0a) + 1), { file: `${rev.slice(0, 8)}:root.zone` });
+  const first = head.ok && head.records.length > 0 ? head.records[0]! : sourceRecords(rev)[0]!;
   return first.type === TYPE.SOA && first.owner.equals(ROOT);
 }
 
