@@ -39,10 +39,10 @@ function sources(dir: string): string[] {
   });
 }
 
-/** Relative specifiers of `import … from`, `export … from` and `import(…)`. */
+/** Relative specifiers of `import … from`, `export … from`, `import '…'` and `import(…)`. */
 function imports(text: string): string[] {
   const out: string[] = [];
-  for (const m of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*)['"](\.[^'"]+)['"]/g)) out.push(m[1]!);
+  for (const m of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s*)['"](\.[^'"]+)['"]/gm)) out.push(m[1]!);
   return out;
 }
 
@@ -85,8 +85,9 @@ describe('imports between the folders of src/', () => {
     for (const e of Object.keys(EXCEPTIONS)) expect(seen.has(e), e).toBe(true);
   });
 
-  it('finds static, type-only, re-exported and dynamic imports', () => {
-    const text = "import a from './a.js';\nimport type { B } from '../b/b.js';\nexport { C } from \"../c/c.js\";\nconst d = await import('../d/d.js');\nimport fs from 'node:fs';";
-    expect(imports(text)).toEqual(['./a.js', '../b/b.js', '../c/c.js', '../d/d.js']);
+  it('finds static, type-only, re-exported, side-effect and dynamic imports', () => {
+    const text =
+      "import a from './a.js';\nimport type { B } from '../b/b.js';\nexport { C } from \"../c/c.js\";\nconst d = await import('../d/d.js');\nimport '../e/e.js';\nimport fs from 'node:fs';";
+    expect(imports(text)).toEqual(['./a.js', '../b/b.js', '../c/c.js', '../d/d.js', '../e/e.js']);
   });
 });
