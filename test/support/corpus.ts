@@ -19,10 +19,10 @@
  *   name character");
  * - versions 7–101 are plain: ASCII, no RRSIG, SOA first and last.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -68,34 +68,36 @@ function cacheDir(bundle: string): string {
   return path.join(os.tmpdir(), `zonelog-root2018-cache-${key}`);
 }
 
-let cloned: Promise<string> | undefined;
+let cloned: string | undefined;
 
-/** Clones the bundle (once; cached, see above) and returns the clone's directory. */
-function cloneCorpus(): Promise<string> {
-  cloned ??= (async () => {
-    const bundle = ROOT_BUNDLE;
-    const dir = cacheDir(bundle);
-    const clone = path.join(dir, 'root2018');
-    if (fs.existsSync(path.join(clone, 'root.zone'))) return clone;
-    await mkdir(dir, { recursive: true });
-    const tmp = await mkdtemp(path.join(dir, 'clone-'));
+/**
+ * Clones the bundle (once; cached, see above) and returns the clone's directory.
+ * Synchronous, so that the replay's helpers can use it too; it blocks once per process.
+ */
+export function corpusClone(): string {
+  if (cloned) return cloned;
+  const dir = cacheDir(ROOT_BUNDLE);
+  const clone = path.join(dir, 'root2018');
+  if (!fs.existsSync(path.join(clone, 'root.zone'))) {
+    fs.mkdirSync(dir, { recursive: true });
+    const tmp = fs.mkdtempSync(path.join(dir, 'clone-'));
     try {
-      await git(['clone', '-q', bundle, path.join(tmp, 'root2018')]);
+      execFileSync('git', ['clone', '-q', ROOT_BUNDLE, path.join(tmp, 'root2018')], { stdio: 'pipe' });
       try {
-        await rename(path.join(tmp, 'root2018'), clone);
+        fs.renameSync(path.join(tmp, 'root2018'), clone);
       } catch (err) {
         // Another process got there first: use its clone.
         if (!fs.existsSync(path.join(clone, 'root.zone'))) throw err;
       }
     } finally {
-      await rm(tmp, { recursive: true, force: true });
+      fs.rmSync(tmp, { recursive: true, force: true });
     }
-    return clone;
-  })();
-  cloned.catch(() => {
-    cloned = undefined; // let a later call try again
-  });
-  return cloned;
+  }
+  return (cloned = clone);
+}
+
+async function cloneCorpus(): Promise<string> {
+  return corpusClone();
 }
 
 /** The newest version's root.zone as captured (`dig AXFR` output); read it, never write it. */

@@ -16,7 +16,7 @@ import { ROOT } from '../../src/dns/name.js';
 import { publish } from '../../src/publish/publish.js';
 import { ResultsWriter, type TargetResult } from '../../src/scan/results.js';
 import { TYPE } from '../../src/dns/types.js';
-import { ROOT_BUNDLE } from './corpus.js';
+import { corpusClone } from './corpus.js';
 
 
 export interface Version {
@@ -25,14 +25,9 @@ export interface Version {
   date: string;
 }
 
-let clone: string | undefined;
-
-/** The corpus, cloned once per process. */
+/** The corpus (test/support/corpus.ts's cached clone) and its versions, oldest first. */
 export function corpus(): { dir: string; versions: Version[] } {
-  if (!clone) {
-    clone = fs.mkdtempSync(path.join(os.tmpdir(), 'zonelog-corpus-'));
-    execFileSync('git', ['clone', '-q', ROOT_BUNDLE, clone]);
-  }
+  const clone = corpusClone();
   const log = execFileSync('git', ['-C', clone, 'log', '--reverse', '--format=%H %cI'], { encoding: 'utf8' });
   const versions = log.trim().split('\n').map((l) => {
     const [rev, date] = l.split(' ');
