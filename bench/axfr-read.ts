@@ -11,7 +11,7 @@
 import net from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type * as Axfr from '../src/axfr/transfer.js';
+import type * as Query from '../src/dns/query.js';
 import type * as Framing from '../src/dns/framing.js';
 import type * as Name from '../src/dns/name.js';
 
@@ -23,14 +23,14 @@ if (!buildSrc || !zone || !host || !(port > 0) || !(expected > 0)) {
   process.exit(1);
 }
 const load = async <T>(file: string): Promise<T> => (await import(pathToFileURL(path.join(buildSrc, file)).href)) as T;
-const [{ axfrQuery }, { frame }, { textToName }] = await Promise.all([
-  load<typeof Axfr>('axfr/transfer.js'),
+const [{ buildQuery }, { frame }, { textToName }] = await Promise.all([
+  load<typeof Query>('dns/query.js'),
   load<typeof Framing>('dns/framing.js'),
   load<typeof Name>('dns/name.js'),
 ]);
 
 let received = 0;
-const socket = net.connect({ host, port, noDelay: true }, () => socket.write(frame(axfrQuery(textToName(zone), 1))));
+const socket = net.connect({ host, port, noDelay: true }, () => socket.write(frame(buildQuery(textToName(zone), 252 /* AXFR */, 1))));
 socket.on('data', (chunk: Buffer) => {
   received += chunk.length;
   if (received >= expected) socket.destroy();

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type RunningServer, processGroupAlive } from '../test/support/servers.js';
 import {
   REPO_ROOT,
   prng,
@@ -28,7 +29,6 @@ import {
   makeTempDir,
   startKnot,
   capture,
-  type KnotServer,
   type Measurement,
   type Stage,
   wholeNumber,
@@ -498,11 +498,13 @@ async function runMain(opts: Options, tmp: string, zl: ZonelogBuild): Promise<Ma
   const genS = (Date.now() - t) / 1000;
   log(`zone file: ${shape.children} children, ${(fs.statSync(zoneFile).size / 1e6).toFixed(1)} MB, ${genS.toFixed(1)} s`);
 
-  let knot: KnotServer | undefined;
+  let knot: RunningServer | undefined;
   try {
     log('starting knotd');
-    knot = await startKnot({ dir: path.join(tmp, 'knot'), zones: [{ name: ZONE, file: zoneFile }], workers: opts.workers, readyTimeoutMs: 600_000 });
-    log(`knotd pid ${knot.pid} on 127.0.0.1:${knot.port}, zone loaded in ${(knot.loadMs / 1000).toFixed(1)} s`);
+    const started = await startKnot({ zone: ZONE, file: zoneFile, workers: opts.workers, readyTimeoutMs: 600_000 });
+    knot = started.server;
+    const loadMs = started.loadMs;
+    log(`knotd pid ${knot.pid} on 127.0.0.1:${knot.port}, zone loaded in ${(loadMs / 1000).toFixed(1)} s`);
     const vs = variants(zl.bin, knot.port, tmp);
     const byKey = (k: string) => vs.find((v) => v.key === k)!;
 
@@ -609,7 +611,7 @@ async function runMain(opts: Options, tmp: string, zl: ZonelogBuild): Promise<Ma
       n: opts.records,
       shape,
       genS,
-      knotLoadS: knot.loadMs / 1000,
+      knotLoadS: loadMs / 1000,
       zoneFileBytes: fs.statSync(zoneFile).size,
       variants: vs,
       checks,
@@ -629,7 +631,7 @@ async function runMain(opts: Options, tmp: string, zl: ZonelogBuild): Promise<Ma
       loadAfter: loadAverage(),
     };
   } catch (e) {
-    if (knot?.exited()) log(`${knot.exited()} during the benchmark; its log ends:\n${knot.logTail()}`);
+    if (knot && !processGroupAlive(knot.pid)) log(`knotd exited during the benchmark; its log ends:\n${knot.logs().trimEnd().split('\n').slice(-15).join('\n')}`);
     throw e;
   } finally {
     if (knot) {
@@ -650,10 +652,12 @@ async function runBig(opts: Options, tmp: string, zl: ZonelogBuild): Promise<Big
   const shape = writeZoneFile(zoneFile, opts.bigRecords, opts.seed, dir);
   const genS = (Date.now() - t) / 1000;
   log(`big zone file: ${(fs.statSync(zoneFile).size / 1e6).toFixed(0)} MB in ${genS.toFixed(1)} s`);
-  let knot: KnotServer | undefined;
+  let knot: RunningServer | undefined;
   try {
-    knot = await startKnot({ dir: path.join(dir, 'knot'), zones: [{ name: ZONE, file: zoneFile }], workers: opts.workers, readyTimeoutMs: 1_800_000 });
-    log(`knotd loaded the big zone in ${(knot.loadMs / 1000).toFixed(1)} s`);
+    const started = await startKnot({ zone: ZONE, file: zoneFile, workers: opts.workers, readyTimeoutMs: 1_800_000 });
+    knot = started.server;
+    const loadMs = started.loadMs;
+    log(`knotd loaded the big zone in ${(loadMs / 1000).toFixed(1)} s`);
     const out = path.join(dir, 'out-zonelog.txt');
     const argv = [process.execPath, zl.bin, 'axfr', ZONE, '--server', `127.0.0.1:${knot.port}`, '-o', out, '--memory-budget', '256MB'];
     const watcher = watchSpill(dir);
@@ -668,16 +672,15 @@ async function runBig(opts: Options, tmp: string, zl: ZonelogBuild): Promise<Big
     const lines = countLines(out);
     const outputBytes = fs.statSync(out).size;
     fs.rmSync(out, { force: true });
-    let dig: Measurement | undefined;
     const digOut = path.join(dir, 'out-dig.txt');
-    dig = await measure([{ argv: ['dig', 'AXFR', '+onesoa', ZONE, '@127.0.0.1', '-p', String(knot.port)] }], { stdout: digOut, scratchDir: dir, timeoutMs: 4 * COMMAND_TIMEOUT_MS });
+    const dig = await measure([{ argv: ['dig', 'AXFR', '+onesoa', ZONE, '@127.0.0.1', '-p', String(knot.port)] }], { stdout: digOut, scratchDir: dir, timeoutMs: 4 * COMMAND_TIMEOUT_MS });
     log(`big dig: ${fmt(dig.wallS)} s, ${fmt(dig.maxRssMiB, 1)} MiB`);
     fs.rmSync(digOut, { force: true });
     return {
       n: opts.bigRecords,
       shape,
       genS,
-      knotLoadS: knot.loadMs / 1000,
+      knotLoadS: loadMs / 1000,
       zoneFileBytes: fs.statSync(zoneFile).size,
       zonelog,
       dig,
@@ -833,7 +836,7 @@ function splitSubsections(text: string): { kind: 'main' | 'big' | 'other'; text:
 }
 
 function commandLine(argv: string[]): string {
-  return `npx tsc -p . && node dist/bench/run.js axfr${argv.length ? ' ' + argv.join(' ') : ''}`;
+  return `npm run bench -- axfr${argv.length ? ' ' + argv.join(' ') : ''}`;
 }
 
 export async function run(argv: string[]): Promise<void> {

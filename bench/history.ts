@@ -538,7 +538,7 @@ export async function run(argv: string[]): Promise<void> {
   const tmp = makeTempDir('zonelog-bench-history-');
   if (opts.keep) keepTempDir(tmp);
   log(`temporary folder ${tmp}`);
-  const command = `npx tsc -p . && node dist/bench/run.js history${argv.length ? ' ' + argv.join(' ') : ''}`;
+  const command = `npm run bench -- history${argv.length ? ' ' + argv.join(' ') : ''}`;
   const file = path.join(REPO_ROOT, 'BENCHMARKS.md');
   const loadBefore = loadAverage();
   try {

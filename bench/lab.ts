@@ -10,12 +10,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { pickFreePort } from '../test/support/servers.js';
 import {
   REPO_ROOT,
   benchArgs,
   type CommonOptions,
   fmt,
-  freePort,
   keepTempDir,
   loadAverage,
   log,
@@ -230,7 +230,7 @@ const kib2mib = (k: number | undefined) => (k === undefined ? NaN : k / 1024);
 
 async function oneRun(opts: Options, zl: ZonelogBuild, tmp: string, index: number): Promise<Run> {
   for (let attempt = 0; ; attempt++) {
-    const port = await freePort();
+    const port = await pickFreePort();
     const argv = [process.execPath, zl.bin, 'lab', '--zones', String(opts.zones), '--seed', String(opts.seed), '--port', String(port)];
     const t0 = performance.now();
     const lab = new LabProcess(argv, { stdin: false });
@@ -388,7 +388,7 @@ export async function run(argv: string[]): Promise<void> {
   const tmp = makeTempDir('zonelog-bench-lab-');
   if (opts.keep) keepTempDir(tmp);
   log(`temporary folder ${tmp}`);
-  const command = `npx tsc -p . && node dist/bench/run.js lab${argv.length ? ' ' + argv.join(' ') : ''}`;
+  const command = `npm run bench -- lab${argv.length ? ' ' + argv.join(' ') : ''}`;
   try {
     const zl = zonelogBuild(opts.rev);
     log(`zonelog under test: ${zl.describe}`);

@@ -1,51 +1,34 @@
 /**
- * Helpers shared by the benchmarks: temporary folders and Knot servers on
- * loopback that are always cleaned up (try/finally in the benchmark, plus
+ * Helpers shared by the benchmarks: temporary folders that are always cleaned up (try/finally in the benchmark, plus
  * signal and exit handlers here), timing a command or a pipeline with the peak
  * RSS of each of its processes (GNU time), medians, and the markdown section of
  * BENCHMARKS.md.
  *
  * Everything here talks only to 127.0.0.1.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import dgram from 'node:dgram';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { Rng } from '../src/lab/rng.js';
+import { type RunningServer, startServer } from '../test/support/servers.js';
 
 /** The repository root (this file is compiled to dist/bench/lib.js). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const GNU_TIME = '/usr/bin/time';
+const GNU_TIME = '/usr/bin/time';
 
 export function log(message: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 }
 
 // ---------------------------------------------------------------------------
-// Cleanup: every knotd, measured process group and temp folder we made.
+// Cleanup: every measured process group and temp folder we made (servers.ts stops its servers itself).
 
-const liveKnots = new Set<ChildProcess>();
 const liveGroups = new Set<number>();
 const tempDirs = new Set<string>();
 let handlersInstalled = false;
-
-/** Running (a zombie — exited, not yet reaped, as our own children are while a handler blocks the loop — counts as gone). */
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 /** Synchronous: usable from signal and exit handlers. */
 export function cleanupSync(): void {
@@ -57,32 +40,11 @@ export function cleanupSync(): void {
     }
   }
   liveGroups.clear();
-  for (const k of liveKnots) {
-    if (k.pid === undefined) continue;
-    try {
-      process.kill(k.pid, 'SIGTERM');
-    } catch {
-      /* already gone */
-    }
-  }
-  const until = Date.now() + 5000;
-  for (const k of liveKnots) {
-    if (k.pid === undefined) continue;
-    while (pidAlive(k.pid) && Date.now() < until) spawnSync('sleep', ['0.05']);
-    if (pidAlive(k.pid)) {
-      try {
-        process.kill(k.pid, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }
-  }
-  liveKnots.clear();
   for (const d of tempDirs) fs.rmSync(d, { recursive: true, force: true });
   tempDirs.clear();
 }
 
-export function installCleanupHandlers(): void {
+function installCleanupHandlers(): void {
   if (handlersInstalled) return;
   handlersInstalled = true;
   const onSignal = (sig: NodeJS.Signals, code: number) => {
@@ -141,7 +103,7 @@ export function zonelogBuild(rev: string | undefined): ZonelogBuild {
   };
   if (rev === undefined) {
     const src = path.join(REPO_ROOT, 'dist', 'src');
-    if (!fs.existsSync(path.join(src, 'cli', 'bin.js'))) throw new Error('dist/src/cli/bin.js is missing: run `npx tsc -p .` first');
+    if (!fs.existsSync(path.join(src, 'cli', 'bin.js'))) throw new Error('dist/src/cli/bin.js is missing: run `npm run build` first');
     fs.cpSync(src, path.join(dir, 'dist', 'src'), { recursive: true });
     const head = git('rev-parse', '--short=12', 'HEAD');
     const dirty = git('status', '--porcelain', '--', 'src') !== '';
@@ -169,182 +131,21 @@ export function capture(cmd: string, args: string[]): { status: number | null; s
   return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-/** A port free for both TCP and UDP on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const srv = net.createServer();
-      srv.once('error', reject);
-      srv.listen(0, '127.0.0.1', () => {
-        const p = (srv.address() as net.AddressInfo).port;
-        srv.close(() => resolve(p));
-      });
-    });
-    const udpFree = await new Promise<boolean>((resolve) => {
-      const s = dgram.createSocket('udp4');
-      s.once('error', () => resolve(false));
-      s.bind(port, '127.0.0.1', () => s.close(() => resolve(true)));
-    });
-    if (udpFree && port >= 1024) return port;
-  }
-  throw new Error('no free port on 127.0.0.1');
-}
-
 // ---------------------------------------------------------------------------
-// Knot on loopback.
+// Knot on loopback: test/support/servers.ts starts it, for the tests and the benchmarks alike.
 
-export interface KnotZone {
-  /** Absolute zone name, e.g. `bench.` */
-  name: string;
-  /** Zone file path. */
-  file: string;
-}
-
-export interface KnotOptions {
-  /** Folder for config, rundir, storage and log (created if missing). */
-  dir: string;
-  zones: KnotZone[];
-  /** UDP and TCP workers each (default 1). */
-  workers?: number;
-  /** How long to wait for the first zone's SOA over TCP (default 120 s). */
-  readyTimeoutMs?: number;
-}
-
-export interface KnotServer {
-  port: number;
-  pid: number;
-  dir: string;
-  /** Milliseconds from start until the SOA answered over TCP. */
-  loadMs: number;
-  /** Why knotd is no longer running (exit code or signal), or undefined while it runs. */
-  exited(): string | undefined;
-  /** The last lines of its log, for error messages. */
-  logTail(): string;
-  stop(): Promise<void>;
-}
-
-export function knotConfig(dir: string, port: number, zones: KnotZone[], workers: number): string {
-  return [
-    'server:',
-    `  rundir: "${path.join(dir, 'run')}"`,
-    `  listen: 127.0.0.1@${port}`,
-    `  udp-workers: ${workers}`,
-    `  tcp-workers: ${workers}`,
-    '  background-workers: 1',
-    // The default 500 ms to send one message would cut a slow reader off; a
-    // benchmark wants every transfer to complete.
-    '  tcp-io-timeout: 30000',
-    '  tcp-idle-timeout: 60',
-    'database:',
-    `  storage: "${path.join(dir, 'db')}"`,
-    'log:',
-    `  - target: "${path.join(dir, 'knotd.log')}"`,
-    '    any: info',
-    'acl:',
-    '  - id: loopback-transfer',
-    '    address: 127.0.0.0/8',
-    '    action: transfer',
-    'template:',
-    '  - id: default',
-    `    storage: "${dir}"`,
-    '    zonefile-sync: -1',
-    '    zonefile-load: whole',
-    '    journal-content: none',
-    '    semantic-checks: off',
-    '    acl: loopback-transfer',
-    'zone:',
-    ...zones.map((z) => `  - domain: "${z.name}"\n    file: "${z.file}"`),
-    '',
-  ].join('\n');
-}
-
-/** Starts knotd on 127.0.0.1 and waits until `kdig +tcp … SOA` answers for every zone. */
-export async function startKnot(opts: KnotOptions): Promise<KnotServer> {
-  installCleanupHandlers();
-  fs.mkdirSync(path.join(opts.dir, 'run'), { recursive: true });
-  fs.mkdirSync(path.join(opts.dir, 'db'), { recursive: true });
-  const port = await freePort();
-  const conf = path.join(opts.dir, 'knot.conf');
-  fs.writeFileSync(conf, knotConfig(opts.dir, port, opts.zones, opts.workers ?? 1));
-  const check = capture('knotc', ['-c', conf, 'conf-check']);
-  if (check.status !== 0) throw new Error(`knot config rejected: ${check.stderr || check.stdout}`);
-
+/** Knot serving one zone file on 127.0.0.1, and how long it took to answer for it. */
+export async function startKnot(opts: { zone: string; file: string; workers: number; readyTimeoutMs: number }): Promise<{ server: RunningServer; loadMs: number }> {
   const started = Date.now();
-  const errFd = fs.openSync(path.join(opts.dir, 'knotd.stderr'), 'a');
-  const child = spawn('knotd', ['-c', conf], { stdio: ['ignore', errFd, errFd] });
-  fs.closeSync(errFd);
-  liveKnots.add(child);
-  let exited: string | undefined;
-  child.on('exit', (code, sig) => {
-    exited = `knotd exited (${sig ?? code})`;
-    if (!stopping.has(child)) log(`unexpected: ${exited}`);
-    liveKnots.delete(child);
-  });
-  const server: KnotServer = {
-    port,
-    pid: child.pid!,
-    dir: opts.dir,
-    loadMs: 0,
-    exited: () => exited,
-    logTail: () => tail(path.join(opts.dir, 'knotd.log')) + '\n' + tail(path.join(opts.dir, 'knotd.stderr')),
-    stop: () => stopKnot(child),
-  };
-  try {
-    const deadline = started + (opts.readyTimeoutMs ?? 120_000);
-    for (const z of opts.zones) {
-      for (;;) {
-        if (exited) throw new Error(`${exited} while loading; see ${path.join(opts.dir, 'knotd.log')}:\n${tail(path.join(opts.dir, 'knotd.log'))}`);
-        if (Date.now() > deadline) throw new Error(`knotd did not answer ${z.name} SOA over TCP in time`);
-        const r = capture('kdig', ['+tcp', '+short', '+time=2', '+retry=0', '@127.0.0.1', '-p', String(port), z.name, 'SOA']);
-        if (r.status === 0 && r.stdout.trim() !== '') break;
-        await sleep(250);
-      }
-    }
-    server.loadMs = Date.now() - started;
-    return server;
-  } catch (e) {
-    await stopKnot(child);
-    throw e;
-  }
+  const server = await startServer('knot', { zones: [{ name: opts.zone, file: opts.file, allowTransfer: true }], workers: opts.workers, startTimeoutMs: opts.readyTimeoutMs });
+  return { server, loadMs: Date.now() - started };
 }
 
-const stopping = new WeakSet<ChildProcess>();
-
-async function stopKnot(child: ChildProcess): Promise<void> {
-  stopping.add(child);
-  if (!liveKnots.has(child) || child.exitCode !== null || child.signalCode !== null) {
-    liveKnots.delete(child);
-    return;
-  }
-  const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await gone;
-  clearTimeout(timer);
-  liveKnots.delete(child);
-}
-
-function tail(file: string, lines = 15): string {
-  try {
-    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
-
-// ---------------------------------------------------------------------------
-// Timing a command with its peak RSS.
-
-/** One process of a measured command line. */
 export interface Stage {
   argv: string[];
 }
 
-export interface StageResult {
+interface StageResult {
   argv: string[];
   exitStatus: number;
   /** Peak resident set size (ru_maxrss), KiB. */
@@ -368,7 +169,7 @@ export function shellQuote(s: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-export function commandText(stages: Stage[], stdout?: string): string {
+function commandText(stages: Stage[], stdout?: string): string {
   return stages.map((s) => s.argv.map(shellQuote).join(' ')).join(' | ') + (stdout ? ` > ${shellQuote(stdout)}` : '');
 }
 
@@ -664,7 +465,7 @@ export interface CommonOptions {
  * Undefined after --help (the usage is printed) or a bad option (one line on stderr, exit code 1).
  */
 export function benchArgs<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], own: T, usage: string) {
-  let values;
+  let values: ReturnType<typeof parseArgs<{ args: string[]; options: T & typeof COMMON_OPTIONS; strict: true }>>['values'];
   try {
     ({ values } = parseArgs<{ args: string[]; options: T & typeof COMMON_OPTIONS; strict: true }>({
       args: argv,
@@ -686,14 +487,8 @@ export function benchArgs<T extends NonNullable<ParseArgsConfig['options']>>(arg
   return { values, common };
 }
 
-/** mulberry32: small, fast, seeded. */
+/** The lab's seeded generator (src/lab/rng.ts) as a function of no arguments, uniform in [0, 1). */
 export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = new Rng(seed);
+  return () => rng.float();
 }

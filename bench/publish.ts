@@ -27,6 +27,7 @@ import type { WireRecord } from '../src/dns/message.js';
 import { ROOT, textToName } from '../src/dns/name.js';
 import { ResultsWriter, type Report, type TargetResult } from '../src/scan/results.js';
 import { TYPE } from '../src/dns/types.js';
+import { ROOT_BUNDLE } from '../test/support/corpus.js';
 import {
   REPO_ROOT,
   prng,
@@ -796,18 +797,8 @@ interface ReplayResult {
   seconds: number;
 }
 
-function corpusBundle(): string | undefined {
-  for (const dir of [process.env.ZONELOG_CORPUS_DIR, path.join(REPO_ROOT, '..', 'shared', 'corpus'), '/work/shared/corpus']) {
-    if (!dir) continue;
-    const f = path.join(dir, 'root-zone-2018.bundle');
-    if (fs.existsSync(f)) return f;
-  }
-  return undefined;
-}
-
 async function runReplay(tmp: string, zl: ZonelogBuild): Promise<ReplayResult | string> {
-  const bundle = corpusBundle();
-  if (!bundle) return 'the corpus (root-zone-2018.bundle) is not on this machine';
+  const bundle = ROOT_BUNDLE;
   const t0 = Date.now();
   const clone = path.join(tmp, 'corpus');
   const r = spawnSync('git', ['clone', '-q', bundle, clone], { encoding: 'utf8' });
@@ -967,7 +958,7 @@ function sectionD(d: ReplayResult | string): string {
   return [
     `### (d) The real root zone, ${d.versions} versions replayed`,
     '',
-    `The ${d.versions} captures of the root zone (Feb–Mar 2018, \`/work/shared/corpus/root-zone-2018.bundle\`), each served by the lab's AuthServer on 127.0.9.1, ` +
+    `The ${d.versions} captures of the root zone (Feb–Mar 2018, \`test/fixtures/root-zone-2018.bundle\`), each served by the lab's AuthServer on 127.0.9.1, ` +
       'transferred by src/axfr/transfer.ts `transfer()`, stored as a results directory and published with `zonelog publish DIR --archive A --commit`, dated at the capture. ' +
       `Transfers: ${Object.entries(d.outcomes).map(([k, n]) => `${n} ${k}`).join(', ')}; ${d.commits} commits (versions whose canonical text is the same as the one before make none). ` +
       `The last \`archive/root.zone\` is ${kb(d.lastTextBytes)}. Replayed in ${d.seconds.toFixed(0)} s.`,
@@ -995,7 +986,7 @@ export async function run(argv: string[]): Promise<void> {
   const tmp = makeTempDir('zonelog-bench-publish-');
   if (opts.keep) keepTempDir(tmp);
   log(`temporary folder ${tmp}`);
-  const command = `npx tsc -p . && node dist/bench/run.js publish${argv.length ? ' ' + argv.join(' ') : ''}`;
+  const command = `npm run bench -- publish${argv.length ? ' ' + argv.join(' ') : ''}`;
   const file = path.join(REPO_ROOT, 'BENCHMARKS.md');
   const previous = readSection(file, HEADING);
   const loadBefore = loadAverage();

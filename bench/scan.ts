@@ -662,7 +662,7 @@ function worldSection(opts: Options, w: WorldResult): string {
 }
 
 function commandLine(argv: string[]): string {
-  return `npx tsc -p . && node dist/bench/run.js scan${argv.length ? ' ' + argv.map(shellQuote).join(' ') : ''}`;
+  return `npm run bench -- scan${argv.length ? ' ' + argv.map(shellQuote).join(' ') : ''}`;
 }
 
 export async function run(argv: string[]): Promise<void> {

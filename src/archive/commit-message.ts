@@ -1,5 +1,5 @@
 /**
- * zonelog's commit messages, written and read. The subject says what happened to
+ * zonelog's commit messages (docs/architecture.md §7.6), written and read. The subject says what happened to
  * whom when that fits in 72 characters (`archive: + kp. (new), ~ sy., ~ 7 more`),
  * else counts (`archive: 3 changed, 1 added, 1 removed`); the body has one line per
  * zone that changed (`~ ba. 1689197401 → 1689283801 +12 -3`), then, last, a trailer
@@ -11,7 +11,7 @@
 import type { ZoneChange } from './writer.js';
 import { compareZoneNames } from './layout.js';
 
-export interface NumStat {
+interface NumStat {
   added: number;
   removed: number;
 }

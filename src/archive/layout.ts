@@ -1,5 +1,5 @@
 /**
- * Where a zone lives in the archive (DESIGN §5): `root.zone` for the root, else
+ * Where a zone lives in the archive (docs/architecture.md §7.5): `root.zone` for the root, else
  * the zone's name without its trailing dot, lowercase, with every byte outside
  * [a-z0-9-_] and every dot inside a label written %XX. A zone whose text passes
  * the split threshold becomes a folder of parts: `@.zone` for the apex's records
@@ -8,7 +8,7 @@
  */
 import { fromLabels, labels, lowerName, nameToText, textToName } from '../dns/name.js';
 
-export const ROOT_FILE = 'root.zone';
+const ROOT_FILE = 'root.zone';
 /** A zone text larger than this (bytes) becomes a folder of parts. */
 export const DEFAULT_SPLIT_BYTES = 40 * 1000 * 1000;
 export const APEX_PART = '@';
@@ -21,7 +21,7 @@ function escapeByte(b: number): string {
 }
 
 /** The file stem of a zone: `.` → `root`, `Ba.` → `ba`, `a\.b.` → `a%2Eb`. */
-export function zoneStem(zone: string): string {
+function zoneStem(zone: string): string {
   const ls = labels(textToName(zone));
   if (ls.length === 0) return 'root';
   const stem = ls.map((l) => Array.from(l, (b) => escapeByte(b >= 0x41 && b <= 0x5a ? b | 0x20 : b)).join('')).join('.');

@@ -1,5 +1,5 @@
 /**
- * Writing `archive/` (DESIGN §5): zone files (split into folders past a size),
+ * Writing `archive/` (docs/architecture.md §7): zone files (split into folders past a size),
  * `index.json` and `README.md`, with nothing that changes unless the world did.
  *
  * All new files are first written in full under temporary names; then a journal
@@ -223,7 +223,7 @@ export async function writeArchive(archiveDir: string, decisions: ZoneDecision[]
     }
     // Addresses that allowed transfer before and say nothing now (silent, skipped, in a
     // shard not given, excluded) keep their entry: a flapping server makes no commit
-    // (DESIGN §5). A definite answer, or discovery no longer listing the address, drops it.
+    // (docs/architecture.md §7.2). A definite answer, or discovery no longer listing the address, drops it.
     const servers: IndexServer[] = d.versions.flatMap((v) => v.addresses.map((address) => {
       const names = d.names?.get(address) ?? before?.servers.find((s) => s.address === address)?.names;
       return { address, serial: v.serial, digest: v.sha256.slice(0, 16), ...(names?.length ? { names } : {}) };

@@ -1,5 +1,5 @@
 /**
- * The resource limits of one transfer (DESIGN §3): everything a server sends is
+ * The resource limits of one transfer (docs/architecture.md §4.3): everything a server sends is
  * untrusted, so time, records, bytes and the memory used for sorting are bounded.
  */
 
@@ -24,5 +24,5 @@ export const DEFAULT_LIMITS: TransferLimits = {
   maxBytes: 8 * 1024 ** 3,
 };
 
-/** Bytes of sort entries held in memory before they spill to sorted runs on disk. */
-export const DEFAULT_MEMORY_BUDGET = 256 * 1024 * 1024;
+/** The sort's memory budget bounds a transfer's memory (docs/architecture.md §5.5). */
+export { DEFAULT_MEMORY_BUDGET } from '../zone/sorter.js';

@@ -1,5 +1,5 @@
 /**
- * How one transfer from one server address ended (DESIGN §3). Every failure the
+ * How one transfer from one server address ended (docs/architecture.md §4.4). Every failure the
  * network can cause is one of these values; none is thrown.
  */
 import type { ZoneCounts } from '../zone/canonical.js';
@@ -33,7 +33,7 @@ export interface Transferred extends TransferStats {
   counts: ZoneCounts;
 }
 
-export interface RcodeFailure extends TransferStats {
+interface RcodeFailure extends TransferStats {
   kind: RcodeKind;
   rcode: number;
   rcodeName: string;
@@ -48,7 +48,7 @@ export interface OtherFailure extends TransferStats {
 export type Failure = RcodeFailure | OtherFailure;
 export type Outcome = Transferred | Failure;
 
-/** Outcomes that may clear up on a second try (DESIGN §6); refusals never do. */
+/** Outcomes that may clear up on a second try (docs/architecture.md §6.3); refusals never do. */
 export function isTransient(kind: OutcomeKind): boolean {
   return kind === 'timeout' || kind === 'reset' || kind === 'truncated';
 }

@@ -1,8 +1,8 @@
 /**
- * The `zonelog` command line. This is the only module that touches `process`:
- * `main()` takes the arguments and the streams and returns the exit code (0
- * success, 1 usage error, 2 the work failed), so tests call it directly. The
- * commands and their options are the table in options.ts.
+ * The `zonelog` command line (docs/architecture.md §9). This is the only module that touches
+ * `process`: `main()` takes the arguments and the streams and returns the exit
+ * code (0 success, 1 usage error, 2 the work failed), so tests call it directly.
+ * The commands and their options are the table in options.ts.
  */
 import { Command, CommanderError } from 'commander';
 import fs from 'node:fs';

@@ -1,4 +1,4 @@
-/** Server addresses as written on the command line: `ADDR[:PORT]` (DESIGN §2). */
+/** Server addresses as written on the command line: `ADDR[:PORT]` (docs/architecture.md §9). */
 import net from 'node:net';
 
 export interface ServerAddress {

@@ -103,7 +103,7 @@ export function hasUpper(buf: Uint8Array, start: number, end: number): boolean {
 }
 
 /*
- * Presentation (RFC 1035 §5.1, DESIGN §4): printable ASCII as itself, `.`, `\` and `"`
+ * Presentation (RFC 1035 §5.1, docs/architecture.md §3): printable ASCII as itself, `.`, `\` and `"`
  * escaped with a backslash, and \DDD for bytes outside 0x21–0x7e and for the bytes that
  * are special at the start of or inside a master-file token: space ( ) ; @ $.
  */

@@ -99,7 +99,7 @@ const STRING_ESCAPE: string[] = (() => {
   return t;
 })();
 
-export function quote(bytes: Uint8Array): string {
+function quote(bytes: Uint8Array): string {
   let s = '"';
   for (let i = 0; i < bytes.length; i++) s += STRING_ESCAPE[bytes[i]!];
   return s + '"';

@@ -13,8 +13,6 @@ export const TYPE = {
   AMTRELAY: 260, RESINFO: 261, WALLET: 262, TA: 32768, DLV: 32769,
 } as const;
 
-export type TypeName = keyof typeof TYPE;
-
 const TYPE_NAMES = new Map<number, string>(Object.entries(TYPE).map(([k, v]) => [v, k]));
 
 /** The mnemonic of a type, or RFC 3597 §5 `TYPEnnn` for one without a mnemonic here. */
@@ -63,7 +61,7 @@ export function rcodeName(rcode: number): string {
  * names): the types whose RDATA names are lowercased in canonical form. A6 is on
  * that list too but historic (RFC 6563): it is kept in RFC 3597 form, bytes as sent.
  */
-export const LOWERCASE_RDATA_NAMES: ReadonlySet<number> = new Set([
+const LOWERCASE_RDATA_NAMES: ReadonlySet<number> = new Set([
   TYPE.NS, TYPE.MD, TYPE.MF, TYPE.CNAME, TYPE.SOA, TYPE.MB, TYPE.MG, TYPE.MR, TYPE.PTR,
   TYPE.MINFO, TYPE.MX, TYPE.RP, TYPE.AFSDB, TYPE.RT, TYPE.SIG, TYPE.PX, TYPE.NXT,
   TYPE.NAPTR, TYPE.KX, TYPE.SRV, TYPE.DNAME, TYPE.RRSIG,
@@ -73,9 +71,9 @@ export const LOWERCASE_RDATA_NAMES: ReadonlySet<number> = new Set([
  * Names that the archive lowercases beyond that list: the SVCB/HTTPS target and the
  * IPSECKEY gateway. Names compare case-insensitively (RFC 4343) and servers disagree
  * here (NSD lowercases them, BIND and Knot keep them as written), so the text of a
- * zone would otherwise depend on which server sent it (DESIGN §5: it must not).
+ * zone would otherwise depend on which server sent it (docs/architecture.md §5.4: it must not).
  */
-export const LOWERCASE_ALSO: ReadonlySet<number> = new Set([TYPE.SVCB, TYPE.HTTPS, TYPE.IPSECKEY]);
+const LOWERCASE_ALSO: ReadonlySet<number> = new Set([TYPE.SVCB, TYPE.HTTPS, TYPE.IPSECKEY]);
 
 /** Whether the names inside this type's RDATA are lowercased in the archive. */
 export function lowercasesRdataNames(type: number): boolean {
@@ -93,5 +91,5 @@ export const COMPRESSIBLE_RDATA: ReadonlySet<number> = new Set([
   TYPE.RP, TYPE.AFSDB, TYPE.RT, TYPE.SIG, TYPE.PX, TYPE.NXT, TYPE.NAPTR, TYPE.SRV,
 ]);
 
-/** Records that change at every re-signing; left out of the archive unless --dnssec (DESIGN §4). */
+/** Records that change at every re-signing; left out of the archive unless --dnssec (docs/architecture.md §5.3). */
 export const SIGNATURE_CHURN: ReadonlySet<number> = new Set([TYPE.RRSIG, TYPE.NSEC, TYPE.NSEC3]);

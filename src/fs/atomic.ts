@@ -1,5 +1,5 @@
 /**
- * Atomic file writes (DESIGN §5): the text goes to a temporary file beside the
+ * Atomic file writes (docs/architecture.md §7.7): the text goes to a temporary file beside the
  * target, is flushed to disk, and is renamed over the target. A reader sees the old
  * file or the new one, never a part; a crash leaves at most a temporary file.
  */

@@ -3,9 +3,10 @@
  * find itself, its configuration and credentials, plus the dates and identity the
  * caller sets. Everything else (pagers, editors, hooks' helpers) stays out.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import readline from 'node:readline';
 import { simpleGit, type SimpleGit } from 'simple-git';
 
 const PASSED_ENV = new Set(['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TMPDIR', 'TZ', 'SSH_AUTH_SOCK', 'XDG_CONFIG_HOME']);
@@ -24,6 +25,34 @@ export function git(repoDir: string, env: Record<string, string | undefined>, ex
   return simpleGit({ baseDir: repoDir, maxConcurrentProcesses: 4, allowEnvironment, unsafe } as Parameters<typeof simpleGit>[0]).env(all);
 }
 
+/**
+ * The lines git prints for `args`, as they come. simple-git collects a command's
+ * whole output before it returns it; a patch of the whole history does not fit
+ * that, so this runs git itself, with the same clean environment.
+ */
+export async function* gitLines(repoDir: string, env: Record<string, string | undefined>, args: string[]): AsyncGenerator<string> {
+  const child = spawn('git', args, { cwd: repoDir, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    if (stderr.length < 65536) stderr += d;
+  });
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('error', (e) => {
+      stderr += e.message;
+      resolve(null);
+    });
+    child.once('close', (code) => resolve(code));
+  });
+  const lines = readline.createInterface({ input: child.stdout, crlfDelay: Infinity });
+  try {
+    for await (const line of lines) yield line;
+  } finally {
+    // A reader that stops early: git has nothing more to say to anyone.
+    if (child.exitCode === null && child.signalCode === null) child.kill();
+  }
+  const code = await exited;
+  if (code !== 0) throw new Error(`git ${args[0]} failed: ${stderr.trim().split('\n')[0] || `exit code ${code}`}`);
+}
 
 /** The working tree that holds `dir` (which may not exist yet). */
 export function findRepo(dir: string): string | undefined {

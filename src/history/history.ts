@@ -1,22 +1,26 @@
 /**
- * Reading the archive's history (DESIGN §7), through git alone: no old tree is
+ * Reading the archive's history (docs/architecture.md §8), through git alone: no old tree is
  * checked out. Each record is one line, so a zone's changes are the +/- lines of
  * git's patches; a zone's history spans its single file and its split folder.
  */
 import type { SimpleGit } from 'simple-git';
 import { isZonelogMessage, listedOwners, zoneCounts, zoneLine } from '../archive/commit-message.js';
-import { git } from '../git/git.js';
+import { git, gitLines } from '../git/git.js';
+import { COMMIT_MARK, type CommitPatch, PATCH_LOG_FORMAT, PATCH_OPTIONS, addedLines, readPatches, removedLines } from '../git/patch.js';
 import { partOrder, zoneFile, zoneFolder, zoneOfArchivePath } from '../archive/layout.js';
 import { canonicalText } from '../dns/name.js';
 
 export interface HistoryRepo {
   g: SimpleGit;
+  /** The repository's working tree and the environment git runs with, for streamed commands. */
+  dir: string;
+  env: Record<string, string | undefined>;
   /** The archive folder relative to the repository, e.g. `archive`. */
   archive: string;
 }
 
 export function openHistory(repoDir: string, archive: string, env: Record<string, string | undefined>): HistoryRepo {
-  return { g: git(repoDir, env), archive: archive.replace(/\/+$/, '') || 'archive' };
+  return { g: git(repoDir, env), dir: repoDir, env, archive: archive.replace(/\/+$/, '') || 'archive' };
 }
 
 /** A bad zone, name or revision: a usage error. */
@@ -45,7 +49,7 @@ export async function resolvePoint(h: HistoryRepo, point: string): Promise<strin
   }
   let rev = '';
   try {
-    rev = (await h.g.raw(['rev-parse', '--verify', '--quiet', `${point}^{commit}`])).trim();
+    rev = (await h.g.revparse(['--verify', '--quiet', `${point}^{commit}`])).trim();
   } catch {
     /* not a revision */
   }
@@ -61,52 +65,13 @@ export interface LogEntry {
   removed: number;
 }
 
-interface PatchCommit {
-  commit: string;
-  date: string;
-  /** Lines added and removed, per archive path. */
-  files: Map<string, { added: string[]; removed: string[] }>;
-}
-
-const COMMIT_MARK = '\u0001commit ';
 /** At most this many commits are named to one `git log --no-walk`. */
 const MAX_LISTED_COMMITS = 500;
 
-/** `git log -p -U0` over paths, oldest first, parsed into added and removed lines per file. */
-async function patchLog(h: HistoryRepo, paths: string[], extra: string[] = []): Promise<PatchCommit[]> {
-  const out = await h.g.raw([
-    'log', '--reverse', '-p', '-U0', '--no-renames', '--no-color', '--no-ext-diff', '--src-prefix=a/', '--dst-prefix=b/', '--diff-algorithm=myers',
-    `--format=${COMMIT_MARK}%H %cI`, ...extra, '--', ...paths,
-  ]);
-  const commits: PatchCommit[] = [];
-  let cur: PatchCommit | undefined;
-  let file: { added: string[]; removed: string[] } | undefined;
-  for (const line of out.split('\n')) {
-    if (line.startsWith(COMMIT_MARK)) {
-      const [commit, date] = line.slice(COMMIT_MARK.length).split(' ');
-      cur = { commit: commit!, date: date!, files: new Map() };
-      commits.push(cur);
-      file = undefined;
-    } else if (!cur) continue;
-    else if (line.startsWith('+++ ')) {
-      const name = line.slice(4) === '/dev/null' ? undefined : line.slice(6);
-      if (name) file = getFile(cur, name);
-    } else if (line.startsWith('--- ')) {
-      const name = line.slice(4) === '/dev/null' ? undefined : line.slice(6);
-      file = name ? getFile(cur, name) : undefined;
-    } else if (line.startsWith('diff --git ')) {
-      const m = / b\/(.*)$/.exec(line);
-      file = m ? getFile(cur, m[1]!) : undefined;
-    } else if (file && line.startsWith('+')) file.added.push(line.slice(1));
-    else if (file && line.startsWith('-')) file.removed.push(line.slice(1));
-  }
-  return commits;
-}
-
-function getFile(c: PatchCommit, name: string) {
-  let f = c.files.get(name);
-  if (!f) c.files.set(name, (f = { added: [], removed: [] }));
-  return f;
+/** `git log -p -U0` over paths, oldest first, one commit at a time. */
+function patchLog(h: HistoryRepo, paths: string[], extra: string[] = []): AsyncGenerator<CommitPatch> {
+  const args = ['log', '--reverse', '-p', ...PATCH_OPTIONS, '--diff-algorithm=myers', PATCH_LOG_FORMAT, ...extra, '--', ...paths];
+  return readPatches(gitLines(h.dir, h.env, args));
 }
 
 function soaSerial(line: string): number | undefined {
@@ -117,10 +82,10 @@ function soaSerial(line: string): number | undefined {
 }
 
 /** Lines that moved between a file and its split folder cancel out. */
-function netChanges(c: PatchCommit): { added: string[]; removed: string[] } {
+function netChanges(c: CommitPatch): { added: string[]; removed: string[] } {
   const files = [...c.files.entries()].sort((a, b) => comparePaths(a[0], b[0]));
-  const added = files.flatMap(([, f]) => f.added);
-  const removed = files.flatMap(([, f]) => f.removed);
+  const added = files.flatMap(([, f]) => addedLines(f));
+  const removed = files.flatMap(([, f]) => removedLines(f));
   if (files.length <= 1) return { added, removed };
   const a = new Set(added);
   const r = new Set(removed);
@@ -159,10 +124,10 @@ export async function zoneLog(h: HistoryRepo, zoneArg: string, opts: { since?: s
   }
   // The others' patches, in one git log: given the commits, git leaves out those that do not touch the zone.
   const asked = slots.filter((s) => 'patch' in s).map((s) => s.commit);
-  const patches = new Map<string, PatchCommit>();
+  const patches = new Map<string, CommitPatch>();
   if (asked.length > 0) {
     const which = asked.length > MAX_LISTED_COMMITS ? range : ['--no-walk=unsorted', ...asked];
-    for (const c of await patchLog(h, paths, which)) patches.set(c.commit, c);
+    for await (const c of patchLog(h, paths, which)) patches.set(c.commit, c);
   }
   // Oldest first: a patch without an SOA line (a removal, an edit by hand) keeps the serial before it.
   const entries: LogEntry[] = [];
@@ -233,17 +198,10 @@ export async function zoneDiff(h: HistoryRepo, zoneArg: string, opts: { from?: s
     to = await resolvePoint(h, opts.to ?? 'HEAD');
     from = opts.from ? await resolvePoint(h, opts.from) : `${to}^`;
   }
-  const out = await h.g.raw(['diff', '-U0', '--no-renames', '--no-color', from, to, '--', ...zonePaths(h, zone)]);
   // Lines in the order of the files (hunk by hunk: the order of the zone), parts joined in their order.
   const perFile = new Map<string, string[]>();
-  let seq: string[] | undefined;
-  for (const line of out.split('\n')) {
-    if (line.startsWith('diff --git ')) {
-      const m = / b\/(.*)$/.exec(line);
-      seq = m ? [] : undefined;
-      if (m && seq) perFile.set(m[1]!, seq);
-    } else if (line.startsWith('+++ ') || line.startsWith('--- ')) continue;
-    else if (seq && (line.startsWith('+') || line.startsWith('-'))) seq.push(line);
+  for await (const c of readPatches(gitLines(h.dir, h.env, ['diff', ...PATCH_OPTIONS, from, to, '--', ...zonePaths(h, zone)]))) {
+    for (const [file, f] of c.files) perFile.set(file, f.lines);
   }
   let lines = [...perFile.entries()].sort((a, b) => comparePaths(a[0], b[0])).flatMap(([, l]) => l);
   if (perFile.size > 1) {
@@ -270,11 +228,11 @@ export async function showZone(h: HistoryRepo, zoneArg: string, at = 'HEAD'): Pr
   const names = listing.split('\n').filter(Boolean);
   if (names.length === 0) throw new HistoryError(`zone ${zone} is not in the archive at ${at}`);
   const file = `${h.archive}/${zoneFile(zone)}`;
-  if (names.includes(file)) return h.g.raw(['show', `${rev}:${file}`]);
+  if (names.includes(file)) return h.g.show([`${rev}:${file}`]);
   const folder = `${h.archive}/${zoneFolder(zone)}`;
   const parts = (await h.g.raw(['ls-tree', '--name-only', `${rev}:${folder}`])).split('\n').filter((n) => n.endsWith('.zone'));
   parts.sort((a, b) => partOrder(a.slice(0, -5)) - partOrder(b.slice(0, -5)));
-  const texts = await Promise.all(parts.map((p) => h.g.raw(['show', `${rev}:${folder}/${p}`])));
+  const texts = await Promise.all(parts.map((p) => h.g.show([`${rev}:${folder}/${p}`])));
   return texts.join('');
 }
 
@@ -313,16 +271,16 @@ export async function whenName(h: HistoryRepo, nameArg: string, opts: { zone?: s
       if (!owners || owners.some(touches)) candidates.push(commit);
     }
     // Only the candidates are diffed; when they are most of the history, one `git log -G` is faster.
-    const history =
+    const history: AsyncIterable<CommitPatch> | [] =
       candidates.length === 0
         ? []
         : candidates.length <= MAX_LISTED_COMMITS
-          ? await patchLog(h, paths, ['--no-walk=unsorted', '-G', pattern, ...candidates.reverse()])
-          : await patchLog(h, paths, ['-G', pattern]);
+          ? patchLog(h, paths, ['--no-walk=unsorted', '-G', pattern, ...candidates.reverse()])
+          : patchLog(h, paths, ['-G', pattern]);
     const position = new Map(zoneCommits.map((c, i) => [c.commit, i]));
     const open = new Map<string, Presence>();
     const re = new RegExp(pattern);
-    for (const c of history) {
+    for await (const c of history) {
       const { added, removed } = netChanges(c);
       const at = { commit: c.commit, date: c.date };
       for (const l of removed) {
@@ -353,7 +311,7 @@ export async function whenName(h: HistoryRepo, nameArg: string, opts: { zone?: s
 async function enclosingZones(h: HistoryRepo, name: string): Promise<string[]> {
   let index: { zones?: Record<string, unknown> };
   try {
-    index = JSON.parse(await h.g.raw(['show', `HEAD:${h.archive}/index.json`]));
+    index = JSON.parse(await h.g.show([`HEAD:${h.archive}/index.json`]));
   } catch {
     throw new HistoryError(`no ${h.archive}/index.json at HEAD: is this a zonelog archive?`);
   }
@@ -384,11 +342,10 @@ export async function zoneStats(h: HistoryRepo, zoneArg?: string): Promise<Stats
     const z = normalizeZone(zoneArg);
     await assertKnownZone(h, z);
   }
-  const commits = await patchLog(h, paths);
   const state = new Map<string, { serial?: number; byType: Map<string, number>; nsOwners: Map<string, number> }>();
   const rows: StatsRow[] = [];
-  for (const c of commits) {
-    const touched = new Map<string, PatchCommit>();
+  for await (const c of patchLog(h, paths)) {
+    const touched = new Map<string, CommitPatch>();
     for (const [file, f] of c.files) {
       const zone = zoneOfPath(h, file);
       if (!zone) continue;

@@ -1,5 +1,5 @@
 /**
- * An authoritative DNS server for the lab (DESIGN §8): many zones on many
+ * An authoritative DNS server for the lab (docs/architecture.md §10): many zones on many
  * loopback addresses at once, all on one port, over UDP and TCP.
  *
  * Queries are read with the strict decoder of src/dns/message.ts and answers built
@@ -18,7 +18,7 @@ import { HEADER_LENGTH, decodeHeader, decodeMessage, type Question, type WireRec
 import { lowerName, nameToText, textToName } from '../dns/name.js';
 import { CLASS_IN, RCODE, TYPE } from '../dns/types.js';
 
-/** What a server does with an AXFR query for one of its zones (DESIGN §8). */
+/** What a server does with an AXFR query for one of its zones (docs/architecture.md §10). */
 export type AxfrBehaviour =
   | 'allow'
   | 'refused'
@@ -524,7 +524,7 @@ export class AuthServer {
       c.socket.destroy();
     }
     const waits: Promise<void>[] = [];
-    if (tcp && tcp.listening) waits.push(new Promise((resolve) => tcp.close(() => resolve())));
+    if (tcp?.listening) waits.push(new Promise((resolve) => tcp.close(() => resolve())));
     if (udp) {
       waits.push(
         new Promise((resolve) => {
@@ -963,7 +963,7 @@ function truncated(data: Buffer): Buffer {
 }
 
 /** Records that do not belong to `apex`, for the `out-of-zone` behaviour. */
-export function outOfZoneRecords(apex: Buffer, count: number): WireRecord[] {
+function outOfZoneRecords(apex: Buffer, count: number): WireRecord[] {
   const out: WireRecord[] = [];
   for (let i = 1; i <= count; i++) {
     const owner = textToName(`ooz${i}.injected.invalid.`);

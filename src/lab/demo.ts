@@ -1,5 +1,5 @@
 /**
- * `zonelog demo` (DESIGN §8): the main job end to end on the lab, with nothing but
+ * `zonelog demo` (docs/architecture.md §10): the main job end to end on the lab, with nothing but
  * Node: start the simulated internet on loopback, scan and publish into a new git
  * repository, let the world move on, scan and publish again, and show what the
  * history says.

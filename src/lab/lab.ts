@@ -1,5 +1,5 @@
 /**
- * The lab (DESIGN §8): a generated world served on loopback by one AuthServer,
+ * The lab (docs/architecture.md §10): a generated world served on loopback by one AuthServer,
  * with what zonelog must find there. Used by `zonelog lab`, the tests, the
  * benchmarks and the demo.
  */

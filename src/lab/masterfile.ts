@@ -1,6 +1,6 @@
 /**
  * A master-file (zone file) reader, RFC 1035 §5, for what `dig AXFR`, `kdig AXFR`,
- * `ldns-read-zone`, BIND's `named-compilezone` and zonelog itself (DESIGN §4) print.
+ * `ldns-read-zone`, BIND's `named-compilezone` and zonelog itself (docs/architecture.md §5) print.
  *
  * Records come out as WireRecord, the form src/dns/message.ts gives for a transfer:
  * owner in wire form with its case as written, RDATA in canonical wire form

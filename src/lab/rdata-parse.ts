@@ -37,7 +37,7 @@ export class RdataSyntaxError extends Error {
 }
 
 /** RFC 1035 §3.2.1: RDLENGTH is 16 bits. */
-export const MAX_RDATA_LENGTH = 65535;
+const MAX_RDATA_LENGTH = 65535;
 
 /* ------------------------------------------------------------------------------------------ */
 /* Output buffer, reused across records (the parser is synchronous).                          */
@@ -211,7 +211,7 @@ function writeString(out: Out, text: string, what: string): number {
 }
 
 /** The bytes of a string with its escapes decoded. */
-export function decodeString(text: string, what = 'string'): Buffer {
+function decodeString(text: string, what = 'string'): Buffer {
   const start = OUT.pos;
   writeString(OUT, text, what);
   return OUT.take(start);
@@ -248,7 +248,7 @@ export function ttlValue(text: string): number {
   return total <= 0xffffffff ? total : -2;
 }
 
-export function parseIpv4(text: string): Buffer | undefined {
+function parseIpv4(text: string): Buffer | undefined {
   const out = Buffer.allocUnsafe(4);
   return writeIpv4(text, out, 0) ? out : undefined;
 }
@@ -349,10 +349,10 @@ function writeIpv6(text: string, buf: Uint8Array, at: number): boolean {
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const HEX = /^(?:[0-9a-fA-F]{2})*$/;
 
-export function parseBase64(text: string): Buffer | undefined {
+function parseBase64(text: string): Buffer | undefined {
   return BASE64.test(text) ? Buffer.from(text, 'base64') : undefined;
 }
-export function parseHex(text: string): Buffer | undefined {
+function parseHex(text: string): Buffer | undefined {
   return HEX.test(text) ? Buffer.from(text, 'hex') : undefined;
 }
 
@@ -491,7 +491,7 @@ class P {
     const v = decimal(t.text, max);
     if (v >= 0) return v;
     const m = table[t.text.toUpperCase()];
-    if (m !== undefined && Object.prototype.hasOwnProperty.call(table, t.text.toUpperCase())) return m;
+    if (m !== undefined && Object.hasOwn(table, t.text.toUpperCase())) return m;
     if (v === -2) this.fail(t, `${what} ${t.text} is over ${max}`);
     return this.fail(t, `bad ${what} ${show(t.text)}`);
   }
@@ -600,13 +600,6 @@ function writeBitmap(out: Out, types: number[]): void {
     out.pos = at + len;
     i = j;
   }
-}
-
-/** The wire form of a type bitmap listing `types`. */
-export function typeBitmap(types: number[]): Buffer {
-  const start = OUT.pos;
-  writeBitmap(OUT, [...types]);
-  return OUT.take(start);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -719,7 +712,7 @@ const SVC_KEYS: Record<string, number> = {
 
 function svcKeyNumber(text: string): number | undefined {
   const k = SVC_KEYS[text];
-  if (k !== undefined && Object.prototype.hasOwnProperty.call(SVC_KEYS, text)) return k;
+  if (k !== undefined && Object.hasOwn(SVC_KEYS, text)) return k;
   const m = /^key([0-9]{1,5})$/.exec(text);
   if (m && (m[1] === '0' || !m[1]!.startsWith('0')) && Number(m[1]) <= 65535) return Number(m[1]);
   return undefined;
@@ -743,10 +736,8 @@ function valueList(bytes: Buffer): Buffer[] {
 
 function svcb(p: P): void {
   p.u16('SvcPriority');
-  {
-    // Lowercased like src/dns/message.ts does (types.ts LOWERCASE_ALSO).
-    p.name('TargetName');
-  }
+  // Lowercased like src/dns/message.ts does (types.ts LOWERCASE_ALSO).
+  p.name('TargetName');
   const params: { key: number; value: Buffer; tok: Token }[] = [];
   while (p.more) {
     const t = p.next('SvcParam');
@@ -1285,11 +1276,6 @@ const PARSERS = new Map<number, (p: P) => void>([
 ]);
 
 const THE_P = new P(OUT);
-
-/** True when `type` has a presentation format here (else only `\#` is read). */
-export function hasPresentation(type: number): boolean {
-  return PARSERS.has(type);
-}
 
 /** RFC 3597 §5: `\# <length> <hex...>`. */
 function generic(p: P): Buffer {

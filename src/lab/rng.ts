@@ -5,7 +5,7 @@
  */
 
 /** A 32-bit finaliser (murmur3 fmix32): spreads every input bit over the output. */
-export function mix32(h: number): number {
+function mix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

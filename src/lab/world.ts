@@ -1,5 +1,5 @@
 /**
- * A generated internet for the lab (DESIGN §8), deterministic from a seed.
+ * A generated internet for the lab (docs/architecture.md §10), deterministic from a seed.
  *
  * A root zone "." delegates TLDs to name servers whose addresses lie on loopback.
  * Like the real registry back-ends, a few operators serve hundreds of TLDs from
@@ -273,7 +273,7 @@ function generatedDraft(options: WorldOptions, seed: number): Draft {
   }
   if (ipv6 && backends.length > 0) addresses.push({ address: '::1', role: 'tld', closed: false });
   // Popularity: a few operators carry many TLDs (Zipf-like), the last (IPv6) one only a few.
-  const weights = backends.map((be, b) => (be.v6 && backends.length > 1 ? 0.15 : 1 / Math.pow(b + 1, POPULARITY)));
+  const weights = backends.map((be, b) => (be.v6 && backends.length > 1 ? 0.15 : 1 / (b + 1) ** POPULARITY));
 
   const usedNames = new Set<string>();
   const tldNames = makeTldNames(rng, nTlds, options.names ?? 'pronounceable', usedNames);

@@ -1,5 +1,5 @@
 /**
- * Git as the database (DESIGN §5): one commit per scan that changed a byte under
+ * Git as the database (docs/architecture.md §7.6, §7.8): one commit per scan that changed a byte under
  * `archive/`, dated at the scan, with a message that lists every zone that
  * changed; and a push that, when the remote moved on, rebases and tries again —
  * never forcing.
@@ -11,7 +11,8 @@ import { git, gitMessage, gitWithInput } from '../git/git.js';
 import { zoneFile, zoneFolder, zoneOfArchivePath } from '../archive/layout.js';
 import { INDEX_FILE, README_FILE, emptyIndex, indexText, parseIndex, readmeText, type ArchiveIndex, type IndexZone, type ZoneChange } from '../archive/writer.js';
 import { writeAtomic } from '../fs/atomic.js';
-import { commitMessage, isZonelogMessage, type FileStat, type NumStat } from '../archive/commit-message.js';
+import { commitMessage, isZonelogMessage, type FileStat } from '../archive/commit-message.js';
+import { type FilePatch, PATCH_OPTIONS, readNumstat, readPatches } from '../git/patch.js';
 
 export interface Identity {
   name: string;
@@ -126,13 +127,25 @@ async function stagedStats(g: SimpleGit, rel: string, modified?: string): Promis
     modified ?? g.raw(['diff', '--cached', ...PATCH_OPTIONS, '--diff-filter=M', '--', rel]),
     g.raw(['diff', '--cached', '--numstat', '--no-renames', '--diff-filter=ADT', '--', rel]),
   ]);
-  const out = parseNumstat(whole, rel);
-  for (const [file, stat] of parsePatch(patch, rel)) out.set(file, stat);
+  const prefix = rel === '.' ? '' : rel.replace(/\/$/, '') + '/';
+  const inArchive = (file: string) => (file.startsWith(prefix) ? file.slice(prefix.length) : file);
+  const out = new Map<string, FileStat>();
+  for (const [file, stat] of await readNumstat(whole.split('\n'))) out.set(inArchive(file), stat);
+  for await (const c of readPatches(patch.split('\n'))) for (const [file, f] of c.files) out.set(inArchive(file), fileStat(f));
   return out;
 }
 
-/** A patch whose +/- lines are the records added and removed, whatever the user's git configuration. */
-const PATCH_OPTIONS = ['-U0', '--no-renames', '--no-color', '--no-ext-diff', '--src-prefix=a/', '--dst-prefix=b/'];
+/** A modified file's counts, and the owners of its lines: one record is one line, its owner the first field. */
+function fileStat(f: FilePatch): FileStat {
+  const stat: FileStat = { added: 0, removed: 0, owners: new Set() };
+  for (const line of f.lines) {
+    if (line[0] === '+') stat.added++;
+    else stat.removed++;
+    const tab = line.indexOf('\t');
+    if (tab > 1) stat.owners!.add(line.slice(1, tab));
+  }
+  return stat;
+}
 
 async function indexAt(g: SimpleGit, spec: string): Promise<ArchiveIndex | undefined> {
   try {
@@ -157,44 +170,6 @@ export function indexChanges(before: ArchiveIndex | undefined, after: ArchiveInd
     if (a[zone]) continue;
     const evidence = seen.find((c): c is Extract<ZoneChange, { kind: 'removed' }> => c.kind === 'removed' && c.zone === zone);
     out.push({ kind: 'removed', zone, refusing: evidence?.refusing ?? 0, answered: evidence?.answered ?? 0, paths: [old.path] });
-  }
-  return out;
-}
-
-/** `git diff --numstat` lines → path relative to the archive → counts. */
-export function parseNumstat(text: string, rel: string): Map<string, NumStat> {
-  const out = new Map<string, NumStat>();
-  const prefix = rel === '.' ? '' : rel.replace(/\/$/, '') + '/';
-  for (const line of text.split('\n')) {
-    const m = /^(\d+|-)\t(\d+|-)\t(.*)$/.exec(line);
-    if (!m) continue;
-    const file = m[3]!.startsWith(prefix) ? m[3]!.slice(prefix.length) : m[3]!;
-    out.set(file, { added: m[1] === '-' ? 0 : Number(m[1]), removed: m[2] === '-' ? 0 : Number(m[2]) });
-  }
-  return out;
-}
-
-/** `git diff -U0` of modified files → path relative to the archive → counts and owners. */
-function parsePatch(text: string, rel: string): Map<string, FileStat> {
-  const out = new Map<string, FileStat>();
-  const prefix = rel === '.' ? '' : rel.replace(/\/$/, '') + '/';
-  let cur: FileStat | undefined;
-  let inHunk = false;
-  for (const line of text.split('\n')) {
-    if (line.startsWith('diff --git ')) {
-      const m = / b\/(.*)$/.exec(line);
-      const file = m ? (m[1]!.startsWith(prefix) ? m[1]!.slice(prefix.length) : m[1]!) : undefined;
-      cur = file === undefined ? undefined : { added: 0, removed: 0, owners: new Set() };
-      if (cur && file !== undefined) out.set(file, cur);
-      inHunk = false;
-    } else if (line.startsWith('@@')) inHunk = true;
-    else if (!cur || !inHunk) continue;
-    else if (line.startsWith('+') || line.startsWith('-')) {
-      if (line[0] === '+') cur.added++;
-      else cur.removed++;
-      const tab = line.indexOf('\t');
-      if (tab > 1) cur.owners!.add(line.slice(1, tab));
-    }
   }
   return out;
 }

@@ -1,5 +1,5 @@
 /**
- * Merging one scan's results (its shards) into a decision per zone (DESIGN §5):
+ * Merging one scan's results (its shards) into a decision per zone (docs/architecture.md §7.1, §7.2):
  * which version to archive, which addresses allowed transfer, and whether the
  * evidence says the zone is gone.
  */
@@ -112,7 +112,7 @@ export function decideZone(zone: string, targets: Target[]): ZoneDecision {
   unsure.sort(compareAddresses);
   answered.sort(compareAddresses);
   if (versions.size === 0) {
-    // DESIGN §5: gone only when every address that answered refused, and one did
+    // docs/architecture.md §7.2: gone only when every address that answered refused, and one did
     // (a truncated or reset transfer may have been sending the zone: not a refusal).
     if (refusing.length > 0 && otherAnswers === 0) return { kind: 'refused', zone, refusing, answered: refusing.length };
     return { kind: 'unknown', zone, refusing, unsure };

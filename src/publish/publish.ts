@@ -1,5 +1,5 @@
 /**
- * `zonelog publish` (DESIGN §1, §5): merges the results directories of one scan
+ * `zonelog publish` (docs/architecture.md §1, §7): merges the results directories of one scan
  * (its shards) into `archive/`, and commits and pushes when asked. It is the only
  * thing that writes the archive or calls git.
  *
@@ -21,7 +21,7 @@ import { MAX_ZONE_FILE_BYTES, checkZoneFiles } from './zonefile.js';
 import { openInside } from '../fs/inside.js';
 import { rememberDigests, zonesToRepair } from './repair.js';
 import { writeAtomic } from '../fs/atomic.js';
-import { addedSince } from '../archive/since.js';
+import { addedSince } from './since.js';
 
 export interface PublishOptions {
   dirs: string[];

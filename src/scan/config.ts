@@ -1,5 +1,5 @@
 /**
- * `zonelog.config.json`: zones and addresses never to contact, for
+ * `zonelog.config.json` (docs/architecture.md §6.2): zones and addresses never to contact, for
  * operators who ask.
  *
  *   { "exclude": { "zones": ["example."], "addresses": ["192.0.2.1"] } }

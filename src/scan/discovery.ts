@@ -1,5 +1,5 @@
 /**
- * Discovery (DESIGN §6): from the root zone, every delegated zone, its NS names
+ * Discovery (docs/architecture.md §6.1): from the root zone, every delegated zone, its NS names
  * and their addresses — glue where the root zone has it, else resolved by
  * iterating from the root. Zones below the TLDs (`--zones FILE`) and, when no
  * root server allows a transfer, the TLDs themselves are found by asking the
@@ -7,7 +7,7 @@
  */
 import { canonicalText, textToName } from '../dns/name.js';
 import type { Resolver } from './resolver.js';
-import { TargetSet } from './targets.js';
+import type { TargetSet } from './targets.js';
 
 /** One zone's name servers: NS name → addresses. */
 export type Delegations = Map<string, Map<string, string[]>>;

@@ -1,5 +1,5 @@
 /**
- * Scan progress: a live bar on a terminal, a plain line every 10 s
+ * Scan progress (docs/architecture.md §6.4): a live bar on a terminal, a plain line every 10 s
  * otherwise, and on GitHub Actions a job summary and `::warning::` annotations.
  */
 import fs from 'node:fs';

@@ -1,6 +1,6 @@
 /**
  * A small iterative resolver for the addresses of name servers that have no glue
- * (DESIGN §6): it starts at the root servers, follows referrals (RFC 1034 §5.3.3),
+ * (docs/architecture.md §6.1): it starts at the root servers, follows referrals (RFC 1034 §5.3.3),
  * asks over UDP and again over TCP when the answer is truncated (RFC 7766 §5).
  * No system resolver is involved, so it works against the lab as against the world.
  */

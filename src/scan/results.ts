@@ -1,5 +1,5 @@
 /**
- * A scan's results directory (DESIGN §1): `report.json` and, for every
+ * A scan's results directory (docs/architecture.md §6.5): `report.json` and, for every
  * transferred (zone, address), its canonical text under `zones/`, named by the
  * SHA-256 of its bytes so that identical transfers are stored once.
  *

@@ -1,5 +1,5 @@
 /**
- * Where discovery starts (DESIGN §6): the 13 root server addresses (IANA root
+ * Where discovery starts (docs/architecture.md §6.1): the 13 root server addresses (IANA root
  * hints), IPv4 and IPv6, and ICANN's public transfer servers for the root zone
  * (RFC 8806 §2), which are the ones that do allow AXFR of ".".
  */

@@ -1,5 +1,5 @@
 /**
- * `zonelog scan` (DESIGN §1, §6): discovery, then one transfer per target under
+ * `zonelog scan` (docs/architecture.md §1, §6): discovery, then one transfer per target under
  * the scheduler's limits, into a results directory. It touches nothing else.
  */
 import dgram from 'node:dgram';

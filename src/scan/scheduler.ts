@@ -1,5 +1,5 @@
 /**
- * Runs transfers politely and fast (DESIGN §6): at most `concurrency` at once in
+ * Runs transfers politely and fast (docs/architecture.md §6.3): at most `concurrency` at once in
  * all, at most `perAddress` at once to one address, the address with the most work
  * left served first (so the busiest address, which bounds the scan's length, is never
  * idle while others run), one retry with backoff for transient failures only, and a

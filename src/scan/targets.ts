@@ -1,5 +1,5 @@
 /**
- * Targets of a scan (DESIGN §6): one per (zone, server address), carrying every
+ * Targets of a scan (docs/architecture.md §6.2): one per (zone, server address), carrying every
  * NS name that led to that address. Exclusions, address families and shards
  * select from them deterministically.
  */

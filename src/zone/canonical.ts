@@ -1,5 +1,5 @@
 /**
- * The canonical zone text of DESIGN §4: one record per line,
+ * The canonical zone text (docs/architecture.md §5): one record per line,
  * `<owner> TAB <ttl> TAB IN TAB <TYPE> TAB <rdata>`, the SOA first, then every
  * other record in RFC 4034 §6.1 order of owner, then class, type and canonical
  * RDATA bytes, each exact duplicate once.
@@ -8,9 +8,8 @@ import type { WireRecord } from '../dns/message.js';
 import { MAX_NAME_LENGTH, isInZone, labelStarts, lowerName, nameToText, writeLabelsKey, writeNameText } from '../dns/name.js';
 import { rdataToText } from '../dns/rdata.js';
 import { fastRdataLength, writeFastRdata } from '../dns/rdata-bytes.js';
-import { ExternalSorter } from './sorter.js';
+import { DEFAULT_MEMORY_BUDGET, ExternalSorter } from './sorter.js';
 import { CLASS_IN, SIGNATURE_CHURN, className, typeName } from '../dns/types.js';
-import { DEFAULT_MEMORY_BUDGET } from '../axfr/limits.js';
 
 /** What happened to one record offered to a zone. */
 export type Admission = 'kept' | 'out-of-zone' | 'other-class' | 'omitted' | { malformed: string };
@@ -18,11 +17,11 @@ export type Admission = 'kept' | 'out-of-zone' | 'other-class' | 'omitted' | { m
 export interface ZoneCounts {
   /** Records kept (before exact duplicates are removed), the SOA included. */
   kept: number;
-  /** Records whose owner is not the zone or below it (DESIGN §3). */
+  /** Records whose owner is not the zone or below it (docs/architecture.md §4.2). */
   outOfZone: number;
   /** Records of a class other than IN. */
   otherClass: number;
-  /** RRSIG, NSEC and NSEC3 records left out (DESIGN §4), by type mnemonic. */
+  /** RRSIG, NSEC and NSEC3 records left out (docs/architecture.md §5.3), by type mnemonic. */
   omitted: Record<string, number>;
 }
 
@@ -176,7 +175,7 @@ export class CanonicalZone {
     return 'kept';
   }
 
-  /** Makes the owner at buf[start..end] the current one: its key below the zone and its text (lowercased, DESIGN §4). */
+  /** Makes the owner at buf[start..end] the current one: its key below the zone and its text (lowercased, docs/architecture.md §5.1). */
   private setOwner(buf: Buffer, start: number, end: number): void {
     const len = end - start;
     const last = this.lastOwner;

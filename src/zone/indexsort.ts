@@ -12,6 +12,7 @@
 export function compareBytes(a: Uint8Array, aStart: number, aEnd: number, b: Uint8Array, bStart: number, bEnd: number): number {
   const la = aEnd - aStart;
   const lb = bEnd - bStart;
+  // biome-ignore lint/complexity/useMathMinMax: the innermost comparison of the sort; kept to plain integer code.
   const n = la < lb ? la : lb;
   for (let k = 0; k < n; k++) {
     const x = a[aStart + k]!;

@@ -17,6 +17,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { compareBytes, sortIndex } from './indexsort.js';
 
+/** Bytes of sort entries held in memory before they spill to sorted runs on disk. */
+export const DEFAULT_MEMORY_BUDGET = 256 * 1024 * 1024;
+
 /**
  * Entries are held up to half the budget: the other half is for what the process
  * holds besides (messages, output buffers, the runtime itself).

@@ -7,12 +7,9 @@
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import { corpusAvailable } from '../support/corpus.js';
 import { replay } from '../support/replay.js';
 
-const corpus = corpusAvailable();
-
-describe.skipIf(!corpus.ok)(`repository growth${corpus.ok ? '' : ` [skipped: ${corpus.reason}]`}`, () => {
+describe('repository growth', () => {
   it('each version of a zone costs about the lines that changed once git packs it', async () => {
     const { repo, commits } = await replay({ count: Number(process.env.ZONELOG_GROWTH_VERSIONS ?? 20) });
     try {

@@ -74,7 +74,7 @@ for (const kind of SERVER_KINDS) {
         expect(r.stdout).not.toMatch(/\t(RRSIG|NSEC|NSEC3)\t/);
         const [viaLdns, sourceLdns] = await Promise.all([ldnsLines(out, ['-s']), ldnsLines(source(), ['-s'])]);
         expect(viaLdns).toEqual(sourceLdns);
-        // (-s also drops what DESIGN keeps, e.g. NSEC3PARAM: the order is checked without it)
+        // (-s also drops what the archive keeps, e.g. NSEC3PARAM: the order is checked without it)
         expect(ownerTypes(r.stdout.trimEnd().split('\n'))).toEqual(ownerTypes(await ldnsLines(out)));
         record(`${zone} plain`, kind, r.stdout);
       }, 120_000);

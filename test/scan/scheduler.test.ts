@@ -109,7 +109,7 @@ describe('scheduler', () => {
         order.push(t.id);
         return t.id === 3 ? 'timeout' : 'ok';
       },
-      transient: (r, t) => {
+      transient: (_r, t) => {
         asked.push(t.id);
         return false;
       },

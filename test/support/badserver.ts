@@ -33,21 +33,25 @@ export interface Connection {
   readonly whenClosed: Promise<void>;
 }
 
-export interface ScriptContext {
-  readonly conn: Connection;
-  readonly socket: net.Socket;
+/** What a script needs to answer a query with bytes: enough for the cases that need no socket. */
+export interface Responder {
   readonly query: Message;
   readonly id: number;
   /** The query's question (the zone, AXFR, IN). */
   readonly question: Question;
-  /** True once the connection is closed; endless scripts loop until then. */
-  readonly closed: boolean;
   /** A response to the query: its ID and question, QR|AA, unless the fields say otherwise. */
   response(fields?: Partial<MessageFields>): Buffer;
   /** Frames each message and writes them all at once. */
   send(...messages: Buffer[]): Promise<void>;
   /** Writes bytes as they are. Resolves when flushed to the kernel, or when the connection closes. */
   write(bytes: Buffer): Promise<void>;
+}
+
+interface ScriptContext extends Responder {
+  readonly conn: Connection;
+  readonly socket: net.Socket;
+  /** True once the connection is closed; endless scripts loop until then. */
+  readonly closed: boolean;
   /** Writes `step` bytes at a time with `delayMs` between writes, until done or closed. */
   drip(bytes: Buffer, delayMs: number, step?: number): Promise<void>;
   /** Closes the connection with a TCP RST. */
@@ -58,11 +62,32 @@ export interface ScriptContext {
 }
 
 export type Script = (ctx: ScriptContext) => void | Promise<void>;
+/** A script that only writes bytes: it runs with a socket (BadServer) or without one (answerBytes). */
+export type ByteScript = (ctx: Responder) => void | Promise<void>;
+
+/** The bytes a script writes in answer to `query`, without a socket. */
+export async function answerBytes(script: ByteScript, query: Buffer): Promise<Buffer> {
+  const decoded = decodeMessage(query);
+  if (!decoded.ok) throw new Error(`bad query: ${decoded.detail}`);
+  const q = decoded.message;
+  const question = q.questions[0]!;
+  const out: Buffer[] = [];
+  const write = async (bytes: Buffer) => void out.push(Buffer.from(bytes));
+  await script({
+    query: q,
+    id: q.header.id,
+    question,
+    response: (fields = {}) => encodeMessage({ id: q.header.id, questions: [question], ...fields }),
+    send: (...messages) => write(Buffer.concat(messages.map((m) => frame(m)))),
+    write,
+  });
+  return Buffer.concat(out);
+}
 
 /** A script that reads the query and never answers (nor closes). */
 export const neverAnswer: Script = () => {};
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class BadServer {
   readonly connections: Connection[] = [];

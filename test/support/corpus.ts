@@ -1,9 +1,8 @@
 /**
  * The real-data corpus: 101 versions of the root zone from February–March
- * 2018, shipped as a read-only git bundle outside the repository
- * (`../shared/corpus/root-zone-2018.bundle`, see its README). It is cloned
- * into a cache directory under os.tmpdir() (see cloneCorpus); nothing is ever
- * written next to the bundle.
+ * 2018, a git bundle in the repository (test/fixtures/root-zone-2018.bundle,
+ * see test/fixtures/README.md). It is cloned into a cache directory under
+ * os.tmpdir() (see cloneCorpus); nothing is ever written next to the bundle.
  *
  * Each `root.zone` is `dig AXFR .` output: the SOA first and again as the last
  * line. NSD refuses a file with the SOA twice ("this SOA record was already
@@ -20,50 +19,30 @@
  *   name character");
  * - versions 7–101 are plain: ASCII, no RRSIG, SOA first and last.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BUNDLE_NAME = 'root-zone-2018.bundle';
+/** The repository's root: the nearest folder up with a package.json (from test/support, or from its build under dist/). */
+function repoRoot(): string {
+  for (let d = path.dirname(fileURLToPath(import.meta.url)); ; d = path.dirname(d)) {
+    if (fs.existsSync(path.join(d, 'package.json'))) return d;
+    if (path.dirname(d) === d) throw new Error('no package.json above test/support');
+  }
+}
+
+/** The bundle, in the repository. */
+export const ROOT_BUNDLE = path.join(repoRoot(), 'test', 'fixtures', 'root-zone-2018.bundle');
 
 export interface CorpusCommit {
   /** Full commit id. */
   commit: string;
   /** When this version of the root zone was captured (the commit's author date). */
   date: Date;
-}
-
-/**
- * Path of the bundle: $ZONELOG_CORPUS_DIR, else ../shared/corpus next to the
- * repository, else /work/shared/corpus; undefined when none has it.
- */
-export function rootBundlePath(): string | undefined {
-  const dirs = [
-    process.env.ZONELOG_CORPUS_DIR,
-    path.join(REPO_ROOT, '..', 'shared', 'corpus'),
-    '/work/shared/corpus',
-  ].filter((d): d is string => !!d);
-  for (const dir of dirs) {
-    const file = path.join(dir, BUNDLE_NAME);
-    if (fs.existsSync(file)) return file;
-  }
-  return undefined;
-}
-
-/** Whether the corpus can be used here (tests skip the root-zone cases otherwise). */
-export function corpusAvailable(): { ok: true } | { ok: false; reason: string } {
-  if (!rootBundlePath()) {
-    return {
-      ok: false,
-      reason: `${BUNDLE_NAME} not found (set ZONELOG_CORPUS_DIR to the directory that holds it)`,
-    };
-  }
-  return { ok: true };
 }
 
 function git(args: string[], encoding: BufferEncoding = 'utf8'): Promise<string> {
@@ -89,35 +68,41 @@ function cacheDir(bundle: string): string {
   return path.join(os.tmpdir(), `zonelog-root2018-cache-${key}`);
 }
 
-let cloned: Promise<string> | undefined;
+let cloned: string | undefined;
 
-/** Clones the bundle (once; cached, see above) and returns the clone's directory. */
-export function cloneCorpus(): Promise<string> {
-  cloned ??= (async () => {
-    const bundle = rootBundlePath();
-    if (!bundle) throw new Error((corpusAvailable() as { reason: string }).reason);
-    const dir = cacheDir(bundle);
-    const clone = path.join(dir, 'root2018');
-    if (fs.existsSync(path.join(clone, 'root.zone'))) return clone;
-    await mkdir(dir, { recursive: true });
-    const tmp = await mkdtemp(path.join(dir, 'clone-'));
+/**
+ * Clones the bundle (once; cached, see above) and returns the clone's directory.
+ * Synchronous, so that the replay's helpers can use it too; it blocks once per process.
+ */
+export function corpusClone(): string {
+  if (cloned) return cloned;
+  const dir = cacheDir(ROOT_BUNDLE);
+  const clone = path.join(dir, 'root2018');
+  if (!fs.existsSync(path.join(clone, 'root.zone'))) {
+    fs.mkdirSync(dir, { recursive: true });
+    const tmp = fs.mkdtempSync(path.join(dir, 'clone-'));
     try {
-      await git(['clone', '-q', bundle, path.join(tmp, 'root2018')]);
+      execFileSync('git', ['clone', '-q', ROOT_BUNDLE, path.join(tmp, 'root2018')], { stdio: 'pipe' });
       try {
-        await rename(path.join(tmp, 'root2018'), clone);
+        fs.renameSync(path.join(tmp, 'root2018'), clone);
       } catch (err) {
         // Another process got there first: use its clone.
         if (!fs.existsSync(path.join(clone, 'root.zone'))) throw err;
       }
     } finally {
-      await rm(tmp, { recursive: true, force: true });
+      fs.rmSync(tmp, { recursive: true, force: true });
     }
-    return clone;
-  })();
-  cloned.catch(() => {
-    cloned = undefined; // let a later call try again
-  });
-  return cloned;
+  }
+  return (cloned = clone);
+}
+
+async function cloneCorpus(): Promise<string> {
+  return corpusClone();
+}
+
+/** The newest version's root.zone as captured (`dig AXFR` output); read it, never write it. */
+export async function newestRootZoneFile(): Promise<string> {
+  return path.join(await cloneCorpus(), 'root.zone');
 }
 
 /** Every version in the corpus, oldest first. */

@@ -19,16 +19,16 @@ import { TYPE } from '../../src/dns/types.js';
 
 export type Tool = 'dig' | 'kdig' | 'ldns-read-zone';
 
-export const TOOL_PACKAGE: Readonly<Record<Tool, string>> = {
+const TOOL_PACKAGE: Readonly<Record<Tool, string>> = {
   dig: 'bind9-dnsutils',
   kdig: 'knot-dnsutils',
   'ldns-read-zone': 'ldnsutils',
 };
 
-export const findTool = findExecutable;
+const findTool = findExecutable;
 
 /** A reason the tools cannot run, naming the Debian packages, or undefined when all are there. */
-export function missingTools(tools: readonly Tool[]): string | undefined {
+function missingTools(tools: readonly Tool[]): string | undefined {
   const missing = tools.filter((t) => !findTool(t));
   if (missing.length === 0) return undefined;
   return missing.map((t) => `${t} not found: install the Debian package ${TOOL_PACKAGE[t]}`).join('; ');
@@ -58,7 +58,7 @@ export interface RunResult {
 }
 
 /** Runs a command; never throws for a non-zero exit. */
-export function run(cmd: string, args: readonly string[], timeoutMs = 30_000): Promise<RunResult> {
+function run(cmd: string, args: readonly string[], timeoutMs = 30_000): Promise<RunResult> {
   return new Promise((resolve) => {
     execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024, encoding: 'latin1' }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : null) : 0;
@@ -79,7 +79,7 @@ export function kdig(address: string, port: number, ...args: string[]): Promise<
 /** A zone text passed through `ldns-read-zone -z` (sorted, canonical), for comparing two texts through ldns. */
 export const ldnsCanonical = (text: string): Promise<string> => ldnsText(text);
 
-/** zonelog's canonical text (DESIGN §4) of records, the SOA first. */
+/** zonelog's canonical text (docs/architecture.md §5) of records, the SOA first. */
 export function canonicalText(zone: Buffer, records: Iterable<WireRecord>): string {
   const cz = new CanonicalZone(zone, { dnssec: true });
   let first = true;

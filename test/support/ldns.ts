@@ -20,7 +20,7 @@ function ldnsReadZone(args: string[]): Promise<string> {
 }
 
 /** One line of ldns output, with the names zonelog lowercases beyond ldns lowercased. */
-export function normalizeLdnsLine(line: string): string {
+function normalizeLdnsLine(line: string): string {
   const l = line.replace(/\s*;\{id = [^}]*\}\s*$/, '').replace(/\s+$/, '');
   const f = l.split('\t');
   if (f.length < 5) return l;

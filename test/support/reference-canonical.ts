@@ -1,7 +1,7 @@
 // src/zone/canonical.ts as it was before entries were built as bytes (git 78b8cfa), kept verbatim as the reference
 // that test/zone/canonical.test.ts compares the current zone text against.
 /**
- * The canonical zone text of DESIGN §4: one record per line,
+ * The canonical zone text (docs/architecture.md §5): one record per line,
  * `<owner> TAB <ttl> TAB IN TAB <TYPE> TAB <rdata>`, the SOA first, then every
  * other record in RFC 4034 §6.1 order of owner, then class, type and canonical
  * RDATA bytes, each exact duplicate once.
@@ -12,7 +12,7 @@ import { rdataToText } from '../../src/dns/rdata.js';
 import { ExternalSorter } from './reference-sorter.js';
 import { CLASS_IN, SIGNATURE_CHURN, className, typeName } from '../../src/dns/types.js';
 
-export const DEFAULT_MEMORY_BUDGET = 256 * 1024 * 1024;
+const DEFAULT_MEMORY_BUDGET = 256 * 1024 * 1024;
 
 /** What happened to one record offered to a zone. */
 export type Admission = 'kept' | 'out-of-zone' | 'other-class' | 'omitted' | { malformed: string };
@@ -20,11 +20,11 @@ export type Admission = 'kept' | 'out-of-zone' | 'other-class' | 'omitted' | { m
 export interface ZoneCounts {
   /** Records kept (before exact duplicates are removed), the SOA included. */
   kept: number;
-  /** Records whose owner is not the zone or below it (DESIGN §3). */
+  /** Records whose owner is not the zone or below it (docs/architecture.md §4.2). */
   outOfZone: number;
   /** Records of a class other than IN. */
   otherClass: number;
-  /** RRSIG, NSEC and NSEC3 records left out (DESIGN §4), by type mnemonic. */
+  /** RRSIG, NSEC and NSEC3 records left out (docs/architecture.md §5.3), by type mnemonic. */
   omitted: Record<string, number>;
 }
 
@@ -36,7 +36,7 @@ export interface CanonicalZoneOptions {
 }
 
 /** One record's line, without its end of line. */
-export function recordLine(owner: Buffer, ttl: number, cls: number, type: number, rdataText: string): string {
+function recordLine(owner: Buffer, ttl: number, cls: number, type: number, rdataText: string): string {
   return `${nameToText(owner)}\t${ttl}\t${className(cls)}\t${typeName(type)}\t${rdataText}`;
 }
 

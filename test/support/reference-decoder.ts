@@ -12,7 +12,7 @@
 import { MAX_LABEL_LENGTH, MAX_NAME_LENGTH, hasUpper, lowerInPlace, nameLength } from '../../src/dns/name.js';
 import { COMPRESSIBLE_RDATA, TYPE, lowercasesRdataNames } from '../../src/dns/types.js';
 
-export interface Header {
+interface Header {
   id: number;
   qr: boolean;
   opcode: number;
@@ -26,14 +26,14 @@ export interface Header {
   arcount: number;
 }
 
-export interface Question {
+interface Question {
   name: Buffer;
   type: number;
   class: number;
 }
 
 /** One resource record: owner as received (original case), RDATA in canonical wire form. */
-export interface WireRecord {
+interface WireRecord {
   owner: Buffer;
   type: number;
   class: number;
@@ -41,7 +41,7 @@ export interface WireRecord {
   rdata: Buffer;
 }
 
-export interface Message {
+interface Message {
   header: Header;
   questions: Question[];
   answers: WireRecord[];
@@ -54,10 +54,10 @@ export type DecodeResult = { ok: true; message: Message } | { ok: false; detail:
 /** Thrown inside this module only; `decodeMessage` turns it into a value. */
 class WireError extends Error {}
 
-export const HEADER_LENGTH = 12;
+const HEADER_LENGTH = 12;
 
 /** Reads only the header; undefined when fewer than 12 bytes. */
-export function decodeHeader(msg: Uint8Array): Header | undefined {
+function decodeHeader(msg: Uint8Array): Header | undefined {
   if (msg.length < HEADER_LENGTH) return undefined;
   const flags = (msg[2]! << 8) | msg[3]!;
   return {

@@ -16,10 +16,8 @@ import { ROOT } from '../../src/dns/name.js';
 import { publish } from '../../src/publish/publish.js';
 import { ResultsWriter, type TargetResult } from '../../src/scan/results.js';
 import { TYPE } from '../../src/dns/types.js';
-import { rootBundlePath } from './corpus.js';
+import { corpusClone } from './corpus.js';
 
-/** The corpus bundle wherever corpus.ts finds it (a worktree is not always next to ../shared). */
-export const BUNDLE = rootBundlePath() ?? path.resolve(__dirname, '../../../shared/corpus/root-zone-2018.bundle');
 
 export interface Version {
   rev: string;
@@ -27,14 +25,9 @@ export interface Version {
   date: string;
 }
 
-let clone: string | undefined;
-
-/** The corpus, cloned once per process. */
+/** The corpus (test/support/corpus.ts's cached clone) and its versions, oldest first. */
 export function corpus(): { dir: string; versions: Version[] } {
-  if (!clone) {
-    clone = fs.mkdtempSync(path.join(os.tmpdir(), 'zonelog-corpus-'));
-    execFileSync('git', ['clone', '-q', BUNDLE, clone]);
-  }
+  const clone = corpusClone();
   const log = execFileSync('git', ['-C', clone, 'log', '--reverse', '--format=%H %cI'], { encoding: 'utf8' });
   const versions = log.trim().split('\n').map((l) => {
     const [rev, date] = l.split(' ');
@@ -44,7 +37,7 @@ export function corpus(): { dir: string; versions: Version[] } {
 }
 
 /** A version's file, as bytes (some hold raw UTF-8 in names). */
-export function sourceText(rev: string): Buffer {
+function sourceText(rev: string): Buffer {
   return execFileSync('git', ['-C', corpus().dir, 'show', `${rev}:root.zone`], { maxBuffer: 1 << 28 });
 }
 
@@ -53,7 +46,7 @@ export function sourceText(rev: string): Buffer {
  * (dropped here). Some versions are odd, as real captures are: a few keep their
  * RRSIGs, and one begins with the SOA of `test.` instead of the root's.
  */
-export function sourceRecords(rev: string): WireRecord[] {
+function sourceRecords(rev: string): WireRecord[] {
   const parsed = parseZoneText(sourceText(rev), { file: `${rev.slice(0, 8)}:root.zone` });
   if (!parsed.ok) throw new Error(parsed.error);
   const soa = parsed.records[0]!;
@@ -62,7 +55,10 @@ export function sourceRecords(rev: string): WireRecord[] {
 
 /** Whether a version is a root zone at all (its first record is the root's SOA). */
 export function isRootZone(rev: string): boolean {
-  const first = sourceRecords(rev)[0]!;
+  // The first line is enough for `dig AXFR` output; the whole file only when it is not.
+  const text = sourceText(rev);
+  const head = parseZoneText(text.subarray(0, text.indexOf(0x0a) + 1), { file: `${rev.slice(0, 8)}:root.zone` });
+  const first = head.ok && head.records.length > 0 ? head.records[0]! : sourceRecords(rev)[0]!;
   return first.type === TYPE.SOA && first.owner.equals(ROOT);
 }
 

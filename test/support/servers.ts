@@ -10,7 +10,7 @@
  * priming, no DNSSEC validation or signing, no control socket outside the
  * temporary directory, no keys read from /etc.
  *
- * Observed on this machine (BIND 9.18, Knot 3.2, NSD 4.6), see DESIGN.md §10:
+ * Observed on this machine (BIND 9.18, Knot 3.2, NSD 4.6), see docs/architecture.md §11:
  * - a zone with allowTransfer=false: BIND and NSD answer REFUSED, Knot NOTAUTH;
  *   a zone the server does not serve: NOTAUTH from all three.
  * - BIND only listens on addresses configured on an interface (127.0.0.1 and
@@ -36,7 +36,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import fs from 'node:fs';
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, link, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -53,10 +53,10 @@ export const DENIED_TRANSFER_RCODE: Readonly<Record<ServerKind, 'REFUSED' | 'NOT
   nsd: 'REFUSED',
 };
 
-export interface ZoneSpec {
+interface ZoneSpec {
   /** Zone name, with or without the trailing dot; '.' for the root. */
   name: string;
-  /** Path of the master file; it is copied, never modified. */
+  /** Path of the master file; it is linked or copied, never modified (no server here writes its zone files). */
   file: string;
   /** false: the server serves the zone but must deny AXFR of it. */
   allowTransfer: boolean;
@@ -70,6 +70,8 @@ export interface StartOptions {
   port?: number;
   /** How long to wait until every zone answers SOA over TCP (default 60 s). */
   startTimeoutMs?: number;
+  /** Threads that answer queries (default 1): BIND's -n, Knot's UDP and TCP workers each, NSD's server-count. */
+  workers?: number;
 }
 
 export interface RunningServer {
@@ -119,7 +121,7 @@ export function findExecutable(name: string): string | undefined {
 }
 
 /** Whether `kind` can be started here: its binary, and `dig` (used to wait for readiness). */
-export function serverAvailable(kind: ServerKind): Availability {
+function serverAvailable(kind: ServerKind): Availability {
   if (!findExecutable(BINARY[kind])) {
     return { ok: false, reason: `${BINARY[kind]} not found: install the Debian package ${PACKAGE[kind]}` };
   }
@@ -130,7 +132,7 @@ export function serverAvailable(kind: ServerKind): Availability {
 }
 
 /** True when missing servers must fail the tests instead of skipping them (CI). */
-export function requireServers(): boolean {
+function requireServers(): boolean {
   return process.env.ZONELOG_REQUIRE_SERVERS === '1';
 }
 
@@ -312,15 +314,18 @@ function bindConfig(dir: string, address: string, port: number, zones: ZoneInDir
   ].join('\n');
 }
 
-function knotConfig(dir: string, address: string, port: number, zones: ZoneInDir[]): string {
+function knotConfig(dir: string, address: string, port: number, zones: ZoneInDir[], workers: number): string {
   const q = (s: string) => JSON.stringify(s);
   return [
     'server:',
     `    rundir: ${q(dir)}`,
     `    listen: ${address}@${port}`,
     '    background-workers: 1',
-    '    udp-workers: 1',
-    '    tcp-workers: 1',
+    `    udp-workers: ${workers}`,
+    `    tcp-workers: ${workers}`,
+    // The default 500 ms to send one message would cut a slow reader off mid-transfer.
+    '    tcp-io-timeout: 30000',
+    '    tcp-idle-timeout: 60',
     'control:',
     `    listen: ${q(path.join(dir, 'knot.sock'))}`,
     'database:',
@@ -350,13 +355,13 @@ function knotConfig(dir: string, address: string, port: number, zones: ZoneInDir
   ].join('\n');
 }
 
-function nsdConfig(dir: string, address: string, port: number, zones: ZoneInDir[]): string {
+function nsdConfig(dir: string, address: string, port: number, zones: ZoneInDir[], workers: number): string {
   const q = (s: string) => JSON.stringify(s);
   return [
     'server:',
     `    ip-address: ${address}@${port}`,
     `    port: ${port}`,
-    '    server-count: 1',
+    `    server-count: ${workers}`,
     '    username: ""', // no privilege drop
     '    chroot: ""',
     `    zonesdir: ${q(dir)}`,
@@ -422,7 +427,7 @@ const ZONE_LOAD_FAILED: Record<ServerKind, RegExp> = {
 // Starting and stopping
 
 /** A failed start; `log` holds the server's whole log, the message an abridged one. */
-export class StartError extends Error {
+class StartError extends Error {
   constructor(
     message: string,
     readonly portInUse: boolean,
@@ -482,6 +487,7 @@ async function startOnce(
 ): Promise<RunningServer> {
   const dir = await mkdtemp(path.join(os.tmpdir(), `zonelog-${kind}-`));
   const zones: ZoneInDir[] = [];
+  const workers = options.workers ?? 1;
   const conf = path.join(dir, `${kind}.conf`);
   let args: string[];
   try {
@@ -491,21 +497,22 @@ async function startOnce(
       const name = zoneName(z.name);
       const base = name === '.' ? 'root' : name.replace(/[^A-Za-z0-9.-]/g, '_');
       const file = path.join(dir, 'zones', `${i}-${base}.zone`);
-      await copyFile(z.file, file);
+      // A hard link costs nothing for a zone of millions of records; a copy where links cannot go.
+      await link(z.file, file).catch(() => copyFile(z.file, file));
       zones.push({ name, file, allowTransfer: z.allowTransfer });
     }
     switch (kind) {
       case 'bind':
         await writeFile(conf, bindConfig(dir, address, port, zones));
         // -g: foreground, log to stderr; -n 1: one worker thread; no -u: no privilege drop.
-        args = ['-g', '-n', '1', isIPv6(address) ? '-6' : '-4', '-c', conf];
+        args = ['-g', '-n', String(workers), isIPv6(address) ? '-6' : '-4', '-c', conf];
         break;
       case 'knot':
-        await writeFile(conf, knotConfig(dir, address, port, zones));
+        await writeFile(conf, knotConfig(dir, address, port, zones, workers));
         args = ['-c', conf]; // foreground by default; no `user:`, so no privilege drop
         break;
       case 'nsd':
-        await writeFile(conf, nsdConfig(dir, address, port, zones));
+        await writeFile(conf, nsdConfig(dir, address, port, zones, workers));
         args = ['-d', '-c', conf]; // -d: foreground
         break;
     }

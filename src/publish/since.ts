@@ -5,8 +5,8 @@
  */
 import path from 'node:path';
 import { git } from '../git/git.js';
-import { APEX_PART } from './layout.js';
-import { readIndex } from './writer.js';
+import { APEX_PART } from '../archive/layout.js';
+import { readIndex } from '../archive/writer.js';
 
 const MARK = '\u0001';
 
