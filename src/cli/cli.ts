@@ -146,6 +146,29 @@ function buildProgram(io: Io): Command {
       exitCode.value = await runDemo({ zones: opts.zones, seed: opts.seed, dir: opts.dir, env: io.env }, io.stdout);
     });
 
+  program
+    .command('site')
+    .description('Build the static web report and Atom feeds from the archive\'s history (only what changed since the last build).')
+    .option('--archive <dir>', 'the archive folder, inside a git repository', 'archive')
+    .option('--out <dir>', 'write the site here', 'site')
+    .option('--min-change <n>', 'the archive\'s feed tells of changes of more than N records', parseCount, 100)
+    .option('--recent-days <n>', '"newly" and "recently" on the home page: days before the last scan', parseCount, 7)
+    .option('--base-url <url>', 'the site\'s address, for absolute links in feeds (default: GitHub Pages\' when the repository is on GitHub)')
+    .action(async (opts: { archive: string; out: string; minChange: number; recentDays: number; baseUrl?: string }) => {
+      const [{ findRepo }, { buildSite, SiteError }] = await Promise.all([import('../git/git.js'), import('../site/site.js')]);
+      const archiveDir = path.resolve(opts.archive);
+      const repoDir = findRepo(archiveDir);
+      if (!repoDir) throw new UsageError(`${archiveDir} is not inside a git repository`);
+      try {
+        const r = await buildSite({ repoDir, archive: path.relative(repoDir, archiveDir) || '.', outDir: opts.out, env: io.env, minChange: opts.minChange, recentDays: opts.recentDays, baseUrl: opts.baseUrl });
+        io.stdout.write(`site: ${r.zones} zones (${r.transferable} transferable now), ${r.zonePagesWritten} zone pages written, ${r.events} events in the feed\n`);
+        io.stdout.write(`open ${path.join(r.outDir, 'index.html')}\n`);
+      } catch (e) {
+        if (e instanceof SiteError) throw new UsageError(e.message);
+        throw e;
+      }
+    });
+
   const historyCommand = (name: string, description: string) =>
     program
       .command(name)
