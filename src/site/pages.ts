@@ -118,6 +118,14 @@ ${gone.length ? `<ul>${gone.map((t) => `<li>${zoneLink(t.zone, '')}${lastChange(
   return page({ title: 'zonelog: zones that can be transferred now', root: '', feed: { href: 'feed.atom', title: 'zonelog: zones that start or stop allowing transfer' }, body });
 }
 
+/** Links to the zone's file (or folder) at this commit: its history, and its blame when it is a file that is there. */
+function fileAt(forge: Forge, archive: string, e: TimelineEntry): string {
+  if (!e.path) return '';
+  const file = `${archive}/${e.path}`;
+  const blame = !e.path.endsWith('/') && e.kind !== 'removed' ? ` <a href="${esc(forgeLinks.blame(forge, e.commit, file))}">blame</a>` : '';
+  return ` <a href="${esc(forgeLinks.history(forge, e.commit, file))}">history</a>${blame}`;
+}
+
 const KIND_TEXT: Record<TimelineEntry['kind'], string> = { added: 'became transferable', changed: 'changed', removed: 'stopped', servers: 'servers changed' };
 
 export function zonePageHtml(ctx: SiteContext, t: ZoneTimeline): string {
@@ -166,7 +174,7 @@ ${table('Addresses that allowed transfer in the last scan, with the version each
     esc(e.serial ?? ''),
     e.kind === 'servers' ? '' : counts(e),
     esc(e.records ?? ''),
-    commitLink(ctx, e.commit) + (forge ? ` <a href="${esc(forgeLinks.history(forge, e.commit, file))}">history</a>${isFile && e.kind !== 'removed' ? ` <a href="${esc(forgeLinks.blame(forge, e.commit, file))}">blame</a>` : ''}` : ''),
+    commitLink(ctx, e.commit) + (forge ? fileAt(forge, ctx.archive, e) : ''),
   ]);
 
   const body = `<p><a href="../index.html">All zones</a></p>

@@ -43,6 +43,8 @@ export interface TimelineEntry {
   servers?: { before: number; after: number };
   /** A removal's evidence, as the message gives it. */
   refusal?: { refusing: number; answered: number };
+  /** The zone's file (`ba.zone`) or folder of parts (`ba/`) after the commit, relative to the archive. */
+  path?: string;
 }
 
 export interface ZoneTimeline {
@@ -95,23 +97,31 @@ interface RawCommit extends SiteCommit {
   said: MessageZone[];
   /** Zones whose files the commit touched. */
   touched: string[];
+  /** Zone → its file or folder after the commit, when the commit left one there. */
+  paths: Map<string, string>;
 }
 
 const MARK = '\u0001';
 
 /** Commits that touched the archive, oldest first, with what their messages say and the zones they touched. */
 async function readCommits(h: HistoryRepo, range: string[]): Promise<RawCommit[]> {
-  const out = await h.g.raw(['log', '--reverse', '--no-color', '--no-renames', '--name-only', `--format=${MARK}%H%x00%cI%x00%an%x00%B%x00`, ...range, '--', h.archive]);
+  const out = await h.g.raw(['log', '--reverse', '--no-color', '--no-renames', '--name-status', `--format=${MARK}%H%x00%cI%x00%an%x00%B%x00`, ...range, '--', h.archive]);
   const commits: RawCommit[] = [];
   for (const block of out.split(MARK).slice(1)) {
     const [commit, date, author, body, files] = block.split('\0') as [string, string, string, string, string];
     const said = messageZones(body);
     const touched = new Set<string>();
-    for (const f of (files ?? '').split('\n')) {
+    const paths = new Map<string, string>();
+    // `M\tarchive/ba.zone`: a file that is there after the commit unless its status is D.
+    for (const line of (files ?? '').split('\n')) {
+      const [status, f] = line.split('\t');
       const zone = f ? zoneOfPath(h, f) : undefined;
-      if (zone !== undefined) touched.add(zone);
+      if (zone === undefined) continue;
+      touched.add(zone);
+      const rest = f!.slice(h.archive.length + 1);
+      if (status !== 'D') paths.set(zone, rest.includes('/') ? rest.slice(0, rest.indexOf('/') + 1) : rest);
     }
-    commits.push({ commit, date: new Date(date).toISOString(), author, byZonelog: isZonelogMessage(body), said, touched: [...touched] });
+    commits.push({ commit, date: new Date(date).toISOString(), author, byZonelog: isZonelogMessage(body), said, touched: [...touched], paths });
   }
   return commits;
 }
@@ -158,6 +168,8 @@ export async function readHistory(h: HistoryRepo, prior?: SiteHistory): Promise<
       let t = zones.get(zone);
       const entry = entryFor(c, zone, t, statsOf.get(`${c.commit} ${zone}`), logs.get(zone)?.get(c.commit));
       if (!entry) continue;
+      const where = c.paths.get(zone) ?? t?.entries.at(-1)?.path;
+      if (where) entry.path = where;
       if (!fresh.has(zone)) zones.set(zone, (t = { zone, entries: [...(t?.entries ?? [])] }));
       fresh.add(zone);
       t!.entries.push(entry);
