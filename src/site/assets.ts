@@ -33,12 +33,12 @@ const SITE_JS = `// Draws each chart of the page with uPlot from the JSON block 
                paths: uPlot.paths.stepped({ align: 1 }), points: { show: few } };
     }));
     var data = [d.x].concat(d.series.map(function (s) { return s.values; }));
+    // One date only (a zone seen once): a day either side of it, not an empty year.
+    var x = { time: true };
+    if (d.x.length > 0 && d.x[0] === d.x[d.x.length - 1]) x.range = [d.x[0] - 86400, d.x[0] + 86400];
     var width = function () { return Math.max(240, el.clientWidth || 600); };
     var plot = new uPlot({ width: width(), height: 280, series: series,
-                           scales: { x: { time: true, range: function (u, min, max) {
-                             // One point (a zone seen once): a day either side, not an empty year.
-                             return min === max ? [min - 86400, max + 86400] : [min, max];
-                           } } },
+                           scales: { x: x, y: { range: function (u, min, max) { return [0, Math.max(1, Math.ceil(max * 1.1))]; } } }, 
                            axes: [{}, { size: 60 }] }, data, el);
     var resized;
     window.addEventListener('resize', function () {
@@ -71,6 +71,7 @@ caption { text-align: left; font-weight: 600; padding: .25rem 0; }
 th, td { border-bottom: 1px solid #ddd; padding: .3rem .6rem; text-align: left; vertical-align: top; }
 thead th { border-bottom: 2px solid #888; }
 tbody th { font-weight: normal; }
+table .zone, table time, table code { white-space: nowrap; overflow-wrap: normal; }
 .num { text-align: right; font-variant-numeric: tabular-nums; }
 .added { color: #1b7a3a; }
 .removed { color: #b3261e; }

@@ -50,6 +50,7 @@ export function page(p: Page): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'">
 <title>${esc(p.title)}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${p.root}assets/uPlot.min.css">
 <link rel="stylesheet" href="${p.root}assets/site.css">
 ${p.feed ? `<link rel="alternate" type="application/atom+xml" title="${esc(p.feed.title)}" href="${esc(p.feed.href)}">\n` : ''}<script src="${p.root}assets/uPlot.iife.min.js" defer></script>
@@ -96,8 +97,8 @@ export function chart(id: string, title: string, description: string, dates: str
   const tableHtml = table(`${title}, newest first`, ['date', ...series.map((s) => s.label)], rows, series.map((_, i) => i + 1));
   return `<figure class="chart" aria-labelledby="${id}-title">
 <figcaption id="${id}-title">${esc(title)}</figcaption>
-<div class="plot" data-chart="${id}" role="img" aria-label="${esc(`${description} The same data is in the table below.`)}"></div>
-<script type="application/json" id="${id}">${json}</script>
+<div class="plot" data-chart="${id}-data" role="img" aria-label="${esc(`${description} The same data is in the table below.`)}"></div>
+<script type="application/json" id="${id}-data">${json}</script>
 <details${rows.length <= 12 ? ' open' : ''}><summary>${esc(title)} as a table (${rows.length} row${rows.length === 1 ? '' : 's'})</summary>
 ${tableHtml}
 </details>

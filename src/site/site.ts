@@ -13,7 +13,7 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { openHistory } from '../history/history.js';
 import { tempPathFor } from '../fs/atomic.js';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { writeAssets } from './assets.js';
 import { readIndexAt } from './current.js';
 import { archiveEvents, eventId, zoneEvents } from './events.js';
@@ -23,8 +23,16 @@ import { zonePage } from './html.js';
 import { homePage, zonePageHtml, type SiteContext } from './pages.js';
 import { historyFromJson, historyToJson, readHistory, type SiteHistory } from './timeline.js';
 
-/** Changes when the pages' HTML or the cache's shape changes: every page is then built again. */
+/** Changes when the cache's shape changes. */
 const SITE_VERSION = 1;
+
+/** The site's own code: a zonelog that writes other pages builds every page again. */
+function codeDigest(): string {
+  const dir = path.dirname(fileURLToPath(import.meta.url));
+  const h = createHash('sha256');
+  for (const f of fs.readdirSync(dir).filter((n) => /\.[jt]s$/.test(n)).sort()) h.update(f).update(fs.readFileSync(path.join(dir, f)));
+  return h.digest('hex');
+}
 
 export interface SiteOptions {
   repoDir: string;
@@ -73,7 +81,7 @@ export async function buildSite(o: SiteOptions): Promise<SiteResult> {
   const outDir = path.resolve(o.outDir);
   // Feeds need absolute links: the site's address when known, else the folder it is built in.
   const baseUrl = o.baseUrl ?? (forge ? pagesUrl(forge) : undefined) ?? pathToFileURL(outDir + '/').href;
-  const signature = createHash('sha256').update(JSON.stringify([SITE_VERSION, outDir, forge?.url ?? '', baseUrl ?? '', o.minChange, o.archive])).digest('hex');
+  const signature = createHash('sha256').update(JSON.stringify([SITE_VERSION, codeDigest(), outDir, forge?.url ?? '', baseUrl ?? '', o.minChange, o.archive])).digest('hex');
 
   const cache = readCache(cacheFile);
   const prior = cache ? historyFromJson(cache.history) : undefined;
