@@ -15,7 +15,8 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { runDemo } from '../../src/lab/demo.js';
 import { findExecutable } from '../support/servers.js';
 
-const CHROMIUM = findExecutable('chromium');
+/** Debian's Chromium; GitHub's Ubuntu runners have Google Chrome instead. */
+const CHROMIUM = findExecutable('chromium') ?? findExecutable('google-chrome');
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 function describeWithChromium(title: string, fn: () => void): void {
