@@ -26,7 +26,9 @@ function headDate(ctx: SiteContext): string | undefined {
   return ctx.hist.commits.at(-1)?.date;
 }
 
-function zoneLink(zone: string, root: string): string {
+function zoneLink(zone: string, root: string, ctx?: SiteContext): string {
+  // A zone the index names but whose files no commit holds has no page.
+  if (ctx && !ctx.hist.zones.has(zone)) return `<span class="zone">${esc(zone)}</span>`;
   return `<a class="zone" href="${root}${zoneHref(zone)}">${esc(zone)}</a>${zone === '.' ? ' (the root)' : ''}`;
 }
 
@@ -77,7 +79,7 @@ export function homePage(ctx: SiteContext): string {
     const last = t ? lastChange(t) : undefined;
     const s = since(ctx, z.zone);
     return [
-      zoneLink(z.zone, ''),
+      zoneLink(z.zone, '', ctx),
       ...(hasSource ? [esc(z.source ?? '')] : []),
       s ? time(s) : '',
       serversList(z),
@@ -101,7 +103,7 @@ export function homePage(ctx: SiteContext): string {
 Follow new leaks in the <a href="feed.atom">Atom feed</a>.</p>
 
 <h2 id="newly">Newly transferable</h2>
-${newly.length ? table(`Zones that became transferable in the ${ctx.recentDays} days before the last scan, newest first`, ['zone', 'since', 'servers that allow transfer', 'serial', 'records'], newly.map(({ z, since: s }) => [zoneLink(z.zone, ''), time(s!), serversList(z), esc(z.serial ?? ''), esc(z.records ?? '')]), [3, 4]) : `<p class="note">No zone became transferable in the ${ctx.recentDays} days before the last scan.</p>`}
+${newly.length ? table(`Zones that became transferable in the ${ctx.recentDays} days before the last scan, newest first`, ['zone', 'since', 'servers that allow transfer', 'serial', 'records'], newly.map(({ z, since: s }) => [zoneLink(z.zone, '', ctx), time(s!), serversList(z), esc(z.serial ?? ''), esc(z.records ?? '')]), [3, 4]) : `<p class="note">No zone became transferable in the ${ctx.recentDays} days before the last scan.</p>`}
 
 <h2 id="closed">Recently closed</h2>
 ${closed.length ? table(`Zones that stopped allowing transfer in the ${ctx.recentDays} days before the last scan, newest first`, ['zone', 'closed', 'transferable from', 'evidence'], closed.map(({ t, end }) => { const spans = transferableSpans(t); return [zoneLink(t.zone, ''), time(end.date), spans.length ? time(spans.at(-1)!.from.date) : '', end.refusal ? `refused by ${end.refusal.refusing} of ${end.refusal.answered} addresses` : '']; })) : `<p class="note">No zone stopped allowing transfer in the ${ctx.recentDays} days before the last scan.</p>`}

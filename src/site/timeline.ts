@@ -193,7 +193,9 @@ function entryFor(c: RawCommit, zone: string, t: ZoneTimeline | undefined, row: 
   const present = t ? isPresent(t) : false;
   const base = { commit: c.commit, date: c.date, byZonelog: c.byZonelog };
   const counted = row ? { records: row.records, delegations: row.delegations, byType: row.byType } : {};
-  const said = c.said.find((m) => m.zone === zone);
+  // A message is believed about a zone's records only when the commit did touch the zone's files.
+  const claim = c.said.find((m) => m.zone === zone);
+  const said = claim && (claim.kind === 'servers' || c.touched.includes(zone)) ? claim : undefined;
   if (said?.kind === 'added') {
     return { ...base, kind: 'added', serial: said.serial, added: said.records, removed: 0, records: said.records, ...counted };
   }

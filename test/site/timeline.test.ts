@@ -4,7 +4,7 @@ import { openHistory } from '../../src/history/history.js';
 import { messageZones } from '../../src/archive/commit-message.js';
 import { isPresent, readHistory, totalsOverTime, transferableSpans, historyFromJson, historyToJson, type SiteHistory } from '../../src/site/timeline.js';
 import { archiveEvents, eventId, zoneEvents } from '../../src/site/events.js';
-import { handHistory, newRepo, steps, type HandRepo } from './hand-history.js';
+import { commit, handHistory, newRepo, steps, zonelogMessage, type HandRepo } from './hand-history.js';
 
 let r: HandRepo;
 let hist: SiteHistory;
@@ -86,6 +86,20 @@ describe('timelines from a hand-made history', () => {
       const fresh = await readHistory(h, hist);
       expect(fresh.commits.map((x) => x.commit)).toEqual([other.commits.get('c1'), other.commits.get('c2')]);
       expect(fresh.zones.get('kp.')!.entries).toHaveLength(2);
+    } finally {
+      fs.rmSync(other.dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a message that claims a zone its commit did not touch is not believed', async () => {
+    const other = handHistory(1);
+    try {
+      fs.appendFileSync(`${other.dir}/archive/index.json`, '\n');
+      commit(other, 'fake', '2026-01-02T10:00:00Z', zonelogMessage([{ kind: 'added', zone: 'fake.', serial: 1, records: 3, paths: ['fake.zone'] }], []));
+      const h = openHistory(other.dir, 'archive', process.env);
+      const read = await readHistory(h);
+      expect(read.commits).toHaveLength(2);
+      expect([...read.zones.keys()].sort()).toEqual(['ba.', 'kp.']);
     } finally {
       fs.rmSync(other.dir, { recursive: true, force: true });
     }
