@@ -79,6 +79,8 @@ export async function buildSite(o: SiteOptions): Promise<SiteResult> {
   const forge = await findForge(h.g, o.env);
   if (o.baseUrl !== undefined && !/^https?:\/\/[^\s"<>]+\/$/.test(o.baseUrl)) throw new SiteError(`--base-url must be an http(s) address ending in "/": ${o.baseUrl}`);
   const outDir = path.resolve(o.outDir);
+  const archiveDir = path.resolve(o.repoDir, o.archive);
+  if (outDir === archiveDir || outDir.startsWith(archiveDir + path.sep)) throw new SiteError(`--out ${o.outDir} is inside the archive ${archiveDir}: write the site elsewhere`);
   // Feeds need absolute links: the site's address when known, else the folder it is built in.
   const baseUrl = o.baseUrl ?? (forge ? pagesUrl(forge) : undefined) ?? pathToFileURL(outDir + '/').href;
   const signature = createHash('sha256').update(JSON.stringify([SITE_VERSION, codeDigest(), outDir, forge?.url ?? '', baseUrl ?? '', o.minChange, o.archive])).digest('hex');

@@ -11,7 +11,7 @@
  */
 import type { SimpleGit } from 'simple-git';
 import { isZonelogMessage, messageZones, type MessageZone } from '../archive/commit-message.js';
-import { zoneLog, zoneOfPath, zoneStats, type HistoryRepo, type LogEntry, type StatsRow } from '../history/history.js';
+import { showZone, zoneLog, zoneOfPath, zoneStats, type HistoryRepo, type LogEntry, type StatsRow } from '../history/history.js';
 
 /** One commit that touched the archive. */
 export interface SiteCommit {
@@ -126,8 +126,34 @@ async function readCommits(h: HistoryRepo, range: string[]): Promise<RawCommit[]
   return commits;
 }
 
-/** Above this many zones touched since the last build, one pass over the whole history is faster than one per zone. */
+/** Above this many zone versions made since the last build, one pass over the whole history is faster than reading each. */
 const PER_ZONE_LIMIT = 200;
+
+/** What the charts show of one version of a zone. */
+type Counts = Pick<StatsRow, 'records' | 'delegations' | 'byType' | 'serial'>;
+
+/**
+ * Records by type and delegations (owners below the apex with NS records) of a
+ * zone's canonical text, one record per line; nothing for a zone that is gone.
+ */
+export function countRecords(zone: string, text: string): Counts {
+  const byType: Record<string, number> = {};
+  const delegated = new Set<string>();
+  let records = 0;
+  let serial: number | undefined;
+  for (const line of text.split('\n')) {
+    const f = line.split('\t', 5);
+    const type = f[3];
+    if (!type) continue;
+    records++;
+    byType[type] = (byType[type] ?? 0) + 1;
+    if (type === 'NS' && f[0] !== zone) delegated.add(f[0]!);
+    if (type === 'SOA' && serial === undefined) serial = Number((line.split('\t')[4] ?? '').split(' ')[2]);
+  }
+  const sorted: Record<string, number> = {};
+  for (const t of Object.keys(byType).sort()) sorted[t] = byType[t]!;
+  return { records, delegations: delegated.size, byType: sorted, serial: Number.isFinite(serial) ? serial : undefined };
+}
 
 /**
  * The timelines at HEAD: read whole, or, given the timelines of an earlier build
@@ -141,12 +167,15 @@ export async function readHistory(h: HistoryRepo, prior?: SiteHistory): Promise<
   const commits = await readCommits(h, since ? [`${since.head}..${head}`] : [head]);
   const zones = new Map(since ? since.zones : []);
   const touched = new Set(commits.flatMap((c) => [...c.touched, ...c.said.map((s) => s.zone)]));
-  // Records by type and delegations come from the diff: for every zone at once, or for the few that changed.
-  const rows: StatsRow[] = [];
-  if (!since || touched.size > PER_ZONE_LIMIT) rows.push(...(await zoneStats(h)));
-  else for (const zone of touched) if (commits.some((c) => c.touched.includes(zone))) rows.push(...(await zoneStats(h, zone)));
-  const statsOf = new Map<string, StatsRow>();
-  for (const r of rows) statsOf.set(`${r.commit} ${r.zone}`, r);
+  // Records by type and delegations: from the diff of the whole history, or, for the few
+  // zones the new commits touched, counted in each of their versions those commits made.
+  const statsOf = new Map<string, Counts>();
+  const versions = commits.flatMap((c) => c.touched.map((zone) => ({ commit: c.commit, zone })));
+  if (!since || versions.length > PER_ZONE_LIMIT) {
+    for (const r of await zoneStats(h)) statsOf.set(`${r.commit} ${r.zone}`, r);
+  } else {
+    for (const v of versions) statsOf.set(`${v.commit} ${v.zone}`, countRecords(v.zone, await showZone(h, v.zone, v.commit).catch(() => '')));
+  }
 
   // What the messages do not say (commits zonelog did not write; a zone moved between a file
   // and a folder of parts): each such zone's log, which diffs only those commits.
@@ -188,7 +217,7 @@ async function isAncestor(g: SimpleGit, a: string, b: string): Promise<boolean> 
 }
 
 /** One zone's entry for one commit: the message's word first, the diff for the rest. */
-function entryFor(c: RawCommit, zone: string, t: ZoneTimeline | undefined, row: StatsRow | undefined, log: LogEntry | undefined): TimelineEntry | undefined {
+function entryFor(c: RawCommit, zone: string, t: ZoneTimeline | undefined, row: Counts | undefined, log: LogEntry | undefined): TimelineEntry | undefined {
   const before = t ? [...t.entries].reverse().find((e) => e.records !== undefined)?.records : undefined;
   const present = t ? isPresent(t) : false;
   const base = { commit: c.commit, date: c.date, byZonelog: c.byZonelog };

@@ -152,6 +152,10 @@ describe('zonelog site, the built command', () => {
     const outside = run(['--archive', os.tmpdir()], os.tmpdir());
     expect(outside.status).toBe(1);
     expect(outside.stderr).toMatch(/^zonelog: .* is not inside a git repository\n$/);
+    const inside = run(['--out', 'archive/site'], r.dir);
+    expect(inside.status).toBe(1);
+    expect(inside.stderr).toMatch(/^zonelog: --out archive\/site is inside the archive .*\n$/);
+    expect(fs.existsSync(path.join(r.dir, 'archive', 'site'))).toBe(false);
     const bad = run(['--min-change', 'many'], r.dir);
     expect(bad.status).toBe(1);
   });
