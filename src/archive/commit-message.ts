@@ -158,6 +158,8 @@ export type MessageZone =
   | { kind: 'servers'; zone: string; before: number; after: number };
 
 const MARKS: Record<string, MessageZone['kind']> = { '+': 'added', '~': 'changed', '-': 'removed', '*': 'servers' };
+/** From one serial or count to the next: `→`, or `->` in ASCII. */
+const ARROWS = ['→', '->'];
 
 /**
  * Every zone line of a zonelog commit message (the lines commitMessage writes,
@@ -175,14 +177,14 @@ export function messageZones(body: string): MessageZone[] {
     const n = (s: string | undefined) => (s !== undefined && /^\d+$/.test(s) ? Number(s) : undefined);
     if (kind === 'added' && f.length === 5 && f[4] === 'records' && n(f[2]) !== undefined && n(f[3]) !== undefined) {
       out.push({ kind, zone, serial: n(f[2])!, records: n(f[3])! });
-    } else if (kind === 'changed' && f[3] === '→' && n(f[2]) !== undefined && n(f[4]) !== undefined) {
+    } else if (kind === 'changed' && ARROWS.includes(f[3]!) && n(f[2]) !== undefined && n(f[4]) !== undefined) {
       const said = zoneCounts(body, zone);
       out.push({ kind, zone, from: n(f[2])!, to: n(f[4])!, ...(said ? { counts: { added: said.added, removed: said.removed } } : {}) });
     } else if (kind === 'removed') {
       // `- gone. refused by 4 of 4 addresses` or `- gone. removed`
       const by = f.length === 8 && f[2] === 'refused' && f[3] === 'by' && f[5] === 'of';
       out.push(by && n(f[4]) !== undefined && n(f[6]) !== undefined ? { kind, zone, refusing: n(f[4])!, answered: n(f[6])! } : { kind, zone });
-    } else if (kind === 'servers' && f[3] === '→' && n(f[2]) !== undefined && n(f[4]) !== undefined) {
+    } else if (kind === 'servers' && ARROWS.includes(f[3]!) && n(f[2]) !== undefined && n(f[4]) !== undefined) {
       out.push({ kind, zone, before: n(f[2])!, after: n(f[4])! });
     }
   }

@@ -27,7 +27,13 @@ const c = (name: string) => r.commits.get(name)!;
 
 describe('timelines from a hand-made history', () => {
   it('reads what zonelog messages say, back as written', () => {
-    const body = `archive: 1 changed, 1 added, 1 removed\n\n~ ba. 1 \u2192 2 +2 \u22121\n  owners: ba. c.ba.\n+ kp. 10 3 records\n- sy. refused by 2 of 3 addresses\n* uz. 1 \u2192 2 addresses allow transfer`;
+    // Written by zonelog's own writer, so this follows its format.
+    const body = zonelogMessage([
+      { kind: 'changed', zone: 'ba.', from: 1, to: 2, paths: ['ba.zone'] },
+      { kind: 'added', zone: 'kp.', serial: 10, records: 3, paths: ['kp.zone'] },
+      { kind: 'removed', zone: 'sy.', refusing: 2, answered: 3, paths: ['sy.zone'] },
+      { kind: 'servers', zone: 'uz.', before: 1, after: 2 },
+    ], [['ba.zone', { added: 2, removed: 1, owners: new Set(['ba.', 'c.ba.']) }], ['kp.zone', { added: 3, removed: 0 }], ['sy.zone', { added: 0, removed: 5 }]]);
     expect(messageZones(body)).toEqual([
       { kind: 'changed', zone: 'ba.', from: 1, to: 2, counts: { added: 2, removed: 1 } },
       { kind: 'added', zone: 'kp.', serial: 10, records: 3 },
