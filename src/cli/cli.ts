@@ -163,9 +163,14 @@ function buildProgram(io: Io): Command {
         const r = await buildSite({ repoDir, archive: path.relative(repoDir, archiveDir) || '.', outDir: opts.out, env: io.env, minChange: opts.minChange, recentDays: opts.recentDays, baseUrl: opts.baseUrl });
         io.stdout.write(`site: ${r.zones} zones (${r.transferable} transferable now), ${r.zonePagesWritten} zone pages written, ${r.events} events in the feed\n`);
         io.stdout.write(`open ${path.join(r.outDir, 'index.html')}\n`);
+        if (r.cacheError) io.stderr.write(`zonelog: the build cache was not kept (${r.cacheError}): the next build reads the whole history\n`);
       } catch (e) {
         if (e instanceof SiteError) throw new UsageError(e.message);
-        throw e;
+        const code = (e as NodeJS.ErrnoException).code;
+        if (!code) throw e;
+        // The site could not be written (permissions, disk full …): failed work.
+        io.stderr.write(`zonelog: could not write the site: ${(e as Error).message}\n`);
+        exitCode.value = 2;
       }
     });
 

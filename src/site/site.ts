@@ -58,6 +58,8 @@ export interface SiteResult {
   events: number;
   /** Whether the history was read from the cache onwards (false: read whole). */
   incremental: boolean;
+  /** Why the cache could not be written, if it could not. */
+  cacheError?: string;
 }
 
 interface Cache {
@@ -120,9 +122,15 @@ export async function buildSite(o: SiteOptions): Promise<SiteResult> {
   }));
   if (!incremental) removeStalePages(outDir, hist);
 
-  fs.mkdirSync(path.dirname(cacheFile), { recursive: true });
-  writeFile(cacheFile, JSON.stringify({ version: SITE_VERSION, signature, history: historyToJson(hist), pages } satisfies Cache));
-  return { outDir, head: hist.head, zones: hist.zones.size, transferable: current.size, zonePagesWritten, events: events.length, incremental };
+  // Without the cache the site is still whole: the next build only reads the whole history again.
+  let cacheError: string | undefined;
+  try {
+    fs.mkdirSync(path.dirname(cacheFile), { recursive: true });
+    writeFile(cacheFile, JSON.stringify({ version: SITE_VERSION, signature, history: historyToJson(hist), pages } satisfies Cache));
+  } catch (e) {
+    cacheError = `${cacheFile}: ${(e as Error).message}`;
+  }
+  return { outDir, head: hist.head, zones: hist.zones.size, transferable: current.size, zonePagesWritten, events: events.length, incremental, cacheError };
 }
 
 /**

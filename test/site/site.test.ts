@@ -156,6 +156,11 @@ describe('zonelog site, the built command', () => {
     expect(inside.status).toBe(1);
     expect(inside.stderr).toMatch(/^zonelog: --out archive\/site is inside the archive .*\n$/);
     expect(fs.existsSync(path.join(r.dir, 'archive', 'site'))).toBe(false);
+    // A folder that cannot be made (a file is in the way): failed work, one line.
+    fs.writeFileSync(path.join(tmp, 'a-file'), '');
+    const blocked = run(['--out', path.join(tmp, 'a-file', 'site')], r.dir);
+    expect(blocked.status).toBe(2);
+    expect(blocked.stderr).toMatch(/^zonelog: could not write the site: .*\n$/);
     const bad = run(['--min-change', 'many'], r.dir);
     expect(bad.status).toBe(1);
   });
