@@ -8,7 +8,7 @@ import { buildSite, type SiteOptions } from '../../src/site/site.js';
 import { eventId } from '../../src/site/events.js';
 import { forgeFromRemote, findForge } from '../../src/site/forge.js';
 import { git } from '../../src/git/git.js';
-import { handHistory, newRepo, steps, type HandRepo } from './hand-history.js';
+import { commit, handHistory, newRepo, steps, type HandRepo } from './hand-history.js';
 
 const BASE = 'https://example.org/zonelog/';
 let r: HandRepo;
@@ -126,6 +126,43 @@ describe('the site and its feeds', () => {
     expect(ba).toContain(`href="https://github.com/owner/zones/commits/${c('c6')}/archive/ba/"`);
     expect(ba).toContain(`href="https://github.com/owner/zones/blame/${c('c2')}/archive/ba.zone"`);
     expect(parseFeed(read(path.join(out, 'feed.atom'))).self).toBe('https://owner.github.io/zones/feed.atom');
+  });
+});
+
+describe('index.json is read as untrusted input', () => {
+  it('names, sources and dates from it are escaped or left out; a bad index is no index', async () => {
+    const other = handHistory(1);
+    try {
+      const file = path.join(other.dir, 'archive', 'index.json');
+      const idx = JSON.parse(read(file));
+      idx.zones['ba.'].servers[0].names = ['<img src=x onerror=alert(1)>.', 'ns1.ba.', 42];
+      idx.zones['ba.'].source = '"><script>alert(1)</script>';
+      idx.zones['ba.'].since = 'not a date';
+      idx.zones['kp.'].since = '2025-12-24T00:00:00Z';
+      idx.zones['Not..A..Name'] = { serial: 'x' };
+      fs.writeFileSync(file, JSON.stringify(idx));
+      commit(other, 'hostile', '2026-01-02T00:00:00Z', 'index edited by hand', 'Hand Editor');
+      const out = path.join(tmp, 'hostile');
+      await buildSite({ ...opts(out), repoDir: other.dir });
+      const home = read(path.join(out, 'index.html'));
+      expect(home).not.toContain('<img src=x');
+      expect(home).toContain('&lt;img src=x onerror=alert(1)&gt;.');
+      expect(home).not.toContain('<script>alert');
+      expect(home).toContain('&quot;&gt;&lt;script&gt;');
+      expect(home).toContain('ns1.ba.');
+      expect(home).not.toContain('Not..A..Name');
+      // The index's "since" is shown when it is a date; else the history's.
+      expect(home).toMatch(/kp\.<\/a><\/th><td>root\/TLD<\/td><td><time datetime="2025-12-24T00:00:00.000Z">/);
+      expect(home).toMatch(/ba\.<\/a><\/th><td>&quot;&gt;[^<]*<\/td><td><time datetime="2026-01-01T10:00:00.000Z">/);
+
+      fs.writeFileSync(file, '{ not json');
+      commit(other, 'broken', '2026-01-03T00:00:00Z', 'index broken by hand', 'Hand Editor');
+      const r2 = await buildSite({ ...opts(out), repoDir: other.dir });
+      expect(r2.transferable).toBe(0);
+      expect(read(path.join(out, 'index.html'))).toContain('0 zones allow zone transfer');
+    } finally {
+      fs.rmSync(other.dir, { recursive: true, force: true });
+    }
   });
 });
 
