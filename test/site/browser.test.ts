@@ -4,7 +4,7 @@
  * Skipped (naming the Debian package) when Chromium is missing, a failure under
  * ZONELOG_REQUIRE_SERVERS=1.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -65,15 +65,23 @@ describeWithChromium('the demo\'s web report in Chromium', () => {
     expect(code).toBe(0);
     server = await serve(path.join(repo, 'site'));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-    context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), { executablePath: CHROMIUM!, headless: true, args: FLAGS });
   }, 240_000);
 
   afterAll(async () => {
-    await context?.close();
     await new Promise((r) => (server ? server.close(r) : r(undefined)));
-    // The screenshots stay (to look at); the repository and the browser profile go.
-    for (const d of ['repo', 'profile']) if (tmp) fs.rmSync(path.join(tmp, d), { recursive: true, force: true });
+    // The screenshots stay (to look at); the repository and the browser profiles go.
+    if (tmp) for (const d of fs.readdirSync(tmp)) if (d !== 'screenshots') fs.rmSync(path.join(tmp, d), { recursive: true, force: true });
     if (shots) console.log(`screenshots of the web report: ${shots}`);
+  });
+
+  /** Each test starts its own browser, with a fresh profile, and closes it whatever happens. */
+  let profiles = 0;
+  beforeEach(async () => {
+    const profile = path.join(tmp, `profile-${++profiles}`);
+    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM!, headless: true, args: FLAGS });
+  });
+  afterEach(async () => {
+    await context?.close();
   });
 
   /** Opens a page, noting console errors, uncaught exceptions and failed requests. */
