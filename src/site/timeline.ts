@@ -11,7 +11,8 @@
  */
 import type { SimpleGit } from 'simple-git';
 import { isZonelogMessage, messageZones, type MessageZone } from '../archive/commit-message.js';
-import { showZone, zoneLog, zoneOfPath, zoneStats, type HistoryRepo, type LogEntry, type StatsRow } from '../history/history.js';
+import { spawn } from 'node:child_process';
+import { showZone, zoneLog, zoneOfPath, type HistoryRepo, type LogEntry } from '../history/history.js';
 
 /** One commit that touched the archive. */
 export interface SiteCommit {
@@ -126,56 +127,73 @@ async function readCommits(h: HistoryRepo, range: string[]): Promise<RawCommit[]
   return commits;
 }
 
-/** Above this many zone versions made since the last build, one pass over the whole history is faster than reading each. */
-const PER_ZONE_LIMIT = 200;
-
 /** What the charts show of one version of a zone. */
-type Counts = Pick<StatsRow, 'records' | 'delegations' | 'byType' | 'serial'>;
+export interface Counts {
+  records: number;
+  /** Owners below the apex with NS records. */
+  delegations: number;
+  byType: Record<string, number>;
+}
 
 /**
- * Records by type and delegations (owners below the apex with NS records) of a
- * zone's canonical text, one record per line; nothing for a zone that is gone.
+ * Records by type and delegations of a zone's canonical text: one record per line
+ * (owner, TTL, class, type, data), in canonical order, so the NS records of one
+ * owner are next to each other and a delegation is a change of NS owner.
  */
 export function countRecords(zone: string, text: string): Counts {
-  const byType: Record<string, number> = {};
-  const delegated = new Set<string>();
+  const byType = new Map<string, number>();
   let records = 0;
-  let serial: number | undefined;
-  for (const line of text.split('\n')) {
-    const f = line.split('\t', 5);
-    const type = f[3];
-    if (!type) continue;
-    records++;
-    byType[type] = (byType[type] ?? 0) + 1;
-    if (type === 'NS' && f[0] !== zone) delegated.add(f[0]!);
-    if (type === 'SOA' && serial === undefined) serial = Number((line.split('\t')[4] ?? '').split(' ')[2]);
+  let delegations = 0;
+  let lastNs = '';
+  for (let at = 0; at < text.length; ) {
+    let nl = text.indexOf('\n', at);
+    if (nl < 0) nl = text.length;
+    const t1 = text.indexOf('\t', at);
+    const t2 = t1 < 0 ? -1 : text.indexOf('\t', t1 + 1);
+    const t3 = t2 < 0 ? -1 : text.indexOf('\t', t2 + 1);
+    const t4 = t3 < 0 ? -1 : text.indexOf('\t', t3 + 1);
+    if (t4 > 0 && t4 < nl) {
+      const type = text.slice(t3 + 1, t4);
+      records++;
+      byType.set(type, (byType.get(type) ?? 0) + 1);
+      if (type === 'NS' && !(text.startsWith(lastNs, at) && t1 - at === lastNs.length)) {
+        lastNs = text.slice(at, t1);
+        if (lastNs !== zone) delegations++;
+      }
+    }
+    at = nl + 1;
   }
   const sorted: Record<string, number> = {};
-  for (const t of Object.keys(byType).sort()) sorted[t] = byType[t]!;
-  return { records, delegations: delegated.size, byType: sorted, serial: Number.isFinite(serial) ? serial : undefined };
+  for (const t of [...byType.keys()].sort()) sorted[t] = byType.get(t)!;
+  return { records, delegations, byType: sorted };
+}
+
+/**
+ * In a build from scratch, how many versions of a zone are counted by type (the
+ * charts' points): up to 24, fewer for a large zone, about a million records read per zone.
+ */
+export function versionsToCount(records: number): number {
+  return Math.max(4, Math.min(24, Math.floor(1_000_000 / Math.max(1, records))));
 }
 
 /**
  * The timelines at HEAD: read whole, or, given the timelines of an earlier build
  * whose head is an ancestor of HEAD, only the commits since it.
+ *
+ * Records added and removed, and so the records after each commit, come from the
+ * messages (and for the commits they do not describe, from the zone's log). Records
+ * by type and delegations need the zone's text: in a build from scratch they are
+ * counted in a few versions of each zone spread over its history (versionsToCount)
+ * (diffing every version of a large zone that changes in every commit would take
+ * minutes), in an incremental build in every new version.
  */
-export async function readHistory(h: HistoryRepo, prior?: SiteHistory): Promise<SiteHistory> {
+export async function readHistory(h: HistoryRepo, repoDir: string, prior?: SiteHistory): Promise<SiteHistory> {
   const head = (await h.g.raw(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']).catch(() => '')).trim();
   if (!head) return { head: '', archive: h.archive, commits: [], zones: new Map() };
   if (prior && prior.archive === h.archive && prior.head === head) return prior;
   const since = prior && prior.archive === h.archive && prior.head && (await isAncestor(h.g, prior.head, head)) ? prior : undefined;
   const commits = await readCommits(h, since ? [`${since.head}..${head}`] : [head]);
   const zones = new Map(since ? since.zones : []);
-  const touched = new Set(commits.flatMap((c) => [...c.touched, ...c.said.map((s) => s.zone)]));
-  // Records by type and delegations: from the diff of the whole history, or, for the few
-  // zones the new commits touched, counted in each of their versions those commits made.
-  const statsOf = new Map<string, Counts>();
-  const versions = commits.flatMap((c) => c.touched.map((zone) => ({ commit: c.commit, zone })));
-  if (!since || versions.length > PER_ZONE_LIMIT) {
-    for (const r of await zoneStats(h)) statsOf.set(`${r.commit} ${r.zone}`, r);
-  } else {
-    for (const v of versions) statsOf.set(`${v.commit} ${v.zone}`, countRecords(v.zone, await showZone(h, v.zone, v.commit).catch(() => '')));
-  }
 
   // What the messages do not say (commits zonelog did not write; a zone moved between a file
   // and a folder of parts): each such zone's log, which diffs only those commits.
@@ -190,21 +208,105 @@ export async function readHistory(h: HistoryRepo, prior?: SiteHistory): Promise<
   for (const zone of unsaid) logs.set(zone, new Map((await zoneLog(h, zone)).map((e) => [e.commit, e])));
 
   // The earlier build's timelines are not changed in place: copied before the first new entry.
-  const fresh = new Set<string>();
+  const fresh = new Map<string, number>();
   for (const c of commits) {
     const names = new Set([...c.said.map((s) => s.zone), ...c.touched]);
     for (const zone of names) {
       let t = zones.get(zone);
-      const entry = entryFor(c, zone, t, statsOf.get(`${c.commit} ${zone}`), logs.get(zone)?.get(c.commit));
+      const entry = entryFor(c, zone, t, logs.get(zone)?.get(c.commit));
       if (!entry) continue;
       const where = c.paths.get(zone) ?? t?.entries.at(-1)?.path;
       if (where) entry.path = where;
-      if (!fresh.has(zone)) zones.set(zone, (t = { zone, entries: [...(t?.entries ?? [])] }));
-      fresh.add(zone);
+      if (!fresh.has(zone)) {
+        zones.set(zone, (t = { zone, entries: [...(t?.entries ?? [])] }));
+        fresh.set(zone, t.entries.length);
+      }
       t!.entries.push(entry);
     }
   }
+
+  // The versions to count: every new one in an incremental build, a spread of each zone's otherwise.
+  const wanted: TimelineEntry[] = [];
+  for (const [zone, from] of fresh) {
+    const versions = zones.get(zone)!.entries.slice(from).filter((e) => e.kind !== 'removed' && e.kind !== 'servers' && e.path);
+    const largest = Math.max(0, ...versions.map((e) => e.records ?? 0));
+    wanted.push(...(since ? versions : spread(versions, versionsToCount(largest))).map((e) => Object.assign(e, { zone })));
+  }
+  const counts = await countVersions(h, repoDir, wanted as (TimelineEntry & { zone: string })[]);
+  for (const e of wanted as (TimelineEntry & { zone?: string })[]) {
+    const n = counts.get(e);
+    delete e.zone;
+    if (n) Object.assign(e, { records: n.records, delegations: n.delegations, byType: n.byType });
+  }
   return { head, archive: h.archive, commits: [...(since?.commits ?? []), ...commits.map(({ commit, date, author, byZonelog }) => ({ commit, date, author, byZonelog }))], zones };
+}
+
+/** At most n of the items, evenly spread, the first and the last among them. */
+function spread<T>(items: T[], n: number): T[] {
+  if (items.length <= n) return items;
+  const picked = new Set<number>();
+  for (let i = 0; i < n; i++) picked.add(Math.round((i * (items.length - 1)) / (n - 1)));
+  return [...picked].sort((a, b) => a - b).map((i) => items[i]!);
+}
+
+/**
+ * Counts the given versions: files through one `git cat-file --batch` (each text is
+ * counted as it arrives, none is kept), folders of parts through showZone.
+ */
+async function countVersions(h: HistoryRepo, repoDir: string, versions: (TimelineEntry & { zone: string })[]): Promise<Map<TimelineEntry, Counts>> {
+  const out = new Map<TimelineEntry, Counts>();
+  const files = versions.filter((v) => !v.path!.endsWith('/'));
+  for (const v of versions.filter((x) => x.path!.endsWith('/'))) out.set(v, countRecords(v.zone, await showZone(h, v.zone, v.commit).catch(() => '')));
+  if (files.length === 0) return out;
+  const texts = catFiles(repoDir, files.map((v) => `${v.commit}:${h.archive}/${v.path}`));
+  let i = 0;
+  for await (const text of texts) {
+    const v = files[i++]!;
+    if (text !== undefined) out.set(v, countRecords(v.zone, text));
+  }
+  return out;
+}
+
+/** The contents of `rev:path` objects, in order (undefined for one that is missing), from one `git cat-file --batch`. */
+async function* catFiles(repoDir: string, specs: string[]): AsyncGenerator<string | undefined> {
+  const child = spawn('git', ['-C', repoDir, 'cat-file', '--batch'], { stdio: ['pipe', 'pipe', 'ignore'] });
+  child.stdin.on('error', () => {});
+  child.stdin.end(specs.map((s) => s + '\n').join(''));
+  let chunks: Buffer[] = [];
+  let have = 0;
+  const take = (n: number): Buffer => {
+    const all = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, have);
+    chunks = all.length > n ? [all.subarray(n)] : [];
+    have = all.length - n;
+    return all.subarray(0, n);
+  };
+  let want: number | undefined;
+  let done = 0;
+  for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
+    chunks.push(chunk);
+    have += chunk.length;
+    for (;;) {
+      if (want === undefined) {
+        const joined = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, have);
+        chunks = [joined];
+        const nl = joined.indexOf(10);
+        if (nl < 0) break;
+        const header = take(nl + 1).toString('latin1').trim().split(' ');
+        if (header[1] === 'missing' || header.length < 3) {
+          done++;
+          yield undefined;
+          continue;
+        }
+        want = Number(header[2]) + 1;
+      }
+      if (have < want) break;
+      const body = take(want);
+      want = undefined;
+      done++;
+      yield body.toString('latin1', 0, body.length - 1);
+    }
+  }
+  for (; done < specs.length; done++) yield undefined;
 }
 
 async function isAncestor(g: SimpleGit, a: string, b: string): Promise<boolean> {
@@ -216,43 +318,44 @@ async function isAncestor(g: SimpleGit, a: string, b: string): Promise<boolean> 
   }
 }
 
-/** One zone's entry for one commit: the message's word first, the diff for the rest. */
-function entryFor(c: RawCommit, zone: string, t: ZoneTimeline | undefined, row: Counts | undefined, log: LogEntry | undefined): TimelineEntry | undefined {
+/** One zone's entry for one commit: the message's word first, the zone's log for the rest. */
+function entryFor(c: RawCommit, zone: string, t: ZoneTimeline | undefined, log: LogEntry | undefined): TimelineEntry | undefined {
   const before = t ? [...t.entries].reverse().find((e) => e.records !== undefined)?.records : undefined;
   const present = t ? isPresent(t) : false;
   const base = { commit: c.commit, date: c.date, byZonelog: c.byZonelog };
-  const counted = row ? { records: row.records, delegations: row.delegations, byType: row.byType } : {};
   // A message is believed about a zone's records only when the commit did touch the zone's files.
   const claim = c.said.find((m) => m.zone === zone);
   const said = claim && (claim.kind === 'servers' || c.touched.includes(zone)) ? claim : undefined;
+  const after = (added: number, removed: number) => (before !== undefined ? { records: before + added - removed } : {});
   if (said?.kind === 'added') {
-    return { ...base, kind: 'added', serial: said.serial, added: said.records, removed: 0, records: said.records, ...counted };
+    return { ...base, kind: 'added', serial: said.serial, added: said.records, removed: 0, records: said.records };
   }
   if (said?.kind === 'removed') {
     const refusal = said.answered !== undefined ? { refusal: { refusing: said.refusing!, answered: said.answered } } : {};
-    return { ...base, kind: 'removed', serial: lastSerial(t), added: 0, removed: before ?? 0, ...counted, records: 0, ...refusal };
+    return { ...base, kind: 'removed', serial: lastSerial(t), added: 0, removed: before ?? 0, records: 0, ...refusal };
   }
   if (said?.kind === 'servers' && !c.touched.includes(zone)) {
     const serial = lastSerial(t);
     return { ...base, kind: 'servers', ...(serial !== undefined ? { serial } : {}), added: 0, removed: 0, records: before, servers: { before: said.before, after: said.after } };
   }
   if (said?.kind === 'changed' && said.counts) {
-    const records = row?.records ?? (before !== undefined ? before + said.counts.added - said.counts.removed : undefined);
-    return { ...base, kind: 'changed', serial: said.to, ...said.counts, ...counted, ...(records !== undefined ? { records } : {}) };
+    return { ...base, kind: 'changed', serial: said.to, ...said.counts, ...after(said.counts.added, said.counts.removed) };
   }
-  // Not said (or said without counts): what the diff shows.
-  if (!row && !log) return undefined;
-  const records = row?.records;
-  const kind: EntryKind = records === 0 ? 'removed' : present ? 'changed' : 'added';
-  if (kind === 'removed' && !present) return undefined;
-  const serial = said?.kind === 'changed' ? said.to : (log?.serial ?? row?.serial ?? lastSerial(t));
+  // Not said (or said without counts): what the commit did to the zone's files, and its log.
+  if (!c.touched.includes(zone)) return undefined;
+  const gone = !c.paths.has(zone);
+  if (gone && !present) return undefined;
+  const kind: EntryKind = gone ? 'removed' : present ? 'changed' : 'added';
+  const serial = said?.kind === 'changed' ? said.to : (log?.serial ?? lastSerial(t));
+  const added = log?.added ?? 0;
+  const removed = log?.removed ?? (kind === 'removed' ? (before ?? 0) : 0);
   return {
     ...base,
     kind,
     ...(serial !== undefined ? { serial } : {}),
-    added: log?.added ?? (kind === 'added' ? (records ?? 0) : 0),
-    removed: log?.removed ?? (kind === 'removed' ? (before ?? 0) : 0),
-    ...counted,
+    added,
+    removed,
+    ...(kind === 'removed' ? { records: 0 } : kind === 'added' ? { records: added } : after(added, removed)),
   };
 }
 

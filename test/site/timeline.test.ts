@@ -16,10 +16,10 @@ beforeAll(async () => {
   r = newRepo();
   for (const s of steps.slice(0, 4)) s(r);
   const h = openHistory(r.dir, 'archive', process.env);
-  partial = await readHistory(h);
+  partial = await readHistory(h, r.dir);
   for (const s of steps.slice(4)) s(r);
-  updated = await readHistory(h, historyFromJson(JSON.parse(JSON.stringify(historyToJson(partial)))));
-  hist = await readHistory(h);
+  updated = await readHistory(h, r.dir, historyFromJson(JSON.parse(JSON.stringify(historyToJson(partial)))));
+  hist = await readHistory(h, r.dir);
 });
 afterAll(() => fs.rmSync(r.dir, { recursive: true, force: true }));
 
@@ -89,7 +89,7 @@ describe('timelines from a hand-made history', () => {
     const other = handHistory(2);
     try {
       const h = openHistory(other.dir, 'archive', process.env);
-      const fresh = await readHistory(h, hist);
+      const fresh = await readHistory(h, other.dir, hist);
       expect(fresh.commits.map((x) => x.commit)).toEqual([other.commits.get('c1'), other.commits.get('c2')]);
       expect(fresh.zones.get('kp.')!.entries).toHaveLength(2);
     } finally {
@@ -103,7 +103,7 @@ describe('timelines from a hand-made history', () => {
       fs.appendFileSync(`${other.dir}/archive/index.json`, '\n');
       commit(other, 'fake', '2026-01-02T10:00:00Z', zonelogMessage([{ kind: 'added', zone: 'fake.', serial: 1, records: 3, paths: ['fake.zone'] }], []));
       const h = openHistory(other.dir, 'archive', process.env);
-      const read = await readHistory(h);
+      const read = await readHistory(h, other.dir);
       expect(read.commits).toHaveLength(2);
       expect([...read.zones.keys()].sort()).toEqual(['ba.', 'kp.']);
     } finally {
