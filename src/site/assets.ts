@@ -29,7 +29,7 @@ const SITE_JS = `// Draws each chart of the page with uPlot from the JSON block 
     var d = JSON.parse(block.textContent);
     var few = d.x.length < 60;
     var series = [{ label: 'date' }].concat(d.series.map(function (s, i) {
-      return { label: s.label, stroke: palette[i % palette.length], width: 2, spanGaps: false,
+      return { label: s.label, stroke: palette[i % palette.length], width: 2, spanGaps: true,
                paths: uPlot.paths.stepped({ align: 1 }), points: { show: few } };
     }));
     var data = [d.x].concat(d.series.map(function (s) { return s.values; }));

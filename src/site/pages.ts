@@ -162,7 +162,7 @@ ${table('Addresses that allowed transfer in the last scan, with the version each
   const counted = t.entries.filter((e) => e.records !== undefined && e.kind !== 'servers');
   const types = [...new Set(counted.flatMap((e) => Object.keys(e.byType ?? {})))].sort();
   const dates = counted.map((e) => e.date);
-  const byType = chart('types', 'Records by type over time', `Step chart of the number of records of each type (${types.join(', ')}) after each change.`, dates, [
+  const byType = chart('types', 'Records by type over time', `Step chart of the number of records after each change, and of each type (${types.join(', ')}) in the versions counted.`, dates, [
     { label: 'all records', values: counted.map((e) => e.records ?? null) },
     ...types.map((ty) => ({ label: ty, values: counted.map((e) => (e.byType ? (e.byType[ty] ?? 0) : null)) })),
   ]);
