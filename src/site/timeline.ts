@@ -309,13 +309,10 @@ async function* catFiles(repoDir: string, specs: string[]): AsyncGenerator<strin
   for (; done < specs.length; done++) yield undefined;
 }
 
+/** Whether commit a is b or one of its ancestors: their merge base is a (an exit status alone is not seen through simple-git). */
 async function isAncestor(g: SimpleGit, a: string, b: string): Promise<boolean> {
-  try {
-    await g.raw(['merge-base', '--is-ancestor', a, b]);
-    return true;
-  } catch {
-    return false;
-  }
+  const base = await g.raw(['merge-base', a, b]).catch(() => '');
+  return base.trim() === a;
 }
 
 /** One zone's entry for one commit: the message's word first, the zone's log for the rest. */

@@ -97,6 +97,19 @@ describe('timelines from a hand-made history', () => {
     }
   });
 
+  it('an earlier read at a commit that is not an ancestor of HEAD (HEAD moved back) is not used', async () => {
+    const h = openHistory(r.dir, 'archive', process.env);
+    r.git('update-ref', '--no-deref', 'HEAD', c('c5'));
+    try {
+      const back = await readHistory(h, r.dir, hist);
+      expect(back.head).toBe(c('c5'));
+      expect(back.commits.map((x) => x.commit)).toEqual(['c1', 'c2', 'c3', 'c4', 'c5'].map(c));
+      expect(isPresent(back.zones.get('kp.')!)).toBe(true);
+    } finally {
+      r.git('symbolic-ref', 'HEAD', 'refs/heads/main');
+    }
+  });
+
   it('a message that claims a zone its commit did not touch is not believed', async () => {
     const other = handHistory(1);
     try {
