@@ -99,7 +99,9 @@ export async function buildSite(o: SiteOptions): Promise<SiteResult> {
   const lastDate = hist.commits.at(-1)?.date ?? new Date(0).toISOString();
 
   for (const dir of ['zones', 'assets']) fs.mkdirSync(path.join(outDir, dir), { recursive: true });
-  const write = writeFile;
+  // Files are written on the thread pool while the next pages are made.
+  const writer = new Writer();
+  const write = (file: string, content: string | Buffer) => writer.write(file, content);
   writeAssets(outDir, write);
 
   const pages: Record<string, string> = {};
@@ -109,6 +111,7 @@ export async function buildSite(o: SiteOptions): Promise<SiteResult> {
     pages[t.zone] = last;
     if (built[t.zone] === last && fs.existsSync(path.join(outDir, zonePage(t.zone)))) continue;
     zonePagesWritten++;
+    await writer.room();
     write(path.join(outDir, zonePage(t.zone)), zonePageHtml(ctx, t));
     const events = zoneEvents(t, 0).reverse();
     write(path.join(outDir, zonePage(t.zone, 'atom')), atomFeed({
@@ -120,13 +123,14 @@ export async function buildSite(o: SiteOptions): Promise<SiteResult> {
   write(path.join(outDir, 'feed.atom'), atomFeed({
     baseUrl, id: eventId('started', forge?.url ?? o.archive, 'feed'), title: 'zonelog: zones that start or stop allowing transfer', self: 'feed.atom', page: 'index.html', events, fallbackDate: lastDate,
   }));
+  await writer.done();
   if (!incremental) removeStalePages(outDir, hist);
 
   // Without the cache the site is still whole: the next build only reads the whole history again.
   let cacheError: string | undefined;
   try {
     fs.mkdirSync(path.dirname(cacheFile), { recursive: true });
-    writeFile(cacheFile, JSON.stringify({ version: SITE_VERSION, signature, history: historyToJson(hist), pages } satisfies Cache));
+    await writeFile(cacheFile, JSON.stringify({ version: SITE_VERSION, signature, history: historyToJson(hist), pages } satisfies Cache));
   } catch (e) {
     cacheError = `${cacheFile}: ${(e as Error).message}`;
   }
@@ -137,14 +141,41 @@ export async function buildSite(o: SiteOptions): Promise<SiteResult> {
  * A temporary file renamed over the target: a host serving the folder shows the old
  * page or the new one, never a part. Not flushed to disk: the site can be built again.
  */
-function writeFile(file: string, content: string | Buffer): void {
+async function writeFile(file: string, content: string | Buffer): Promise<void> {
   const tmp = tempPathFor(file);
   try {
-    fs.writeFileSync(tmp, content);
-    fs.renameSync(tmp, file);
+    await fs.promises.writeFile(tmp, content);
+    await fs.promises.rename(tmp, file);
   } catch (e) {
-    fs.rmSync(tmp, { force: true });
+    await fs.promises.rm(tmp, { force: true });
     throw e;
+  }
+}
+
+/** Writes in the background, at most MAX_WRITES at once; the first failure is thrown by done(). */
+class Writer {
+  private static readonly MAX_WRITES = 128;
+  private pending = new Set<Promise<void>>();
+  private failure: unknown;
+
+  write(file: string, content: string | Buffer): void {
+    const p: Promise<void> = writeFile(file, content)
+      .catch((e: unknown) => {
+        this.failure ??= e;
+      })
+      .finally(() => this.pending.delete(p));
+    this.pending.add(p);
+  }
+
+  /** Waits until another write may start. */
+  async room(): Promise<void> {
+    while (this.pending.size >= Writer.MAX_WRITES) await Promise.race(this.pending);
+    if (this.failure) throw this.failure;
+  }
+
+  async done(): Promise<void> {
+    await Promise.all(this.pending);
+    if (this.failure) throw this.failure;
   }
 }
 
