@@ -9,12 +9,16 @@ import { simpleGit, type SimpleGit } from 'simple-git';
 
 const PASSED_ENV = new Set(['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TMPDIR', 'TZ', 'SSH_AUTH_SOCK', 'XDG_CONFIG_HOME']);
 
-export function git(repoDir: string, env: Record<string, string | undefined>, extra: Record<string, string> = {}): SimpleGit {
-  // Only what git needs to find itself, its config and credentials; simple-git refuses
-  // variables that change how git runs (EDITOR, PAGER …) unless named one by one.
+/** Only what git needs to find itself, its config and credentials. */
+export function gitEnv(env: Record<string, string | undefined>): Record<string, string> {
   const clean: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined && (PASSED_ENV.has(k) || (k.startsWith('GIT_') && k !== 'GIT_EDITOR'))) clean[k] = v;
-  const all = { ...clean, ...extra };
+  return clean;
+}
+
+export function git(repoDir: string, env: Record<string, string | undefined>, extra: Record<string, string> = {}): SimpleGit {
+  // simple-git refuses variables that change how git runs (EDITOR, PAGER …) unless named one by one.
+  const all = { ...gitEnv(env), ...extra };
   // simple-git refuses GIT_* variables unless they are named: these are our own environment and our dates and identity.
   const allowEnvironment = Object.keys(all).filter((k) => k.toUpperCase().startsWith('GIT_'));
   // The one editor we set is `true` (rebase --continue must not wait for a person).

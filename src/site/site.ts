@@ -89,7 +89,7 @@ export async function buildSite(o: SiteOptions): Promise<SiteResult> {
 
   const cache = readCache(cacheFile);
   const prior = cache ? historyFromJson(cache.history) : undefined;
-  const hist = await readHistory(h, o.repoDir, prior);
+  const hist = await readHistory(h, { dir: o.repoDir, env: o.env }, prior);
   if (hist.commits.length === 0) throw new SiteError(`no commit of ${o.repoDir} touches ${o.archive}/: nothing to build a site from`);
   const incremental = prior !== undefined && hist.commits.length >= prior.commits.length && hist.commits[prior.commits.length - 1]?.commit === prior.commits.at(-1)?.commit;
   const built = cache && cache.signature === signature && incremental ? cache.pages : {};

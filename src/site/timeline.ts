@@ -3,8 +3,8 @@
  * one entry per commit that touched the zone. zonelog's commit messages come
  * first (they say, per zone, whether it was added, changed or removed, its serial,
  * the records added and removed, and how many addresses allow transfer); git's
- * diff is read only where they do not say: records by type and delegations (for
- * the charts), and commits that zonelog did not write.
+ * diff (the zone's log) is read only for commits they do not describe. Records by
+ * type and delegations, for the charts, are counted in some versions of each zone.
  *
  * The timelines can be brought up to date with only the commits since the last
  * build: the zones those commits touched are read again, the others are kept.
@@ -12,6 +12,7 @@
 import type { SimpleGit } from 'simple-git';
 import { isZonelogMessage, messageZones, type MessageZone } from '../archive/commit-message.js';
 import { spawn } from 'node:child_process';
+import { gitEnv } from '../git/git.js';
 import { showZone, zoneLog, zoneOfPath, type HistoryRepo, type LogEntry } from '../history/history.js';
 
 /** One commit that touched the archive. */
@@ -168,6 +169,12 @@ export function countRecords(zone: string, text: string): Counts {
   return { records, delegations, byType: sorted };
 }
 
+/** A repository and the environment git runs in there. */
+export interface GitPlace {
+  dir: string;
+  env: Record<string, string | undefined>;
+}
+
 /**
  * In a build from scratch, how many versions of a zone are counted by type (the
  * charts' points): up to 24, fewer for a large zone, about a million records read per zone.
@@ -187,7 +194,7 @@ export function versionsToCount(records: number): number {
  * (diffing every version of a large zone that changes in every commit would take
  * minutes), in an incremental build in every new version.
  */
-export async function readHistory(h: HistoryRepo, repoDir: string, prior?: SiteHistory): Promise<SiteHistory> {
+export async function readHistory(h: HistoryRepo, repo: GitPlace, prior?: SiteHistory): Promise<SiteHistory> {
   const head = (await h.g.raw(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']).catch(() => '')).trim();
   if (!head) return { head: '', archive: h.archive, commits: [], zones: new Map() };
   if (prior && prior.archive === h.archive && prior.head === head) return prior;
@@ -232,7 +239,7 @@ export async function readHistory(h: HistoryRepo, repoDir: string, prior?: SiteH
     const largest = Math.max(0, ...versions.map((e) => e.records ?? 0));
     wanted.push(...(since ? versions : spread(versions, versionsToCount(largest))).map((e) => Object.assign(e, { zone })));
   }
-  const counts = await countVersions(h, repoDir, wanted as (TimelineEntry & { zone: string })[]);
+  const counts = await countVersions(h, repo, wanted as (TimelineEntry & { zone: string })[]);
   for (const e of wanted as (TimelineEntry & { zone?: string })[]) {
     const n = counts.get(e);
     delete e.zone;
@@ -253,12 +260,12 @@ function spread<T>(items: T[], n: number): T[] {
  * Counts the given versions: files through one `git cat-file --batch` (each text is
  * counted as it arrives, none is kept), folders of parts through showZone.
  */
-async function countVersions(h: HistoryRepo, repoDir: string, versions: (TimelineEntry & { zone: string })[]): Promise<Map<TimelineEntry, Counts>> {
+async function countVersions(h: HistoryRepo, repo: GitPlace, versions: (TimelineEntry & { zone: string })[]): Promise<Map<TimelineEntry, Counts>> {
   const out = new Map<TimelineEntry, Counts>();
   const files = versions.filter((v) => !v.path!.endsWith('/'));
   for (const v of versions.filter((x) => x.path!.endsWith('/'))) out.set(v, countRecords(v.zone, await showZone(h, v.zone, v.commit).catch(() => '')));
   if (files.length === 0) return out;
-  const texts = catFiles(repoDir, files.map((v) => `${v.commit}:${h.archive}/${v.path}`));
+  const texts = catFiles(repo, files.map((v) => `${v.commit}:${h.archive}/${v.path}`));
   let i = 0;
   for await (const text of texts) {
     const v = files[i++]!;
@@ -268,8 +275,8 @@ async function countVersions(h: HistoryRepo, repoDir: string, versions: (Timelin
 }
 
 /** The contents of `rev:path` objects, in order (undefined for one that is missing), from one `git cat-file --batch`. */
-async function* catFiles(repoDir: string, specs: string[]): AsyncGenerator<string | undefined> {
-  const child = spawn('git', ['-C', repoDir, 'cat-file', '--batch'], { stdio: ['pipe', 'pipe', 'ignore'] });
+async function* catFiles(repo: GitPlace, specs: string[]): AsyncGenerator<string | undefined> {
+  const child = spawn('git', ['-C', repo.dir, 'cat-file', '--batch'], { stdio: ['pipe', 'pipe', 'ignore'], env: gitEnv(repo.env) });
   child.stdin.on('error', () => {});
   child.stdin.end(specs.map((s) => s + '\n').join(''));
   let chunks: Buffer[] = [];

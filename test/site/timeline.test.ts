@@ -16,10 +16,10 @@ beforeAll(async () => {
   r = newRepo();
   for (const s of steps.slice(0, 4)) s(r);
   const h = openHistory(r.dir, 'archive', process.env);
-  partial = await readHistory(h, r.dir);
+  partial = await readHistory(h, { dir: r.dir, env: process.env });
   for (const s of steps.slice(4)) s(r);
-  updated = await readHistory(h, r.dir, historyFromJson(JSON.parse(JSON.stringify(historyToJson(partial)))));
-  hist = await readHistory(h, r.dir);
+  updated = await readHistory(h, { dir: r.dir, env: process.env }, historyFromJson(JSON.parse(JSON.stringify(historyToJson(partial)))));
+  hist = await readHistory(h, { dir: r.dir, env: process.env });
 });
 afterAll(() => fs.rmSync(r.dir, { recursive: true, force: true }));
 
@@ -89,7 +89,7 @@ describe('timelines from a hand-made history', () => {
     const other = handHistory(2);
     try {
       const h = openHistory(other.dir, 'archive', process.env);
-      const fresh = await readHistory(h, other.dir, hist);
+      const fresh = await readHistory(h, { dir: other.dir, env: process.env }, hist);
       expect(fresh.commits.map((x) => x.commit)).toEqual([other.commits.get('c1'), other.commits.get('c2')]);
       expect(fresh.zones.get('kp.')!.entries).toHaveLength(2);
     } finally {
@@ -101,7 +101,7 @@ describe('timelines from a hand-made history', () => {
     const h = openHistory(r.dir, 'archive', process.env);
     r.git('update-ref', '--no-deref', 'HEAD', c('c5'));
     try {
-      const back = await readHistory(h, r.dir, hist);
+      const back = await readHistory(h, { dir: r.dir, env: process.env }, hist);
       expect(back.head).toBe(c('c5'));
       expect(back.commits.map((x) => x.commit)).toEqual(['c1', 'c2', 'c3', 'c4', 'c5'].map(c));
       expect(isPresent(back.zones.get('kp.')!)).toBe(true);
@@ -116,7 +116,7 @@ describe('timelines from a hand-made history', () => {
       fs.appendFileSync(`${other.dir}/archive/index.json`, '\n');
       commit(other, 'fake', '2026-01-02T10:00:00Z', zonelogMessage([{ kind: 'added', zone: 'fake.', serial: 1, records: 3, paths: ['fake.zone'] }], []));
       const h = openHistory(other.dir, 'archive', process.env);
-      const read = await readHistory(h, other.dir);
+      const read = await readHistory(h, { dir: other.dir, env: process.env });
       expect(read.commits).toHaveLength(2);
       expect([...read.zones.keys()].sort()).toEqual(['ba.', 'kp.']);
     } finally {
