@@ -39,7 +39,7 @@ const SITE_JS = `// Draws each chart of the page with uPlot from the JSON block 
     var width = function () { return Math.max(240, el.clientWidth || 600); };
     var plot = new uPlot({ width: width(), height: 280, series: series,
                            scales: { x: x, y: { range: function (u, min, max) { return [0, Math.max(1, Math.ceil(max * 1.1))]; } } }, 
-                           axes: [{}, { size: 60 }] }, data, el);
+                           axes: [{}, { size: 72 }] }, data, el);
     var resized;
     window.addEventListener('resize', function () {
       clearTimeout(resized);
