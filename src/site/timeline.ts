@@ -324,7 +324,8 @@ async function isAncestor(g: SimpleGit, a: string, b: string): Promise<boolean> 
 
 /** One zone's entry for one commit: the message's word first, the zone's log for the rest. */
 function entryFor(c: RawCommit, zone: string, t: ZoneTimeline | undefined, log: LogEntry | undefined): TimelineEntry | undefined {
-  const before = t ? [...t.entries].reverse().find((e) => e.records !== undefined)?.records : undefined;
+  let before: number | undefined;
+  for (let i = (t?.entries.length ?? 0) - 1; i >= 0 && before === undefined; i--) before = t!.entries[i]!.records;
   const present = t ? isPresent(t) : false;
   const base = { commit: c.commit, date: c.date, byZonelog: c.byZonelog };
   // A message is believed about a zone's records only when the commit did touch the zone's files.
