@@ -18,6 +18,7 @@ const BENCHMARKS: Record<string, () => Promise<Benchmark>> = {
   scan: () => import('./scan.js'),
   publish: () => import('./publish.js'),
   history: () => import('./history.js'),
+  site: () => import('./site.js'),
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -21,8 +21,9 @@ const ALLOWED: Record<string, string[]> = {
   archive: ['dns', 'fs', 'zone', 'scan'],
   publish: ['dns', 'fs', 'git', 'zone', 'scan', 'archive'],
   history: ['dns', 'git', 'archive'],
-  lab: [...BASE, 'zone', 'axfr', 'scan', 'archive', 'publish', 'history'],
-  cli: [...BASE, 'zone', 'axfr', 'scan', 'archive', 'publish', 'history', 'lab'],
+  site: ['dns', 'fs', 'git', 'archive', 'history'],
+  lab: [...BASE, 'zone', 'axfr', 'scan', 'archive', 'publish', 'history', 'site'],
+  cli: [...BASE, 'zone', 'axfr', 'scan', 'archive', 'publish', 'history', 'site', 'lab'],
 };
 
 /** Edges outside the order, each with its reason (file → imported file). */

@@ -47,6 +47,33 @@ describe('workflow files', () => {
     expect(steps.some((s) => /npx zonelog run --push\b/.test(s.run ?? ''))).toBe(true);
   });
 
+  it('scan.yml builds the site and deploys it to GitHub Pages after a scan that changed the archive', () => {
+    const wf = load('scan.yml');
+    const scan = wf.jobs.scan;
+    expect(scan.permissions).toBeUndefined();
+    const scanSteps = scan.steps as { id?: string; run?: string }[];
+    const after = scanSteps.findIndex((s) => s.id === 'after');
+    expect(after).toBeGreaterThan(scanSteps.findIndex((s) => /npx zonelog run --push\b/.test(s.run ?? '')));
+    expect(scan.outputs.changed).toBe('${{ steps.after.outputs.changed }}');
+    const pages = wf.jobs.pages;
+    expect(pages.needs).toBe('scan');
+    expect(pages.if).toBe("needs.scan.outputs.changed == 'true'");
+    // Only this job may deploy.
+    expect(pages.permissions).toEqual({ contents: 'read', pages: 'write', 'id-token': 'write' });
+    expect(pages.environment.name).toBe('github-pages');
+    const steps = pages.steps as { uses?: string; with?: Record<string, unknown>; run?: string; id?: string }[];
+    const checkout = steps.find((s) => s.uses?.startsWith('actions/checkout'))!;
+    expect(checkout.with).toMatchObject({ 'fetch-depth': 0, ref: '${{ needs.scan.outputs.head }}' });
+    const build = steps.findIndex((s) => /npx zonelog site --archive archive --out site\b/.test(s.run ?? ''));
+    const upload = steps.findIndex((s) => s.uses?.startsWith('actions/upload-pages-artifact'));
+    const deploy = steps.findIndex((s) => s.uses?.startsWith('actions/deploy-pages'));
+    expect(build).toBeGreaterThan(0);
+    expect(upload).toBeGreaterThan(build);
+    expect(deploy).toBeGreaterThan(upload);
+    expect(steps[upload]!.with!.path).toBe('site');
+    expect(steps.find((s) => s.uses?.startsWith('actions/cache'))?.with?.path).toBe('.git/zonelog');
+  });
+
   it('the sharded variant covers shards 1..N with unique artifacts and publishes once', () => {
     const wf = load('scan-sharded.yml');
     expect(wf.permissions).toEqual({ contents: 'write' });

@@ -218,3 +218,44 @@ export function listedOwners(body: string, zone: string): string[] | undefined {
   }
   return owners.length > 0 ? owners : undefined;
 }
+
+/** One zone's line in a zonelog commit message, read back into what it says. */
+export type MessageZone =
+  | { kind: 'added'; zone: string; serial: number; records: number }
+  | { kind: 'changed'; zone: string; from: number; to: number; counts?: NumStat }
+  | { kind: 'removed'; zone: string; refusing?: number; answered?: number }
+  | { kind: 'servers'; zone: string; before: number; after: number };
+
+const MARKS: Record<string, MessageZone['kind']> = { '+': 'added', '~': 'changed', '-': 'removed', '*': 'servers' };
+/** From one serial or count to the next: `→`, or `->` in ASCII. */
+const ARROWS = ['→', '->'];
+
+/**
+ * Every zone line of a zonelog commit message (the lines commitMessage writes,
+ * not the subject nor the owners under them), in the message's order. Lines that
+ * do not read as such are left out; an empty list for any other message.
+ */
+export function messageZones(body: string): MessageZone[] {
+  if (!isZonelogMessage(body)) return [];
+  const out: MessageZone[] = [];
+  for (const line of body.split('\n').slice(1)) {
+    const f = line.split(' ');
+    const kind = MARKS[f[0]!];
+    const zone = f[1];
+    if (!kind || !zone || !zone.endsWith('.')) continue;
+    const n = (s: string | undefined) => (s !== undefined && /^\d+$/.test(s) ? Number(s) : undefined);
+    if (kind === 'added' && f.length === 5 && f[4] === 'records' && n(f[2]) !== undefined && n(f[3]) !== undefined) {
+      out.push({ kind, zone, serial: n(f[2])!, records: n(f[3])! });
+    } else if (kind === 'changed' && ARROWS.includes(f[3]!) && n(f[2]) !== undefined && n(f[4]) !== undefined) {
+      const said = zoneCounts(body, zone);
+      out.push({ kind, zone, from: n(f[2])!, to: n(f[4])!, ...(said ? { counts: { added: said.added, removed: said.removed } } : {}) });
+    } else if (kind === 'removed') {
+      // `- gone. refused by 4 of 4 addresses` or `- gone. removed`
+      const by = f.length === 8 && f[2] === 'refused' && f[3] === 'by' && f[5] === 'of';
+      out.push(by && n(f[4]) !== undefined && n(f[6]) !== undefined ? { kind, zone, refusing: n(f[4])!, answered: n(f[6])! } : { kind, zone });
+    } else if (kind === 'servers' && ARROWS.includes(f[3]!) && n(f[2]) !== undefined && n(f[4]) !== undefined) {
+      out.push({ kind, zone, before: n(f[2])!, after: n(f[4])! });
+    }
+  }
+  return out;
+}

@@ -21,7 +21,7 @@ function escapeByte(b: number): string {
 }
 
 /** The file stem of a zone: `.` → `root`, `Ba.` → `ba`, `a\.b.` → `a%2Eb`. */
-function zoneStem(zone: string): string {
+export function zoneStem(zone: string): string {
   const ls = labels(textToName(zone));
   if (ls.length === 0) return 'root';
   const stem = ls.map((l) => Array.from(l, (b) => escapeByte(b >= 0x41 && b <= 0x5a ? b | 0x20 : b)).join('')).join('.');

@@ -151,6 +151,27 @@ function buildProgram(io: Io): Command {
     exitCode.value = await runDemo({ zones: opts.zones, seed: opts.seed, dir: opts.dir, env: io.env }, io.stdout);
   });
 
+  command('site')
+    .action(async (opts: { archive: string; out: string; minChange: number; recentDays: number; baseUrl?: string }) => {
+      const [{ findRepo }, { buildSite, SiteError }] = await Promise.all([import('../git/git.js'), import('../site/site.js')]);
+      const archiveDir = path.resolve(cwdOf(io), opts.archive);
+      const repoDir = findRepo(archiveDir);
+      if (!repoDir) throw new UsageError(`${archiveDir} is not inside a git repository`);
+      try {
+        const r = await buildSite({ repoDir, archive: path.relative(repoDir, archiveDir) || '.', outDir: path.resolve(cwdOf(io), opts.out), env: io.env, minChange: opts.minChange, recentDays: opts.recentDays, baseUrl: opts.baseUrl });
+        io.stdout.write(`site: ${r.zones} zones (${r.transferable} transferable now), ${r.zonePagesWritten} zone pages written, ${r.events} events in the feed\n`);
+        io.stdout.write(`open ${path.join(r.outDir, 'index.html')}\n`);
+        if (r.cacheError) io.stderr.write(`zonelog: the build cache was not kept (${r.cacheError}): the next build reads the whole history\n`);
+      } catch (e) {
+        if (e instanceof SiteError) throw new UsageError(e.message);
+        const code = (e as NodeJS.ErrnoException).code;
+        if (!code) throw e;
+        // The site could not be written (permissions, disk full …): failed work.
+        io.stderr.write(`zonelog: could not write the site: ${(e as Error).message}\n`);
+        exitCode.value = 2;
+      }
+    });
+
   command('log').action(async (zone: string, opts: HistoryCliOptions & TableCliOptions & { since?: string; until?: string }, cmd: Command) => {
     const format = tableFormat(opts, cmd);
     const range = { since: dateOption(opts.since, 'start'), until: dateOption(opts.until, 'end') };

@@ -221,6 +221,18 @@ export const COMMANDS: CommandSpec[] = [
       { flags: '--dir <dir>', help: 'make the repository here (default: a new temporary folder)' },
     ],
   },
+  {
+    name: 'site',
+    summary: "Build the static web report and Atom feeds from the archive's history (only what changed since the last build).",
+    args: [],
+    options: [
+      { flags: '--archive <dir>', help: 'the archive folder, inside a git repository', default: 'archive' },
+      { flags: '--out <dir>', help: 'write the site here', default: 'site' },
+      { flags: '--min-change <n>', help: "the archive's feed tells of changes of more than N records", parse: countParser(1_000_000_000), default: 100 },
+      { flags: '--recent-days <n>', help: '"newly" and "recently" on the home page: days before the last scan', parse: countParser(36_500), default: 7 },
+      { flags: '--base-url <url>', help: "the site's address, for absolute links in feeds (default: GitHub Pages' when the repository is on GitHub)" },
+    ],
+  },
 ];
 
 /** A command's options, groups flattened; an option named twice (run's --archive) once. */

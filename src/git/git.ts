@@ -14,7 +14,7 @@ const PASSED_ENV = new Set(['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TMPDIR', 
 export function git(repoDir: string, env: Record<string, string | undefined>, extra: Record<string, string> = {}): SimpleGit {
   // Only what git needs to find itself, its config and credentials; simple-git refuses
   // variables that change how git runs (EDITOR, PAGER …) unless named one by one.
-  const all = { ...cleanEnv(env), ...extra };
+  const all = { ...gitEnv(env), ...extra };
   // simple-git refuses GIT_* variables unless they are named: these are our own environment and our dates and identity.
   const allowEnvironment = Object.keys(all).filter((k) => k.toUpperCase().startsWith('GIT_'));
   // The one editor we set is `true` (rebase --continue must not wait for a person). The
@@ -31,7 +31,7 @@ export function git(repoDir: string, env: Record<string, string | undefined>, ex
  * that, so this runs git itself, with the same clean environment.
  */
 export async function* gitLines(repoDir: string, env: Record<string, string | undefined>, args: string[]): AsyncGenerator<string> {
-  const child = spawn('git', args, { cwd: repoDir, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('git', args, { cwd: repoDir, env: gitEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => {
     if (stderr.length < 65536) stderr += d;
@@ -71,7 +71,7 @@ export function findRepo(dir: string): string | undefined {
  * message (its `fatal:`/`error:` line) as the error's message.
  */
 export function gitWithInput(repoDir: string, env: Record<string, string | undefined>, args: string[], input: string, extra: Record<string, string> = {}): Promise<string> {
-  const all: Record<string, string> = { ...cleanEnv(env), ...extra };
+  const all: Record<string, string> = { ...gitEnv(env), ...extra };
   return new Promise((resolve, reject) => {
     const child = execFile('git', args, { cwd: repoDir, env: all, maxBuffer: 1 << 30, encoding: 'utf8' }, (err, stdout, stderr) => {
       if (err) reject(new Error(gitMessage(stderr || err.message)));
@@ -94,7 +94,7 @@ const USER_GIT_SETTINGS: Record<string, string> = {
 /** Git variables that change which programs git runs, and that publish has no use for: left out. */
 const DROPPED_GIT_ENV = new Set(['GIT_EDITOR', 'GIT_SEQUENCE_EDITOR', 'GIT_PAGER', 'GIT_EXTERNAL_DIFF', 'GIT_EXEC_PATH', 'GIT_TEMPLATE_DIR', 'GIT_PROXY_COMMAND', 'GIT_CONFIG']);
 
-function cleanEnv(env: Record<string, string | undefined>): Record<string, string> {
+export function gitEnv(env: Record<string, string | undefined>): Record<string, string> {
   const clean: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined && (PASSED_ENV.has(k) || (k.startsWith('GIT_') && !DROPPED_GIT_ENV.has(k)))) clean[k] = v;
   return clean;

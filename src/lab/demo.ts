@@ -17,6 +17,8 @@ import { startLab } from './lab.js';
 import { publish } from '../publish/publish.js';
 import { scan } from '../scan/scan.js';
 import { parseAddress } from '../dns/address.js';
+import { buildSite } from '../site/site.js';
+import { pathToFileURL } from 'node:url';
 
 export interface DemoOptions {
   zones: number;
@@ -90,7 +92,13 @@ export async function runDemo(o: DemoOptions, out: Writable): Promise<number> {
       say(d.lines.slice(0, 12).join('\n') + (d.lines.length > 12 ? `\n… ${d.lines.length - 12} more lines` : ''));
       say();
     }
+    // The web report, as the scheduled workflow publishes it (without links to a forge: this repository has none).
+    say('$ zonelog site --out site');
+    const site = await buildSite({ repoDir: repo, archive: 'archive', outDir: path.join(repo, 'site'), env: { ...o.env, GITHUB_REPOSITORY: undefined }, minChange: 100, recentDays: 7 });
+    say(`site: ${site.zones} zones (${site.transferable} transferable now), ${site.zonePagesWritten} zone pages written, ${site.events} events in the feed`);
+    say();
     say(`The repository is at ${repo}: try  cd ${repo} && git log -p archive/root.zone`);
+    say(`The web report: open ${pathToFileURL(path.join(site.outDir, 'index.html')).href} in a browser (no server needed), feed: site/feed.atom`);
     return 0;
   } finally {
     await lab.stop();

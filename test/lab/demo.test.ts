@@ -20,6 +20,10 @@ describe('zonelog demo', () => {
     expect(log).toHaveLength(2);
     expect(fs.existsSync(path.join(dir, 'archive/root.zone'))).toBe(true);
     expect(fs.existsSync(path.join(dir, 'archive/index.json'))).toBe(true);
+    // It ends with the web report, and says how to open it.
+    expect(out).toContain('$ zonelog site --out site');
+    expect(out).toContain(`The web report: open file://${dir}/site/index.html`);
+    expect(fs.readFileSync(path.join(dir, 'site/index.html'), 'utf8')).toContain('<h1>Zones that can be transferred now</h1>');
     fs.rmSync(path.dirname(dir), { recursive: true, force: true });
   }, 180_000);
 });
