@@ -21,6 +21,8 @@ export interface ResolverOptions {
   timeoutMs?: number;
   /** Referrals followed for one name before giving up. */
   maxReferrals?: number;
+  /** Addresses never to ask (the exclusion list). */
+  excluded?: (address: string) => boolean;
 }
 
 /** What one exchange with one server gave. */
@@ -152,6 +154,7 @@ export class Resolver {
 
   /** One question to one server: UDP, then TCP if the answer was truncated. */
   async ask(server: ServerAddress, name: Buffer, type: number): Promise<Exchange> {
+    if (this.options.excluded?.(server.host)) return { ok: false, detail: `${server.host} is excluded` };
     this.queries++;
     const id = randomInt(0, 0x10000);
     const query = buildQuery(name, type, id);

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { tempPathFor, writeAtomic, type Written } from '../fs/atomic.js';
 import type { ZoneCounts } from '../zone/canonical.js';
 import type { OutcomeKind } from '../axfr/outcome.js';
+import type { SourceName } from './sources/source.js';
 
 export const REPORT_FILE = 'report.json';
 export const ZONES_DIR = 'zones';
@@ -38,6 +39,8 @@ export interface TargetResult {
   file?: string;
   sha256?: string;
   counts?: ZoneCounts;
+  /** Which source found the zone (src/scan/sources/source.ts). */
+  source?: SourceName;
 }
 
 export interface Report {
@@ -48,6 +51,8 @@ export interface Report {
   options: Record<string, unknown>;
   shard: { index: number; count: number } | null;
   discovery: Record<string, unknown>;
+  /** Per source: zones and targets it gave, and what the budgets cut. */
+  sources?: Record<string, unknown>;
   targets: TargetResult[];
 }
 
