@@ -36,6 +36,8 @@ export class Resolver {
   private readonly maxReferrals: number;
   /** Exchanges made, for reports and tests. */
   queries = 0;
+  /** Every address asked (the report lists them: what discovery contacted). */
+  readonly asked = new Set<string>();
 
   constructor(private readonly options: ResolverOptions) {
     this.timeoutMs = options.timeoutMs ?? 2000;
@@ -156,6 +158,7 @@ export class Resolver {
   async ask(server: ServerAddress, name: Buffer, type: number): Promise<Exchange> {
     if (this.options.excluded?.(server.host)) return { ok: false, detail: `${server.host} is excluded` };
     this.queries++;
+    this.asked.add(server.host);
     const id = randomInt(0, 0x10000);
     const query = buildQuery(name, type, id);
     const udp = await udpExchange(server, query, this.timeoutMs);

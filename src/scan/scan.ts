@@ -249,6 +249,7 @@ export async function scan(o: ScanOptions): Promise<Report> {
   }
   discovery.discoveryTransfers = discoveryAttempts.filter((a) => a.zone !== '.');
   discovery.resolverQueries = resolver.queries;
+  discovery.addressesAsked = [...resolver.asked].map(normalizeAddress).sort();
   discovery.zoneCutQuestions = cuts.questions;
   discovery.sources = sourceReports;
 
