@@ -18,6 +18,7 @@ import { labels, textToName } from '../dns/name.js';
 import { compareSerial } from '../dns/serial.js';
 import { APEX_PART, compareZoneNames, firstByteBelowApex, partStem, sortParts, zoneFile, zoneFolder } from './layout.js';
 import { SIGNATURE_CHURN, typeName } from '../dns/types.js';
+import { isSourceName, type SourceName } from '../scan/sources/source.js';
 
 export const INDEX_FILE = 'index.json';
 export const README_FILE = 'README.md';
@@ -36,6 +37,8 @@ export interface IndexZone {
   digest: string;
   /** Addresses that allowed transfer, with what they served. */
   servers: IndexServer[];
+  /** Which source of the scan found the zone (src/scan/sources/source.ts). */
+  source?: SourceName;
 }
 
 export interface ArchiveIndex {
@@ -154,8 +157,9 @@ export async function writeArchive(archiveDir: string, decisions: ZoneDecision[]
     // Never go back to an older serial while an address that served the newer one is silent.
     const stale = before && compareSerial(d.chosen.serial, before.serial) === -1 &&
       before.servers.some((s) => s.serial === before.serial && unsure.has(s.address));
+    const source = d.source ?? before?.source;
     if (stale || (before && before.digest === d.chosen.sha256.slice(0, 16))) {
-      const entry = { ...before!, servers };
+      const entry = { ...before!, servers, ...(source ? { source } : {}) };
       if (JSON.stringify(entry.servers) !== JSON.stringify(before!.servers)) {
         changes.push({ kind: 'servers', zone: d.zone, before: before!.servers.length, after: servers.length });
       }
@@ -164,7 +168,7 @@ export async function writeArchive(archiveDir: string, decisions: ZoneDecision[]
     }
     const placed = await placeZone(archiveDir, d.zone, d.chosen.file, o.splitBytes, journal);
     if (before && before.path !== placed.path) journal.removals.push(path.join(archiveDir, before.path));
-    next.zones[d.zone] = { path: placed.path, serial: d.chosen.serial, records: d.chosen.records, bytes: placed.bytes, digest: d.chosen.sha256.slice(0, 16), servers };
+    next.zones[d.zone] = { path: placed.path, serial: d.chosen.serial, records: d.chosen.records, bytes: placed.bytes, digest: d.chosen.sha256.slice(0, 16), servers, ...(source ? { source } : {}) };
     changes.push(before
       ? { kind: 'changed', zone: d.zone, from: before.serial, to: d.chosen.serial, paths: [...new Set([before.path, placed.path])] }
       : { kind: 'added', zone: d.zone, serial: d.chosen.serial, records: d.chosen.records, paths: [placed.path] });
@@ -255,26 +259,39 @@ function sortedIndex(idx: ArchiveIndex): ArchiveIndex {
   const zones: Record<string, IndexZone> = {};
   for (const z of Object.keys(idx.zones).sort(compareZoneNames)) {
     const e = idx.zones[z]!;
-    zones[z] = { path: e.path, serial: e.serial, records: e.records, bytes: e.bytes, digest: e.digest, servers: e.servers.map((s) => ({ address: s.address, serial: s.serial, digest: s.digest })) };
+    zones[z] = { path: e.path, serial: e.serial, records: e.records, bytes: e.bytes, digest: e.digest, servers: e.servers.map((s) => ({ address: s.address, serial: s.serial, digest: s.digest })), ...(isSourceName(e.source) ? { source: e.source } : {}) };
   }
   return { format: 1, dnssec: idx.dnssec, omitted: idx.omitted, zones };
 }
 
-/** README.md of the archive: the zones archived now, as a table. */
+/** README.md's sections: the zones of each source, in this order; zones archived before sources were recorded last. */
+const README_GROUPS: readonly [SourceName | undefined, string][] = [
+  ['root', 'The root and the TLDs'],
+  ['arpa', 'The arpa tree'],
+  ['psl', 'Public suffixes'],
+  ['leaked', 'Below leaked zones'],
+  ['list', 'Listed by hand'],
+  [undefined, 'Found before sources were recorded'],
+];
+
+/** README.md of the archive: the zones archived now, a table per source. */
 export function readmeText(idx: ArchiveIndex): string {
-  const rows = Object.keys(idx.zones).sort(compareZoneNames).map((z) => {
-    const e = idx.zones[z]!;
-    return `| \`${z}\` | [${e.path}](${encodeURI(e.path)}) | ${e.serial} | ${e.records} | ${e.servers.map((s) => `\`${s.address}\``).join(' ')} |`;
-  });
+  const zones = Object.keys(idx.zones).sort(compareZoneNames);
+  const sections: string[] = [];
+  for (const [source, title] of README_GROUPS) {
+    const rows = zones.filter((z) => (isSourceName(idx.zones[z]!.source) ? idx.zones[z]!.source : undefined) === source).map((z) => {
+      const e = idx.zones[z]!;
+      return `| \`${z}\` | [${e.path}](${encodeURI(e.path)}) | ${e.serial} | ${e.records} | ${e.servers.map((s) => `\`${s.address}\``).join(' ')} |`;
+    });
+    if (rows.length === 0) continue;
+    sections.push(`## ${title} (${rows.length})`, '', '| zone | file | serial | records | servers that allowed transfer |', '| --- | --- | --- | --- | --- |', ...rows, '');
+  }
   return [
     '# Archived zones',
     '',
-    `${rows.length} zones whose servers allow zone transfer (AXFR), as canonical text: one record per line, sorted in DNSSEC canonical order, the SOA first.`,
+    `${zones.length} zones whose servers allow zone transfer (AXFR), as canonical text: one record per line, sorted in DNSSEC canonical order, the SOA first.`,
     idx.dnssec ? 'DNSSEC records are kept.' : `Left out: ${idx.omitted.join(', ')} (they change at every re-signing). \`index.json\` has the same table for programs.`,
     '',
-    '| zone | file | serial | records | servers that allowed transfer |',
-    '| --- | --- | --- | --- | --- |',
-    ...rows,
-    '',
+    ...sections,
   ].join('\n');
 }

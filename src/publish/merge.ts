@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { ReadResults, TargetResult } from '../scan/results.js';
 import { newestSerial } from '../dns/serial.js';
 import { normalizeAddress } from '../scan/targets.js';
+import { isSourceName, type SourceName } from '../scan/sources/source.js';
 
 /** The version of a zone some addresses served. */
 export interface Version {
@@ -36,6 +37,8 @@ export type ZoneDecision =
       refusing: string[];
       /** Addresses whose outcome says nothing (timeouts, unreachable, resets, skipped). */
       unsure: string[];
+      /** The source that found the zone (src/scan/sources/source.ts), when the results say. */
+      source?: SourceName;
     }
   | { kind: 'refused'; zone: string; refusing: string[]; answered: number }
   | { kind: 'unknown'; zone: string; refusing: string[]; unsure: string[] };
@@ -95,7 +98,9 @@ export function decideZone(zone: string, targets: (TargetResult & { dir: string 
   for (const v of versions.values()) v.addresses.sort(compareAddresses);
   const list = [...versions.values()].sort(compareVersions);
   const serving = list.flatMap((v) => v.addresses.map((address) => ({ address, serial: v.serial }))).sort((a, b) => compareAddresses(a.address, b.address));
-  return { kind: 'transferred', zone, chosen: list[0]!, versions: list, serving, refusing, unsure };
+  // Shards agree on a zone's source; the first valid one stands for all (results are untrusted).
+  const source = targets.map((t) => t.source).find(isSourceName);
+  return { kind: 'transferred', zone, chosen: list[0]!, versions: list, serving, refusing, unsure, ...(source ? { source } : {}) };
 }
 
 /** Newest first; then most addresses; then lowest address. */

@@ -10,6 +10,8 @@ export interface FakeTarget {
   outcome: TargetOutcome;
   /** Canonical text, for transferred targets. */
   text?: string;
+  /** The source that found the zone. */
+  source?: string;
 }
 
 export function tempDir(prefix = 'zonelog-test-'): string {
@@ -25,7 +27,7 @@ export async function writeResults(dir: string, targets: FakeTarget[], started =
   const w = new ResultsWriter(dir);
   const out: TargetResult[] = [];
   for (const t of targets) {
-    const base = { zone: t.zone, address: t.address, port: 53, nameServers: [`ns.${t.zone}`], attempts: 1 };
+    const base = { zone: t.zone, address: t.address, port: 53, nameServers: [`ns.${t.zone}`], attempts: 1, ...(t.source ? { source: t.source as TargetResult['source'] } : {}) };
     if (t.outcome === 'transferred') {
       const stored = await w.storeZone([t.text!]);
       const serial = Number(t.text!.split('\n')[0]!.split('\t')[4]!.split(' ')[2]);
