@@ -1,18 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
 import { publish } from '../../src/publish/publish.js';
-import { tempDir, writeResults, zoneText, type FakeTarget } from '../support/results.js';
+import { tempDirsPerTest, writeResults, zoneText, type FakeTarget } from '../support/results.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
-function tmp(): string {
-  const d = tempDir();
-  dirs.push(d);
-  return d;
-}
+const tmp = tempDirsPerTest();
 
 async function publishOnce(archive: string, targets: FakeTarget[]): Promise<void> {
   const r = await publish({ dirs: [await writeResults(tmp(), targets)], archiveDir: archive, splitBytes: 40e6, commit: false, push: false, remote: 'origin', env: process.env });

@@ -1,5 +1,6 @@
 /** Builds scan results directories for publish tests, the way `scan` writes them. */
 import fs from 'node:fs';
+import { afterEach } from 'vitest';
 import os from 'node:os';
 import path from 'node:path';
 import { ResultsWriter, type Report, type TargetResult, type TargetOutcome } from '../../src/scan/results.js';
@@ -16,6 +17,19 @@ export interface FakeTarget {
 
 export function tempDir(prefix = 'zonelog-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** A function giving a new temporary folder each call; all are removed after each test. */
+export function tempDirsPerTest(): () => string {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+  });
+  return () => {
+    const d = tempDir();
+    dirs.push(d);
+    return d;
+  };
 }
 
 /** A zone's canonical text: SOA with the serial, then the given lines. */
