@@ -16,6 +16,7 @@ import { DEFAULT_SPLIT_BYTES } from '../archive/layout.js';
 import { DEFAULT_LIMITS, DEFAULT_MEMORY_BUDGET, type TransferLimits } from '../axfr/limits.js';
 import { NameError, nameToText, textToName } from '../dns/name.js';
 import { DEFAULT_ROOTS } from '../scan/roots.js';
+import { DEFAULT_LEAKED_MAX_DELEGATIONS } from '../scan/sources/leaked.js';
 import { parseShard } from '../scan/targets.js';
 import type { Identity } from '../publish/commit.js';
 import type { HistoryRepo } from '../history/history.js';
@@ -128,7 +129,7 @@ function buildProgram(io: Io): Command {
       process.once('SIGTERM', onSignal);
       try {
         const { runLab } = await import('../lab/lab.js');
-        exitCode.value = await runLab({ zones: opts.zones, seed: opts.seed, port: opts.port, rootZoneFile: opts.rootZone }, io, stop.signal);
+        exitCode.value = await runLab({ zones: opts.zones, seed: opts.seed, port: opts.port, rootZoneFile: opts.rootZone, below: opts.rootZone === undefined }, io, stop.signal);
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
@@ -279,6 +280,9 @@ function addScanOptions(cmd: Command): Command {
       .option('--shard <i/n>', 'scan only shard I of N (shards 1..N together cover every target once)')
       .option('--exclude <zone-or-address...>', 'never contact this zone or address (repeatable)')
       .option('--config <file>', `exclusion list (default ./${CONFIG_FILE} when it exists)`)
+      .option('--budget <source=n...>', 'targets allowed per run or per source (run, root, list, arpa, psl, leaked; N or "none"; 0 leaves a source out)')
+      .option('--leaked-max <n>', 'try the zones a leaked zone delegates when it has at most N delegations (0: never)', parseWhole, DEFAULT_LEAKED_MAX_DELEGATIONS)
+      .option('--suffix-list <file>', 'public suffixes, in the Public Suffix List\'s format (default: the copy shipped with zonelog)')
       .option('--ipv4-only', 'only IPv4 addresses', false)
       .option('--ipv6-only', 'only IPv6 addresses', false)
       .option('--concurrency <n>', 'transfers at once in all', parseCount, 128)
@@ -382,6 +386,9 @@ interface ScanCliOptions extends TransferCliOptions {
   shard?: string;
   exclude?: string[];
   config?: string;
+  budget?: string[];
+  leakedMax: number;
+  suffixList?: string;
   ipv4Only: boolean;
   ipv6Only: boolean;
   concurrency: number;
@@ -423,6 +430,7 @@ async function scanCommand(opts: ScanCliOptions, io: Io): Promise<number> {
     if (!parsed.ok) throw new UsageError(`${opts.zones}: ${parsed.error}`);
     zones = parsed.zones;
   }
+  const sources = await sourceOptions(opts);
   const [{ checkOutDir }, { Progress }, { scan }] = await Promise.all([import('../scan/results.js'), import('../scan/progress.js'), import('../scan/scan.js')]);
   const out = path.resolve(opts.out);
   const outCheck = checkOutDir(out);
@@ -451,6 +459,7 @@ async function scanCommand(opts: ScanCliOptions, io: Io): Promise<number> {
     memoryBudget: opts.memoryBudget,
     out,
     progress,
+    sources,
   });
   const counts: Record<string, number> = {};
   for (const t of report.targets) counts[t.outcome] = (counts[t.outcome] ?? 0) + 1;
@@ -461,6 +470,33 @@ async function scanCommand(opts: ScanCliOptions, io: Io): Promise<number> {
     return 2;
   }
   return 0;
+}
+
+/** `--budget`, `--leaked-max` and `--suffix-list` (DESIGN §11). */
+async function sourceOptions(opts: ScanCliOptions): Promise<import('../scan/scan.js').SourceOptions> {
+  const [{ DEFAULT_BUDGETS, parseBudget }, { parseSuffixList, shippedSuffixListPath, SHIPPED_SUFFIX_LIST }] = await Promise.all([
+    import('../scan/sources/budget.js'), import('../scan/sources/psl.js'),
+  ]);
+  const budgets = { ...DEFAULT_BUDGETS };
+  for (const b of opts.budget ?? []) {
+    const err = parseBudget(b, budgets);
+    if (err) throw new UsageError(`--budget: ${err}`);
+  }
+  let suffixes: string[] = [];
+  if (budgets.psl > 0) {
+    const file = opts.suffixList ?? shippedSuffixListPath();
+    if (file === undefined) throw new UsageError(`the suffix list ${SHIPPED_SUFFIX_LIST} is missing from this installation; give --suffix-list FILE or --budget psl=0`);
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new UsageError(`cannot read the suffix list ${file}: ${(e as Error).message}`);
+    }
+    const list = parseSuffixList(text);
+    if (list.suffixes.length === 0) throw new UsageError(`${file} names no public suffix of two labels or more`);
+    suffixes = list.suffixes;
+  }
+  return { suffixes, leakedMaxDelegations: opts.leakedMax, budgets };
 }
 
 /** TLDs named in the archived root zone, for discovery when no root server allows transfer. */
@@ -552,6 +588,11 @@ function parsePortOption(text: string): number {
 function parseSeconds(text: string): number {
   if (!/^[0-9]+(\.[0-9]+)?$/.test(text) || Number(text) <= 0) throw new InvalidArgumentError('expected a positive number of seconds');
   return Math.round(Number(text) * 1000);
+}
+
+function parseWhole(text: string): number {
+  if (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(Number(text))) throw new InvalidArgumentError('expected a whole number');
+  return Number(text);
 }
 
 function parseCount(text: string): number {

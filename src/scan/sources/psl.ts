@@ -7,9 +7,26 @@
  * Wildcard rules (`*.ck`) name no zone we could ask for and exception rules
  * (`!www.ck`) name no suffix: both are left out.
  */
-import { domainToASCII } from 'node:url';
+import fs from 'node:fs';
+import path from 'node:path';
+import { domainToASCII, fileURLToPath } from 'node:url';
 import { canonicalText } from '../../dns/name.js';
 import { mapLimit, type Found, type SourceContext } from './source.js';
+
+/** The list kept in the repository, relative to its root. */
+export const SHIPPED_SUFFIX_LIST = path.join('data', 'public_suffix_list.dat');
+
+/** The shipped list's path: in the first folder above this module that holds it (the package's root, built or not). */
+export function shippedSuffixListPath(): string | undefined {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const f = path.join(dir, SHIPPED_SUFFIX_LIST);
+    if (fs.existsSync(f)) return f;
+    const up = path.dirname(dir);
+    if (up === dir) return undefined;
+    dir = up;
+  }
+}
 
 const BEGIN_ICANN = '// ===BEGIN ICANN DOMAINS===';
 const END_ICANN = '// ===END ICANN DOMAINS===';
