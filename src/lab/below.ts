@@ -22,6 +22,15 @@ export interface BelowOptions {
   inAddrAllows?: boolean;
   /** Whether one server of ip6.arpa. allows transfer (default true). */
   ip6Allows?: boolean;
+  /**
+   * Many more zones, shaped like the real ones (for benchmarks): `suffixes` public
+   * suffixes spread over the TLDs by a Zipf law (exponent 1: the busiest TLD has about
+   * an eighth of them), half of them zone cuts served by their TLD's servers, and
+   * `arpaZones` reverse zones (three quarters /8 zones, the rest /12 zones under
+   * ip6.arpa.) on five registries' servers. Their behaviours are drawn from the
+   * world's mix, pair by pair, as the TLDs' are.
+   */
+  scale?: { suffixes: number; arpaZones: number };
 }
 
 /** A zone of the shape: its name, its parent zone, its servers and what each address does. */
@@ -50,7 +59,10 @@ const A = (n: number, k: number) => `127.1.${n}.${k}`;
  * The shape for a world whose TLDs are `tlds` (sorted): the suffix zones go under
  * three of them, the leaking TLD gets a name none of them has.
  */
-export function belowShape(seed: number, tlds: readonly { name: string; nsNames: string[] }[], used: ReadonlySet<string>, o: BelowOptions = {}): BelowShape {
+export function belowShape(
+  seed: number, tlds: readonly { name: string; nsNames: string[] }[], used: ReadonlySet<string>, o: BelowOptions = {},
+  mix: Readonly<Record<AxfrBehaviour, number>> = { allow: 1 } as Record<AxfrBehaviour, number>,
+): BelowShape {
   const rng = new Rng(hash32('below', seed));
   const hosts: HostSpec[] = [];
   const addresses: AddressSpec[] = [];
@@ -113,6 +125,8 @@ export function belowShape(seed: number, tlds: readonly { name: string; nsNames:
     zone(name, leaky, [host(`ns1.${name}`, A(4, 3), false), host(`ns2.${name}`, A(4, 4), false)], behaviours, 12);
   }
 
+  if (o.scale) scaled(rng, o.scale, plain, mix, zones, suffixNames, host);
+
   const suffixList = [
     '// The lab\'s public suffix list (the Public Suffix List\'s format).',
     '// ===BEGIN ICANN DOMAINS===',
@@ -150,4 +164,41 @@ export function isParkedAddress(address: string): boolean {
   }
   const m = /^127\.1\.([0-9]+)\.[0-9]+$/.exec(v4);
   return m !== null && Number(m[1]) >= 128 && Number(m[1]) <= 255;
+}
+
+/** The `scale` part of the shape: see BelowOptions.scale. */
+function scaled(
+  rng: Rng, scale: { suffixes: number; arpaZones: number }, tlds: readonly { name: string; nsNames: string[] }[],
+  mix: Readonly<Record<AxfrBehaviour, number>>, zones: Designed[], suffixNames: string[], host: (name: string, address: string, glue: boolean) => string,
+): void {
+  const kinds = Object.keys(mix) as AxfrBehaviour[];
+  const weights = kinds.map((k) => Math.max(0, mix[k]));
+  const draw = (n: number) => Array.from({ length: n }, () => kinds[rng.weighted(weights)]!);
+  const taken = new Set(zones.map((z) => z.name));
+  // Five registries, three server addresses each.
+  const rirs = Array.from({ length: 5 }, (_, r) => Array.from({ length: 3 }, (_, k) => host(`ns${k + 1}.reg${r + 1}.lab-net.`, `127.1.5.${r * 3 + k + 1}`, false)));
+  const v4 = Math.min(256, Math.round(scale.arpaZones * 0.75));
+  const octets = rng.shuffle(Array.from({ length: 256 }, (_, i) => i)).filter((i) => !taken.has(`${i}.in-addr.arpa.`));
+  for (const i of octets.slice(0, v4)) {
+    const ns = rirs[rng.int(0, 4)]!;
+    zones.push({ name: `${i}.in-addr.arpa.`, parent: 'in-addr.arpa.', nsNames: ns, behaviours: draw(ns.length), size: 30 });
+  }
+  const hex = '0123456789abcdef';
+  for (let made = 0, tries = 0; made < scale.arpaZones - v4 && tries < 10_000; tries++) {
+    const name = `${hex[rng.int(0, 15)]}.${hex[rng.int(0, 15)]}.${rng.pick(['2', '3'])}.ip6.arpa.`;
+    if (taken.has(name)) continue;
+    taken.add(name);
+    const ns = rirs[rng.int(0, 4)]!;
+    zones.push({ name, parent: 'ip6.arpa.', nsNames: ns, behaviours: draw(ns.length), size: 30 });
+    made++;
+  }
+  // Suffixes: a Zipf share per TLD, in a shuffled order of TLDs.
+  const order = rng.shuffle([...tlds]);
+  const w = order.map((_, i) => 1 / (i + 1));
+  for (let i = 0; i < scale.suffixes && order.length > 0; i++) {
+    const tld = order[rng.weighted(w)]!;
+    const name = `s${i}.${tld.name}`;
+    suffixNames.push(name);
+    if (rng.chance(0.5)) zones.push({ name, parent: tld.name, nsNames: tld.nsNames, behaviours: draw(tld.nsNames.length), size: 20 });
+  }
 }

@@ -207,7 +207,7 @@ export function createWorld(options: WorldOptions = {}): World {
   if (!(totalWeight > 0)) throw new Error('the behaviour mix needs at least one positive weight');
   let draft = options.rootZoneText !== undefined ? realDraft(options, seed, options.rootZoneText) : generatedDraft(options, seed);
   const shape = options.below && options.rootZoneText === undefined
-    ? belowShape(seed, [...draft.tlds.values()], draft.usedNames, options.below === true ? {} : options.below)
+    ? belowShape(seed, [...draft.tlds.values()], draft.usedNames, options.below === true ? {} : options.below, base.mix)
     : undefined;
   if (shape) draft = withBelow(draft, shape, seed);
   const world: World = { ...base, ...draft, behaviours: new Map(), nextIndex: draft.tlds.size, real: options.rootZoneText !== undefined, suffixList: shape?.suffixList };

@@ -120,6 +120,15 @@ export async function scan(o: ScanOptions): Promise<Report> {
     return undefined;
   };
 
+  // Milliseconds per stage, for the report (it holds timestamps already; the archive holds none).
+  const phasesMs: Record<string, number> = {};
+  let phaseStart = Date.now();
+  const phaseDone = (name: string) => {
+    const now = Date.now();
+    phasesMs[name] = (phasesMs[name] ?? 0) + (now - phaseStart);
+    phaseStart = now;
+  };
+
   // 1. The root zone, from the first root server that allows it, for discovery.
   o.progress?.phase('transferring the root zone');
   const rootTargets = new TargetSet();
@@ -150,6 +159,7 @@ export async function scan(o: ScanOptions): Promise<Report> {
     discovery.extraZonesNotFound = extra.notFound;
   }
   // Below the TLDs (DESIGN §11): each source asks the servers of the zones above its candidates.
+  phaseDone('root');
   const cuts = new ZoneCuts(resolver, o.port, excludedAddress);
   cuts.knowServers('.', o.roots);
   for (const [zone, ns] of delegations) cuts.know(zone, ns);
@@ -160,12 +170,14 @@ export async function scan(o: ScanOptions): Promise<Report> {
     const arpa = await arpaSource(ctx, delegations.get('arpa.'));
     found.push(arpa.found);
     sourceReports.arpa = arpa.report;
+    phaseDone('arpa');
   }
   if (src.budgets.psl > 0 && src.suffixes.length > 0) {
     o.progress?.phase(`asking which of ${src.suffixes.length} public suffixes are zones`);
     const psl = await pslSource(ctx, src.suffixes);
     found.push(psl.found);
     sourceReports.psl = psl.report;
+    phaseDone('psl');
   }
 
   const all = new TargetSet();
@@ -217,6 +229,7 @@ export async function scan(o: ScanOptions): Promise<Report> {
     });
   };
   await runPhase(targets);
+  phaseDone('transfers');
 
   if (src.leakedMaxDelegations > 0 && src.budgets.leaked > 0) {
     const leaked: Record<string, unknown>[] = [];
@@ -245,6 +258,7 @@ export async function scan(o: ScanOptions): Promise<Report> {
       targets.push(...phase);
       await runPhase(phase);
     }
+    phaseDone('leaked');
     sourceReports.leaked = { zones: leaked };
   }
   discovery.discoveryTransfers = discoveryAttempts.filter((a) => a.zone !== '.');
@@ -252,6 +266,7 @@ export async function scan(o: ScanOptions): Promise<Report> {
   discovery.addressesAsked = [...resolver.asked].map(normalizeAddress).sort();
   discovery.zoneCutQuestions = cuts.questions;
   discovery.sources = sourceReports;
+  discovery.phasesMs = phasesMs;
 
   const report: Report = {
     version: 1,

@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { domainToASCII, fileURLToPath } from 'node:url';
-import { canonicalText } from '../../dns/name.js';
+import { canonicalText, compareCanonical, textToName } from '../../dns/name.js';
 import { mapLimit, type Found, type SourceContext } from './source.js';
 
 /** The list kept in the repository, relative to its root. */
@@ -108,7 +108,8 @@ export async function pslSource(ctx: SourceContext, suffixes: readonly string[])
     list.push(s);
   }
   for (const depth of [...byDepth.keys()].sort((a, b) => a - b)) {
-    const names = byDepth.get(depth)!;
+    // In canonical order: the suffixes of one parent are asked one after another, while its servers know the zone at hand.
+    const names = byDepth.get(depth)!.map((n) => ({ n, w: textToName(n) })).sort((x, y) => compareCanonical(x.w, y.w)).map((x) => x.n);
     const results = await mapLimit(names, PROBES_AT_ONCE, (n) => ctx.cuts.probe(n));
     results.forEach((r, i) => {
       if (r.kind === 'cut') {
