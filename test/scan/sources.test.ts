@@ -124,6 +124,9 @@ describe('the sources below the TLDs, against the lab', () => {
     const star = designed(lab).find((z) => z.name.startsWith('star.'))!.name;
     ex.zones.add(gov);
     ex.zones.add('193.in-addr.arpa.');
+    // A TLD excluded: no question about the suffixes below it either.
+    const com = designed(lab).find((z) => z.name.startsWith('com.'))!;
+    ex.zones.add(com.parent!);
     ex.addresses.add('127.1.4.3');
     ex.addresses.add('127.1.2.1');
     const r = await scan(options(lab, { exclusions: ex }));
@@ -131,6 +134,9 @@ describe('the sources below the TLDs, against the lab', () => {
     expect(zones.has(gov)).toBe(false);
     expect(zones.has('193.in-addr.arpa.')).toBe(false);
     expect(zones.has(star)).toBe(true);
+    expect(zones.has(com.name)).toBe(false);
+    expect(zones.has(com.parent!)).toBe(false);
+    expect((r.discovery.sources as { psl: { excluded: number } }).psl.excluded).toBe(3);
     const touched = [...r.targets.map((t) => t.address), ...(r.discovery.addressesAsked as string[])];
     expect(touched).not.toContain('127.1.4.3');
     expect(touched).not.toContain('127.1.2.1');
@@ -165,4 +171,18 @@ describe('ip6.arpa. that refuses transfer', () => {
       await lab.stop();
     }
   }, 120_000);
+});
+
+describe('isExcludedOrBelow', () => {
+  it('holds for an excluded zone and every name below it, not above or beside', async () => {
+    const { isExcludedOrBelow } = await import('../../src/scan/sources/source.js');
+    const ex = emptyExclusions();
+    ex.zones.add('uk.');
+    expect(isExcludedOrBelow(ex, 'uk.')).toBe(true);
+    expect(isExcludedOrBelow(ex, 'co.uk.')).toBe(true);
+    expect(isExcludedOrBelow(ex, 'pvt.k12.uk.')).toBe(true);
+    expect(isExcludedOrBelow(ex, 'kuk.')).toBe(false);
+    expect(isExcludedOrBelow(ex, 'uk.com.')).toBe(false);
+    expect(isExcludedOrBelow(ex, '.')).toBe(false);
+  });
 });

@@ -16,7 +16,7 @@
  */
 import { delegationsFromZoneText, resolveGlueless, type Delegations } from '../discovery.js';
 import type { Probe } from './cuts.js';
-import { addressesOf, mapLimit, type Found, type SourceContext } from './source.js';
+import { addressesOf, isExcludedOrBelow, mapLimit, type Found, type SourceContext } from './source.js';
 
 /** Children of `arpa.` (IANA's ".ARPA Zone Management" registry). */
 export const ARPA_CHILDREN = ['as112', 'e164', 'home', 'in-addr', 'in-addr-servers', 'ip6', 'ip6-servers', 'ipv4only', 'iris', 'resolver', 'uri', 'urn'];
@@ -42,17 +42,17 @@ export async function arpaSource(ctx: SourceContext, arpaNs: Map<string, string[
     const probe = await ctx.cuts.probe('arpa.');
     ns = probe.kind === 'cut' ? probe.ns : undefined;
   }
-  if (ns && !ctx.exclusions.zones.has('arpa.')) {
+  if (ns && !isExcludedOrBelow(ctx.exclusions, 'arpa.')) {
     found.set('arpa.', ns);
     const children = await childrenOf(ctx, 'arpa.', ns, report, (probe) => enumerate(ARPA_CHILDREN.map((l) => `${l}.arpa.`), probe));
     for (const [zone, cns] of children) found.set(zone, cns);
     const inAddr = children.get('in-addr.arpa.');
-    if (inAddr && !ctx.exclusions.zones.has('in-addr.arpa.')) {
+    if (inAddr && !isExcludedOrBelow(ctx.exclusions, 'in-addr.arpa.')) {
       const names = Array.from({ length: 256 }, (_, i) => `${i}.in-addr.arpa.`);
       for (const [zone, cns] of await childrenOf(ctx, 'in-addr.arpa.', inAddr, report, (probe) => enumerate(names, probe))) found.set(zone, cns);
     }
     const ip6 = children.get('ip6.arpa.');
-    if (ip6 && !ctx.exclusions.zones.has('ip6.arpa.')) {
+    if (ip6 && !isExcludedOrBelow(ctx.exclusions, 'ip6.arpa.')) {
       for (const [zone, cns] of await childrenOf(ctx, 'ip6.arpa.', ip6, report, walkNibbles)) found.set(zone, cns);
     }
   }

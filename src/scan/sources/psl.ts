@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { domainToASCII, fileURLToPath } from 'node:url';
 import { canonicalText, compareCanonical, textToName } from '../../dns/name.js';
-import { mapLimit, type Found, type SourceContext } from './source.js';
+import { isExcludedOrBelow, mapLimit, type Found, type SourceContext } from './source.js';
 
 /** The list kept in the repository, relative to its root. */
 export const SHIPPED_SUFFIX_LIST = path.join('data', 'public_suffix_list.dat');
@@ -98,7 +98,7 @@ export async function pslSource(ctx: SourceContext, suffixes: readonly string[])
   const before = ctx.cuts.questions;
   const byDepth = new Map<number, string[]>();
   for (const s of suffixes) {
-    if (ctx.exclusions.zones.has(s)) {
+    if (isExcludedOrBelow(ctx.exclusions, s)) {
       report.excluded++;
       continue;
     }

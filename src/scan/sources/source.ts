@@ -7,7 +7,7 @@
 import type { Delegations } from '../discovery.js';
 import type { Resolver } from '../resolver.js';
 import type { Exclusions } from '../targets.js';
-import type { ZoneCuts } from './cuts.js';
+import { parentOf, type ZoneCuts } from './cuts.js';
 
 /**
  * Where a zone came from: the root zone (the root and the TLDs), the arpa tree,
@@ -61,6 +61,12 @@ export interface SourceContext {
    * each attempt is also that target's result, so no address is asked twice.
    */
   transferText(zone: string, addresses: readonly string[]): Promise<{ text: string; from: string } | undefined>;
+}
+
+/** Whether `name` is an excluded zone or below one: no question is asked about it. */
+export function isExcludedOrBelow(exclusions: Exclusions, name: string): boolean {
+  for (let n: string | undefined = name; n !== undefined && n !== '.'; n = parentOf(n)) if (exclusions.zones.has(n)) return true;
+  return false;
 }
 
 /** Every address of a delegation, once, in order. */
