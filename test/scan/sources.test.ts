@@ -10,7 +10,7 @@ import { parseSuffixList } from '../../src/scan/sources/psl.js';
 import { normalizeAddress } from '../../src/scan/targets.js';
 import { labScanOptions, resultsDirs } from '../support/scan.js';
 
-const LIMITS = { ...DEFAULT_LIMITS, connectTimeoutMs: 1000, idleTimeoutMs: 600, deadlineMs: 2000 };
+const LIMITS = { ...DEFAULT_LIMITS, connectTimeoutMs: 2000, idleTimeoutMs: 1500, deadlineMs: 6000 };
 const out = resultsDirs();
 
 function options(lab: Lab, extra: Partial<ScanOptions> = {}, budgets: Partial<Budgets> = {}): ScanOptions {
