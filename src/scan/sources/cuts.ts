@@ -32,6 +32,8 @@ const MAX_REFERRALS = 4;
 export class ZoneCuts {
   /** Zone (presentation form) → its servers' addresses. */
   private readonly servers = new Map<string, ServerAddress[]>();
+  /** NS name → addresses this scan learnt (glue and resolution), so a name is not resolved twice. */
+  private readonly hosts = new Map<string, string[]>();
   /** NS questions asked. */
   questions = 0;
 
@@ -43,6 +45,7 @@ export class ZoneCuts {
 
   /** Remembers a zone's servers (from a delegation this scan found). */
   know(zone: string, ns: Map<string, string[]>): void {
+    for (const [name, addrs] of ns) if (addrs.length > 0 && !this.hosts.has(name)) this.hosts.set(name, addrs);
     this.knowServers(zone, [...ns.values()].flat().map((host) => ({ host, port: this.port })));
   }
 
@@ -113,7 +116,7 @@ export class ZoneCuts {
     return { ok: false, detail: `the servers of ${zone} gave no answer about ${name} (${last})` };
   }
 
-  /** NS names with their addresses: glue inside the zone it is given for, else resolved. */
+  /** NS names with their addresses: glue inside the zone it is given for, else what this scan learnt of the name, else resolved. */
   private async addressesOf(ns: WireRecord[], additional: WireRecord[], owner: Buffer): Promise<Map<string, string[]>> {
     const out = new Map<string, string[]>();
     for (const r of ns) {
@@ -122,7 +125,8 @@ export class ZoneCuts {
         ? additional.filter((g) => (g.type === TYPE.A || g.type === TYPE.AAAA) && g.class === CLASS_IN && lowerName(g.owner).equals(host))
             .map((g) => (g.type === TYPE.A ? ipv4(g.rdata) : ipv6(g.rdata)))
         : [];
-      out.set(nameToText(host), glue.length > 0 ? glue : await this.resolver.addresses(host));
+      const name = nameToText(host);
+      out.set(name, glue.length > 0 ? glue : this.hosts.get(name) ?? (await this.resolver.addresses(host)));
     }
     return out;
   }
