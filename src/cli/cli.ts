@@ -472,7 +472,7 @@ async function scanCommand(opts: ScanCliOptions, io: Io): Promise<number> {
   return 0;
 }
 
-/** `--budget`, `--leaked-max` and `--suffix-list` (DESIGN §11). */
+/** `--budget`, `--leaked-max` and `--suffix-list`. */
 async function sourceOptions(opts: ScanCliOptions): Promise<import('../scan/scan.js').SourceOptions> {
   const [{ DEFAULT_BUDGETS, parseBudget }, { parseSuffixList, shippedSuffixListPath, SHIPPED_SUFFIX_LIST }] = await Promise.all([
     import('../scan/sources/budget.js'), import('../scan/sources/psl.js'),

@@ -1,5 +1,5 @@
 /**
- * The lab below the TLDs (DESIGN §8, §11): the same shape as the zones that
+ * The lab below the TLDs: the same shape as the zones that
  * zonelog's sources look for in the real world, added to a generated world when
  * asked (`below`), on addresses of their own, with behaviours fixed by design
  * (not drawn from the mix), so that every source has zones to find:

@@ -46,7 +46,7 @@ export interface ScanOptions {
   memoryBudget: number;
   out: string;
   progress?: ScanProgress;
-  /** Sources below the TLDs and budgets (DESIGN §11); without it, the root, its TLDs and `zones` only. */
+  /** Sources below the TLDs and budgets (the README's "Sources of zones"); without it, the root, its TLDs and `zones` only. */
   sources?: SourceOptions;
 }
 
@@ -158,7 +158,7 @@ export async function scan(o: ScanOptions): Promise<Report> {
     found.push({ source: 'list', delegations: extra.delegations });
     discovery.extraZonesNotFound = extra.notFound;
   }
-  // Below the TLDs (DESIGN §11): each source asks the servers of the zones above its candidates.
+  // Below the TLDs: each source asks the servers of the zones above its candidates.
   phaseDone('root');
   const cuts = new ZoneCuts(resolver, o.port, excludedAddress);
   cuts.knowServers('.', o.roots);

@@ -1,5 +1,5 @@
 /**
- * The arpa tree (DESIGN §11): `arpa.`, its children, and the children of
+ * The arpa tree: `arpa.`, its children, and the children of
  * `in-addr.arpa.` and `ip6.arpa.` (the zones of the address registries, such as
  * `193.in-addr.arpa.` and `0.a.2.ip6.arpa.`).
  *

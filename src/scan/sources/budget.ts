@@ -1,5 +1,5 @@
 /**
- * Target budgets (DESIGN §11): a limit on the targets (zone, address) of one run
+ * Target budgets: a limit on the targets (zone, address) of one run
  * and of each source, so that a scan fits its two-hour cadence on one runner.
  * A zone is taken whole or not at all, in a fixed order (the root and the TLDs,
  * then the list given by hand, the arpa tree, the suffixes, the leaked zones'

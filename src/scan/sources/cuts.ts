@@ -1,5 +1,5 @@
 /**
- * Is a name a zone? (DESIGN §11) One NS question to the servers of the closest
+ * Is a name a zone? One NS question to the servers of the closest
  * zone we know above it: a referral whose owner is the name, or an authoritative
  * NS answer at the name, is a zone cut (RFC 1034 §4.2.1: a zone's NS records
  * at its parent mark the cut); NXDOMAIN means nothing exists at or below the name

@@ -1,5 +1,5 @@
 /**
- * Below leaked zones (DESIGN §11): when a small zone allowed transfer in this
+ * Below leaked zones: when a small zone allowed transfer in this
  * scan, the zones it delegates are the next ones worth trying (a leaked country
  * TLD names its few domains). A zone counts as small with at most `maxDelegations`
  * delegations (0 turns the source off). Name servers get their addresses from the

@@ -1,5 +1,5 @@
 /**
- * Public suffixes (DESIGN §11): the ICANN section of the Public Suffix List
+ * Public suffixes: the ICANN section of the Public Suffix List
  * (`data/public_suffix_list.dat`, kept in the repository and updated by a
  * scheduled workflow; nothing is downloaded during a scan). A suffix becomes a
  * candidate zone only when it is a zone cut: its parent's servers delegate it

@@ -1,5 +1,5 @@
 /**
- * Sources of zones (DESIGN §6, §11): each stage of discovery yields candidate
+ * Sources of zones: each stage of discovery yields candidate
  * zones with their name servers. Every source is deterministic (it depends on
  * what the servers say, never on chance or the clock), so shards of one scan
  * agree on the candidates before `--shard` slices the targets.
