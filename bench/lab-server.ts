@@ -41,6 +41,8 @@ const t1 = performance.now();
 const expected = lab.expectedFor(config.limits);
 const expectedMs = performance.now() - t1;
 if (expectedFile) fs.writeFileSync(expectedFile, JSON.stringify(expected));
+// The lab's public suffix list, when its world has zones below the TLDs (for zonelog scan --suffix-list).
+if (expectedFile && lab.world.suffixList) fs.writeFileSync(`${expectedFile}.suffixes`, lab.world.suffixList);
 
 let stopping: Promise<void> | undefined;
 const stop = (): Promise<void> => {

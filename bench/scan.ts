@@ -72,6 +72,11 @@ const USAGE = `usage: node dist/bench/run.js scan [options]
   --rev REV            benchmark zonelog as of this git revision (built into bench/out/);
                        default: a private copy of the current dist/src (build it first)
   --keep               keep the temporary folder
+  --coverage           instead: the scan of a world with zones below the TLDs shaped like the real one
+                       (--suffixes public suffixes, --arpa-zones reverse zones) with every source, beside
+                       the TLD-only scan of the same world (sources below the TLDs off); no dig
+  --suffixes N         with --coverage (default 7000)
+  --arpa-zones N       with --coverage (default 300)
 `;
 
 interface Options extends CommonOptions {
@@ -85,6 +90,7 @@ interface Options extends CommonOptions {
   parallelSample: number | undefined;
   diagnosePerAddress: number | undefined;
   profile: boolean;
+  coverage: { suffixes: number; arpaZones: number } | undefined;
 }
 
 function parseOptions(argv: string[]): Options | undefined {
@@ -101,6 +107,9 @@ function parseOptions(argv: string[]): Options | undefined {
       'parallel-sample': { type: 'string' },
       'diagnose-per-address': { type: 'string' },
       'no-profile': { type: 'boolean', default: false },
+      coverage: { type: 'boolean', default: false },
+      suffixes: { type: 'string', default: '7000' },
+      'arpa-zones': { type: 'string', default: '300' },
     } as const,
     USAGE,
   );
@@ -118,6 +127,7 @@ function parseOptions(argv: string[]): Options | undefined {
     parallelSample: values['parallel-sample'] !== undefined ? int('parallel-sample', values['parallel-sample'], 1) : undefined,
     diagnosePerAddress: values['diagnose-per-address'] !== undefined ? int('diagnose-per-address', values['diagnose-per-address'], 1) : undefined,
     profile: !values['no-profile'],
+    coverage: values.coverage ? { suffixes: int('suffixes', values.suffixes!, 0), arpaZones: int('arpa-zones', values['arpa-zones']!, 0) } : undefined,
     ...common,
   };
 }
@@ -674,6 +684,10 @@ export async function run(argv: string[]): Promise<void> {
   try {
     const zl = zonelogBuild(opts.rev);
     log(`zonelog under test: ${zl.describe}`);
+    if (opts.coverage) {
+      await runCoverage(opts, opts.coverage, zl, tmp, argv);
+      return;
+    }
     const worlds: WorldResult[] = [];
     for (const zones of opts.zones) worlds.push(await runWorld(opts, zl, tmp, zones));
     const facts = machineFacts().filter((f) => ['nproc', 'CPU', 'memory', 'kernel', 'node', 'dig'].includes(f.label));
@@ -705,4 +719,116 @@ export async function run(argv: string[]): Promise<void> {
   } finally {
     if (!opts.keep) removeTempDir(tmp);
   }
+}
+
+// ---------------------------------------------------------------------------
+// --coverage: the sources below the TLDs at the real world's scale.
+
+const COVERAGE_HEADING = '## Scan: coverage below the TLDs (issue: coverage below the TLDs)';
+const COVERAGE_GOAL = 3;
+/**
+ * TLD sizes of the coverage world. The lab's server indexes a whole zone to answer a
+ * question below its apex (a real server has its zones indexed already): with the
+ * scan world's sizes (1,000 to 100,000 records) the suffix questions to a thousand
+ * TLDs would time the lab's indexing, not the scan. Both scans get the same world.
+ */
+const COVERAGE_SIZES = { min: 100, max: 10_000 };
+
+interface CoverageRun {
+  m: Measurement;
+  check: Check;
+  sources: Record<string, { zones: number; targets: number; cutZones: number }>;
+  questions: number;
+  phasesS: Record<string, number>;
+}
+
+async function runCoverage(opts: Options, scale: { suffixes: number; arpaZones: number }, zl: ZonelogBuild, tmp: string, argv: string[]): Promise<void> {
+  const zones = opts.zones[0]!;
+  const expectedFile = path.join(tmp, 'expected-coverage.json');
+  const labOptions = { zones, seed: opts.seed, port: 0, addresses: opts.addresses, mix: MIX, sizes: COVERAGE_SIZES, serversPerTld: SERVERS_PER_TLD, below: { scale } };
+  const limits = { idleTimeoutMs: opts.timeoutS * 1000, deadlineMs: TRANSFER_DEADLINE_MS };
+  const server = path.join(path.dirname(fileURLToPath(import.meta.url)), 'lab-server.js');
+  const labModule = path.join(path.dirname(zl.bin), '..', 'lab', 'lab.js');
+  log(`coverage world of ${zones} TLDs, ${scale.suffixes} suffixes, ${scale.arpaZones} arpa zones: starting the lab`);
+  const lab = new LabProcess([process.execPath, server, labModule, JSON.stringify({ lab: labOptions, limits }), expectedFile], { stdin: true });
+  try {
+    const ready = JSON.parse(await lab.nextLine(600_000)) as Record<string, unknown>;
+    if (!ready.ready) throw new Error(`the lab said ${JSON.stringify(ready)}`);
+    const port = ready.port as number;
+    const roots = ready.rootServers as string[];
+    const { pairs } = pairsOf(JSON.parse(fs.readFileSync(expectedFile, 'utf8')) as ExpectedTarget[]);
+    const tldPairs = pairs.filter((p) => p.zone === '.' || p.zone.split('.').length === 2);
+    const suffixFile = `${expectedFile}.suffixes`;
+    log(`lab ready in ${fmt((ready.startMs as number) / 1000)} s: ${pairs.length} (zone, address) targets, ${tldPairs.length} of the root and the TLDs`);
+    const base = ['scan', '--root', roots.join(','), '--port', String(port), '--timeout', String(opts.timeoutS), '--json'];
+    const variants = {
+      tld: { label: 'TLD-only', args: ['--budget', 'arpa=0', '--budget', 'psl=0', '--leaked-max', '0'], pairs: tldPairs },
+      all: { label: 'every source', args: ['--suffix-list', suffixFile], pairs },
+    };
+    let no = 0;
+    const runScan = async (which: keyof typeof variants, label: string): Promise<CoverageRun> => {
+      const v = variants[which];
+      const out = path.join(tmp, `coverage-${++no}`);
+      const m = await measure([{ argv: [process.execPath, zl.bin, ...base, '--out', out, ...v.args] }], { stdout: path.join(tmp, 'scan.json'), scratchDir: tmp, timeoutMs: COMMAND_TIMEOUT_MS });
+      const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')) as Report;
+      const check = checkReport(report, v.pairs);
+      const sources = ((report.sources as { sources?: CoverageRun['sources'] } | undefined)?.sources) ?? {};
+      const questions = Number(report.discovery.resolverQueries ?? 0);
+      const phasesS = Object.fromEntries(Object.entries((report.discovery.phasesMs ?? {}) as Record<string, number>).map(([k, v]) => [k, v / 1000]));
+      log(`${label} ${v.label}: ${fmt(m.wallS)} s, ${fmt(m.maxRssMiB, 0)} MiB; ${check.targets} targets, ${check.mismatches.length} mismatches, ${check.missing.length} missing, ${check.extra.length} beyond the lab's list; ${questions} discovery questions`);
+      fs.rmSync(out, { recursive: true, force: true });
+      return { m, check, sources, questions, phasesS };
+    };
+    await runScan('all', 'warm-up');
+    const runs: Record<'tld' | 'all', CoverageRun[]> = { tld: [], all: [] };
+    for (let r = 1; r <= opts.runs; r++) {
+      const order: ('tld' | 'all')[] = r % 2 === 1 ? ['tld', 'all'] : ['all', 'tld'];
+      for (const which of order) {
+        await lab.command('reset');
+        runs[which].push(await runScan(which, `run ${r}/${opts.runs}`));
+      }
+    }
+    const body = coverageSection(opts, scale, zl, argv, runs, ready);
+    if (opts.report) {
+      replaceSection(path.join(REPO_ROOT, 'BENCHMARKS.md'), COVERAGE_HEADING, body);
+      log('wrote BENCHMARKS.md');
+    }
+    process.stdout.write(`${COVERAGE_HEADING}\n\n${body}\n`);
+  } finally {
+    await lab.stop();
+  }
+}
+
+function coverageSection(opts: Options, scale: { suffixes: number; arpaZones: number }, zl: ZonelogBuild, argv: string[], runs: Record<'tld' | 'all', CoverageRun[]>, ready: Record<string, unknown>): string {
+  const med = (xs: CoverageRun[], f: (x: CoverageRun) => number) => median(xs.map(f));
+  const tldS = med(runs.tld, (x) => x.m.wallS);
+  const allS = med(runs.all, (x) => x.m.wallS);
+  const last = runs.all[runs.all.length - 1]!;
+  const row = (label: string, xs: CoverageRun[]) => {
+    const c = xs[xs.length - 1]!.check;
+    return [label, fmt(med(xs, (x) => x.m.wallS)), xs.map((x) => fmt(x.m.wallS)).join(' / '), fmt(med(xs, (x) => x.m.maxRssMiB), 0), n(c.targets), `${c.mismatches.length} / ${c.missing.length}`, n(med(xs, (x) => x.questions)),
+      `${c.busiest.targets} targets, ${c.busiest.timeouts} timeouts: ${fmt(c.busiest.boundS)} s`,
+      ['root', 'arpa', 'psl', 'transfers', 'leaked'].filter((k) => xs[0]!.phasesS[k] !== undefined).map((k) => `${k} ${fmt(med(xs, (x) => x.phasesS[k] ?? 0))}`).join(', ')];
+  };
+  const facts = machineFacts().filter((f) => ['nproc', 'CPU', 'memory', 'node'].includes(f.label));
+  return [
+    `Produced by: \`${commandLine(argv)}\` (bench/scan.ts, --coverage). One lab world: ${n(opts.zones[0]!)} TLDs on ${n(opts.addresses)} addresses as in the scan benchmark above (6 to 10 servers each, ` +
+      `${n(COVERAGE_SIZES.min)} to ${n(COVERAGE_SIZES.max)} records: the lab indexes a whole zone to answer a question below its apex, which bigger TLDs would make the thing measured; behaviours ${Object.entries(MIX).map(([k, v]) => `${v} % ${k}`).join(', ')}), plus zones below them shaped like the real ones (src/lab/below.ts, scale): ` +
+      `${n(scale.suffixes)} public suffixes spread over the TLDs by a Zipf law, half of them zone cuts on their TLD's servers; ${n(scale.arpaZones)} reverse zones ` +
+      `(three quarters /8 zones under in-addr.arpa., the rest under ip6.arpa.) on five registries' servers; behaviours drawn from the same mix, pair by pair; and the lab's small leaking TLD. ` +
+      `${n(ready.targets as number)} (zone, NS name, address) targets in all. The lab has no latency knob in this build: loopback round trips.`,
+    '',
+    `Both scans run the same build with the same politeness (\`--concurrency 128 --per-address 2\`, \`--timeout ${opts.timeoutS}\`): ` +
+      `TLD-only is \`--budget arpa=0 --budget psl=0 --leaked-max 0\` (what a scan covered before the sources below the TLDs), every source is the default with \`--suffix-list\` the lab's list. ` +
+      `One untimed scan first (the lab caches its transfers), then ${opts.runs} rounds of both, their order alternating. Medians.`,
+    '',
+    `Goal: every source ≤ ${COVERAGE_GOAL}× the TLD-only time. **${fmt(allS / tldS)}×** (${fmt(allS)} s vs ${fmt(tldS)} s): ${verdict(allS / tldS <= COVERAGE_GOAL)}.`,
+    '',
+    markdownTable(['scan', 'median s', 'runs s', 'peak RSS MiB', 'targets', 'mismatches / missing', 'discovery questions', 'busiest address (its transfer time at 2 at a time)', 'stages, median s'], [row('TLD-only', runs.tld), row('every source', runs.all)]),
+    '',
+    `What each source gave (last run, targets counted before --shard): ${Object.entries(last.sources).map(([k, v]) => `${k} ${n(v.zones)} zones / ${n(v.targets)} targets${v.cutZones ? ` (budget cut ${n(v.cutZones)} zones)` : ''}`).join('; ')}. ` +
+      `${n(last.check.extra.length)} targets beyond the lab's list are the delegations of leaked zones (the lab parks their glue on loopback addresses where nothing listens).`,
+    '',
+    `zonelog under test: ${zl.describe}. Machine: ${facts.map((f) => `${f.label} ${f.value}`).join('; ')}; other work runs on it.`,
+  ].join('\n');
 }

@@ -21,6 +21,7 @@ import { SIMPLE_NAME } from '../scan/results.js';
 import { compareSerial } from '../dns/serial.js';
 import { APEX_PART, compareZoneNames, firstByteBelowApex, partStem, sortParts, zoneFile, zoneFolder, zoneOfArchivePath } from './layout.js';
 import { SIGNATURE_CHURN, typeName } from '../dns/types.js';
+import { isSourceName, type SourceName } from '../scan/sources/source.js';
 
 export const INDEX_FILE = 'index.json';
 export const README_FILE = 'README.md';
@@ -46,6 +47,8 @@ export interface IndexZone {
    * removal): the one date in the index, which changes only when the zone comes back.
    */
   since?: string;
+  /** Which source of the scan found the zone (src/scan/sources/source.ts). */
+  source?: SourceName;
 }
 
 export interface ArchiveIndex {
@@ -159,7 +162,7 @@ export function parseIndex(text: string, problems: string[] = []): ArchiveIndex 
     const stem = zone !== '.' && zone !== 'root.' && SIMPLE_NAME.test(zone) ? zone.slice(0, -1) : zoneFolder(zone);
     // `since` is the one date an entry holds: a UTC second, as isoSecond writes it.
     const since = typeof e.since === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(e.since) ? e.since : undefined;
-    zones[zone] = { path: folder ? `${stem}/` : `${stem}.zone`, serial: e.serial!, records: e.records!, bytes: e.bytes!, digest: e.digest!, servers, ...(since ? { since } : {}) };
+    zones[zone] = { path: folder ? `${stem}/` : `${stem}.zone`, serial: e.serial!, records: e.records!, bytes: e.bytes!, digest: e.digest!, servers, ...(since ? { since } : {}), ...(isSourceName(e.source) ? { source: e.source } : {}) };
   }
   return { format: 1, dnssec, omitted: dnssec ? [] : [...SIGNATURE_CHURN].map(typeName).sort(), zones };
 }
@@ -242,8 +245,9 @@ export async function writeArchive(archiveDir: string, decisions: ZoneDecision[]
     const stale = before && compareSerial(d.chosen.serial, before.serial) === -1 &&
       before.servers.some((s) => s.serial === before.serial && silent.has(s.address));
     const repair = o.repair?.has(d.zone) ?? false;
+    const source = d.source ?? before?.source;
     if (stale || (before && before.digest === d.chosen.sha256.slice(0, 16) && !repair)) {
-      const entry = { ...before!, servers };
+      const entry = { ...before!, servers, ...(source ? { source } : {}) };
       if (JSON.stringify(entry.servers) !== JSON.stringify(before!.servers)) {
         changes.push({ kind: 'servers', zone: d.zone, before: before!.servers.length, after: servers.length });
       }
@@ -254,7 +258,7 @@ export async function writeArchive(archiveDir: string, decisions: ZoneDecision[]
     if (before && before.path !== placed.path) journal.removals.push(path.join(archiveDir, before.path));
     const held = o.checked?.get(d.chosen.sha256) ?? d.chosen;
     const since = before ? before.since : o.scanTime ? isoSecond(o.scanTime) : undefined;
-    next.zones[d.zone] = { path: placed.path, serial: held.serial, records: held.records, bytes: placed.bytes, digest: d.chosen.sha256.slice(0, 16), servers, ...(since ? { since } : {}) };
+    next.zones[d.zone] = { path: placed.path, serial: held.serial, records: held.records, bytes: placed.bytes, digest: d.chosen.sha256.slice(0, 16), servers, ...(since ? { since } : {}), ...(source ? { source } : {}) };
     changes.push(before
       ? { kind: 'changed', zone: d.zone, from: before.serial, to: d.chosen.serial, paths: [...new Set([before.path, placed.path])] }
       : { kind: 'added', zone: d.zone, serial: d.chosen.serial, records: d.chosen.records, paths: [placed.path] });
@@ -386,6 +390,7 @@ function sortedIndex(idx: ArchiveIndex): ArchiveIndex {
       path: e.path, serial: e.serial, records: e.records, bytes: e.bytes, digest: e.digest,
       servers: e.servers.map((s) => ({ address: s.address, ...(s.names?.length ? { names: s.names } : {}), serial: s.serial, digest: s.digest })),
       ...(e.since ? { since: e.since } : {}),
+      ...(isSourceName(e.source) ? { source: e.source } : {}),
     };
   }
   return { format: 1, dnssec: idx.dnssec, omitted: idx.omitted, zones };
@@ -401,22 +406,35 @@ function serverText(s: IndexServer): string {
   return s.names?.length ? `${s.names.map((n) => `\`${n}\``).join(' ')} \`${s.address}\`` : `\`${s.address}\``;
 }
 
-/** README.md of the archive: the zones archived now, as a table. */
+/** README.md's sections: the zones of each source, in this order; zones archived before sources were recorded last. */
+const README_GROUPS: readonly [SourceName | undefined, string][] = [
+  ['root', 'The root and the TLDs'],
+  ['arpa', 'The arpa tree'],
+  ['psl', 'Public suffixes'],
+  ['leaked', 'Below leaked zones'],
+  ['list', 'Listed by hand'],
+  [undefined, 'Found before sources were recorded'],
+];
+
+/** README.md of the archive: the zones archived now, a table per source. */
 export function readmeText(idx: ArchiveIndex): string {
-  const rows = Object.keys(idx.zones).sort(compareZoneNames).map((z) => {
-    const e = idx.zones[z]!;
-    return `| \`${z}\` | [${e.path}](${encodeURI(e.path)}) | ${e.serial} | ${e.records} | ${e.since ? e.since.slice(0, 10) : ''} | ${e.servers.map(serverText).join(', ')} |`;
-  });
+  const zones = Object.keys(idx.zones).sort(compareZoneNames);
+  const sections: string[] = [];
+  for (const [source, title] of README_GROUPS) {
+    const rows = zones.filter((z) => (isSourceName(idx.zones[z]!.source) ? idx.zones[z]!.source : undefined) === source).map((z) => {
+      const e = idx.zones[z]!;
+      return `| \`${z}\` | [${e.path}](${encodeURI(e.path)}) | ${e.serial} | ${e.records} | ${e.since ? e.since.slice(0, 10) : ''} | ${e.servers.map(serverText).join(', ')} |`;
+    });
+    if (rows.length === 0) continue;
+    sections.push(`## ${title} (${rows.length})`, '', '| zone | file | serial | records | since | servers that allowed transfer |', '| --- | --- | --- | --- | --- | --- |', ...rows, '');
+  }
   return [
     '# Archived zones',
     '',
-    `${rows.length} zones whose servers allow zone transfer (AXFR), as canonical text: one record per line, sorted in DNSSEC canonical order, the SOA first.`,
+    `${zones.length} zones whose servers allow zone transfer (AXFR), as canonical text: one record per line, sorted in DNSSEC canonical order, the SOA first.`,
     idx.dnssec ? 'DNSSEC records are kept.' : `Left out: ${idx.omitted.join(', ')} (they change at every re-signing). \`index.json\` has the same table for programs.`,
     '"since" is the day (UTC) of the scan that added the zone, this time.',
     '',
-    '| zone | file | serial | records | since | servers that allowed transfer |',
-    '| --- | --- | --- | --- | --- | --- |',
-    ...rows,
-    '',
+    ...sections,
   ].join('\n');
 }

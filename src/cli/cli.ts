@@ -136,7 +136,7 @@ function buildProgram(io: Io): Command {
     try {
       const { runLab } = await import('../lab/lab.js');
       exitCode.value = await runLab(
-        { zones: opts.zones, seed: opts.seed, port: opts.port, rootZoneFile: opts.rootZone, rounds: opts.rounds, everyMs: opts.every },
+        { zones: opts.zones, seed: opts.seed, port: opts.port, rootZoneFile: opts.rootZone, below: opts.rootZone === undefined, rounds: opts.rounds, everyMs: opts.every },
         io,
         stop.signal,
       );
@@ -466,6 +466,9 @@ interface ScanCliOptions extends TransferCliOptions {
   shard?: string;
   exclude?: string[];
   config?: string;
+  budget?: string[];
+  leakedMax: number;
+  suffixList?: string;
   ipv4Only: boolean;
   ipv6Only: boolean;
   concurrency: number;
@@ -516,6 +519,7 @@ async function scanCommand(opts: ScanCliOptions, io: Io, standalone: boolean): P
     if (!parsed.ok) throw new UsageError(`${opts.zones}: ${parsed.error}`);
     zones = parsed.zones;
   }
+  const sources = await sourceOptions(opts);
   const [{ checkOutDir }, { Progress }, { scan }] = await Promise.all([import('../scan/results.js'), import('../scan/progress.js'), import('../scan/scan.js')]);
   const out = path.resolve(cwdOf(io), opts.out);
   const outCheck = checkOutDir(out);
@@ -547,6 +551,7 @@ async function scanCommand(opts: ScanCliOptions, io: Io, standalone: boolean): P
     // Shards of one CI run share its id, so publish can name the scan a missing shard belongs to.
     scanId: /^[0-9]+$/.test(io.env.GITHUB_RUN_ID ?? '') ? `github-run-${io.env.GITHUB_RUN_ID}-${/^[0-9]+$/.test(io.env.GITHUB_RUN_ATTEMPT ?? '') ? io.env.GITHUB_RUN_ATTEMPT : '1'}` : undefined,
     progress,
+    sources,
   });
   const counts: Record<string, number> = {};
   for (const t of report.targets) counts[t.outcome] = (counts[t.outcome] ?? 0) + 1;
@@ -562,6 +567,33 @@ async function scanCommand(opts: ScanCliOptions, io: Io, standalone: boolean): P
 /** A path as a shell takes it: as is when plain, else in single quotes. */
 function shellWord(s: string): string {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** `--budget`, `--leaked-max` and `--suffix-list`. */
+async function sourceOptions(opts: ScanCliOptions): Promise<import('../scan/scan.js').SourceOptions> {
+  const [{ DEFAULT_BUDGETS, parseBudget }, { parseSuffixList, shippedSuffixListPath, SHIPPED_SUFFIX_LIST }] = await Promise.all([
+    import('../scan/sources/budget.js'), import('../scan/sources/psl.js'),
+  ]);
+  const budgets = { ...DEFAULT_BUDGETS };
+  for (const b of opts.budget ?? []) {
+    const err = parseBudget(b, budgets);
+    if (err) throw new UsageError(`--budget: ${err}`);
+  }
+  let suffixes: string[] = [];
+  if (budgets.psl > 0) {
+    const file = opts.suffixList ?? shippedSuffixListPath();
+    if (file === undefined) throw new UsageError(`the suffix list ${SHIPPED_SUFFIX_LIST} is missing from this installation; give --suffix-list FILE or --budget psl=0`);
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new UsageError(`cannot read the suffix list ${file}: ${(e as Error).message}`);
+    }
+    const list = parseSuffixList(text);
+    if (list.suffixes.length === 0) throw new UsageError(`${file} names no public suffix of two labels or more`);
+    suffixes = list.suffixes;
+  }
+  return { suffixes, leakedMaxDelegations: opts.leakedMax, budgets };
 }
 
 /** TLDs named in the archived root zone, for discovery when no root server allows transfer. */

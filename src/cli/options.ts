@@ -9,6 +9,7 @@ import { DEFAULT_SPLIT_BYTES } from '../archive/layout.js';
 import { DEFAULT_LIMITS, DEFAULT_MEMORY_BUDGET } from '../axfr/limits.js';
 import { CONFIG_FILE } from '../scan/config.js';
 import { FORMATS } from './table.js';
+import { DEFAULT_LEAKED_MAX_DELEGATIONS } from '../scan/sources/leaked.js';
 import { countParser, parseIdentity, parseName, parsePortOption, parseSeconds, parseSize, parseType, parseZoneName } from './parse.js';
 
 export interface OptionSpec {
@@ -72,6 +73,9 @@ export const SCAN_OPTIONS: OptionGroup = {
     { flags: '--shard <i/n>', help: 'scan only shard I of N (shards 1..N together cover every target once)' },
     { flags: '--exclude <zone-or-address>', help: 'never contact this zone or address (repeatable)', repeat: true },
     { flags: '--config <file>', help: `exclusion list (default ./${CONFIG_FILE} when it exists)` },
+    { flags: '--budget <source=n>', help: 'targets allowed per run or per source (run, root, list, arpa, psl, leaked; N or "none"; 0 leaves a source out; repeatable)', repeat: true },
+    { flags: '--leaked-max <n>', help: 'try the zones a leaked zone delegates when it has at most N delegations (0: never)', parse: countParser(1_000_000, 0), default: DEFAULT_LEAKED_MAX_DELEGATIONS },
+    { flags: '--suffix-list <file>', help: "public suffixes, in the Public Suffix List's format (default: the copy shipped with zonelog)" },
     { flags: '--ipv4-only', help: 'only IPv4 addresses', default: false },
     { flags: '--ipv6-only', help: 'only IPv6 addresses', default: false },
     { flags: '--concurrency <n>', help: 'transfers at once in all', parse: countParser(100_000), default: 128 },

@@ -23,9 +23,9 @@ export function parseSeconds(text: string): number {
 }
 
 /** A whole number from 1 to `max`. */
-export function countParser(max: number): (text: string) => number {
+export function countParser(max: number, min = 1): (text: string) => number {
   return (text) => {
-    if (!/^[0-9]+$/.test(text) || Number(text) < 1 || Number(text) > max) throw new InvalidArgumentError(`expected a whole number from 1 to ${max}`);
+    if (!/^[0-9]+$/.test(text) || Number(text) < min || Number(text) > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
     return Number(text);
   };
 }

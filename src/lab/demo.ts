@@ -19,6 +19,11 @@ import { scan } from '../scan/scan.js';
 import { parseAddress } from '../dns/address.js';
 import { buildSite } from '../site/site.js';
 import { pathToFileURL } from 'node:url';
+import type { TargetResult } from '../scan/results.js';
+import { DEFAULT_BUDGETS } from '../scan/sources/budget.js';
+import { DEFAULT_LEAKED_MAX_DELEGATIONS } from '../scan/sources/leaked.js';
+import { parseSuffixList } from '../scan/sources/psl.js';
+import { SOURCES } from '../scan/sources/source.js';
 
 export interface DemoOptions {
   zones: number;
@@ -33,13 +38,15 @@ const DEMO_LIMITS = { ...DEFAULT_LIMITS, connectTimeoutMs: 1000, idleTimeoutMs: 
 
 export async function runDemo(o: DemoOptions, out: Writable): Promise<number> {
   const say = (s = '') => out.write(s + '\n');
-  const lab = await startLab({ zones: o.zones, seed: o.seed, port: 0, clientLimits: { idleTimeoutMs: DEMO_LIMITS.idleTimeoutMs, deadlineMs: DEMO_LIMITS.deadlineMs } });
+  const lab = await startLab({ zones: o.zones, seed: o.seed, port: 0, below: true, clientLimits: { idleTimeoutMs: DEMO_LIMITS.idleTimeoutMs, deadlineMs: DEMO_LIMITS.deadlineMs } });
+  const sources = { suffixes: parseSuffixList(lab.world.suffixList ?? '').suffixes, leakedMaxDelegations: DEFAULT_LEAKED_MAX_DELEGATIONS, budgets: DEFAULT_BUDGETS };
   const repo = o.dir ? path.resolve(o.dir) : fs.mkdtempSync(path.join(os.tmpdir(), 'zonelog-demo-'));
   try {
     fs.mkdirSync(repo, { recursive: true });
     const g = git(repo, o.env);
     await g.raw(['init', '-q', '-b', 'main']);
-    say(`The lab: ${lab.world.tlds.size} TLDs on ${lab.world.addresses.length} loopback addresses, root servers ${lab.rootServers.slice(0, 3).join(' ')} …`);
+    const below = [...lab.world.tlds.values()].filter((z) => z.designed).length;
+    say(`The lab: ${lab.world.tlds.size - below} TLDs and ${below} zones below them on ${lab.world.addresses.length} loopback addresses, root servers ${lab.rootServers.slice(0, 3).join(' ')} …`);
     say(`The archive: a new git repository at ${repo}`);
     say();
 
@@ -59,11 +66,12 @@ export async function runDemo(o: DemoOptions, out: Writable): Promise<number> {
         const report = await scan({
           roots, port: lab.port, zones: [], fallbackZones: [], family: 'any', exclusions: emptyExclusions(),
           concurrency: 64, perAddress: 2, limits: DEMO_LIMITS, dnssec: false, memoryBudget: DEFAULT_MEMORY_BUDGET,
-          out: results,
+          out: results, sources,
         });
         const counts = new Map<string, number>();
         for (const t of report.targets) counts.set(t.outcome, (counts.get(t.outcome) ?? 0) + 1);
         say(`Round ${round}: scanned ${report.targets.length} targets: ${[...counts].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${n} ${k}`).join(', ')}`);
+        say(`Round ${round}: zones transferred by source: ${sourceCounts(report.targets)}`);
         const r = await publish({
           dirs: [results], archiveDir: path.join(repo, 'archive'), splitBytes: DEFAULT_SPLIT_BYTES,
           commit: true, push: false, remote: 'origin', env: o.env,
@@ -76,6 +84,9 @@ export async function runDemo(o: DemoOptions, out: Writable): Promise<number> {
       }
     }
 
+    say('$ grep "^## " archive/README.md');
+    say(fs.readFileSync(path.join(repo, 'archive', 'README.md'), 'utf8').split('\n').filter((l) => l.startsWith('## ')).join('\n'));
+    say();
     say('$ ls archive');
     say(fs.readdirSync(path.join(repo, 'archive')).sort().join('  '));
     say();
@@ -103,4 +114,11 @@ export async function runDemo(o: DemoOptions, out: Writable): Promise<number> {
   } finally {
     await lab.stop();
   }
+}
+
+/** `root 12, arpa 5, psl 3, leaked 3`: zones with a transfer, per source. */
+function sourceCounts(targets: readonly TargetResult[]): string {
+  const zones = new Map<string, string>();
+  for (const t of targets) if (t.outcome === 'transferred') zones.set(t.zone, t.source ?? 'root');
+  return SOURCES.map((s) => `${s} ${[...zones.values()].filter((x) => x === s).length}`).join(', ');
 }

@@ -3,7 +3,10 @@
  * with what zonelog must find there. Used by `zonelog lab`, the tests, the
  * benchmarks and the demo.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { formatAddress } from '../dns/address.js';
 import { AuthServer, type ConnectionStats } from './authserver.js';
@@ -144,7 +147,7 @@ function tally(items: Iterable<string>): string {
 }
 
 /** What `zonelog lab` prints: the root servers, and counts of zones, addresses and behaviours. */
-export function labSummary(lab: Lab): string {
+export function labSummary(lab: Lab, suffixListFile?: string): string {
   const w = lab.world;
   const exp = lab.expected;
   const roots = lab.rootAddresses;
@@ -162,8 +165,13 @@ export function labSummary(lab: Lab): string {
     `addresses: ${w.addresses.length} (${byRole}), ${closed} closed to TCP`,
     `targets: ${exp.length} (zone, server, address); TLD behaviours: ${tally(behaviours)}`,
     `expected outcomes: ${tally(exp.map((t) => t.expected))}`,
-    `scan it: zonelog scan --root ${lab.rootServers.join(',')} --port ${lab.port} --out DIR`,
   ];
+  const below = [...w.tlds.values()].filter((z) => z.designed);
+  if (below.length > 0) {
+    const kind = (name: string, parent?: string) => (name.endsWith('.arpa.') ? 'arpa tree' : !parent ? 'leaking TLD' : w.tlds.get(parent)?.designed ? 'below the leaking TLD' : 'public suffixes');
+    lines.push(`below the TLDs: ${tally(below.map((z) => kind(z.name, z.parent)))}`);
+  }
+  lines.push(`scan it: zonelog scan --root ${lab.rootServers.join(',')} --port ${lab.port}${suffixListFile ? ` --suffix-list ${suffixListFile}` : ' --budget psl=0'} --out DIR`);
   return lines.join('\n') + '\n';
 }
 
@@ -196,7 +204,13 @@ export async function runLab(options: RunLabOptions, io: { stdout: Writable; std
     io.stderr.write(`zonelog: the lab could not start: ${why}\n`);
     return 2;
   }
-  io.stdout.write(labSummary(lab));
+  // The lab's own public suffixes, for `zonelog scan --suffix-list` (the shipped list names the real ones).
+  let suffixDir: string | undefined;
+  if (lab.world.suffixList) {
+    suffixDir = mkdtempSync(path.join(os.tmpdir(), 'zonelog-lab-'));
+    writeFileSync(path.join(suffixDir, 'suffixes.dat'), lab.world.suffixList);
+  }
+  io.stdout.write(labSummary(lab, suffixDir && path.join(suffixDir, 'suffixes.dat')));
   const rounds = options.rounds ?? 0;
   const every = options.everyMs ?? 60_000;
   if (rounds > 0) io.stdout.write(`the world moves on ${rounds === 1 ? 'once' : `${rounds} times`}, every ${every / 1000} s: scan and publish between the rounds\n`);
@@ -207,6 +221,7 @@ export async function runLab(options: RunLabOptions, io: { stdout: Writable; std
   }
   if (!signal.aborted) await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
   await lab.stop();
+  if (suffixDir) rmSync(suffixDir, { recursive: true, force: true });
   io.stdout.write('zonelog lab: stopped\n');
   return 0;
 }

@@ -26,6 +26,7 @@ import {
   type AddressConfig, type AxfrBehaviour, type DripOptions, type ServedZone, type ZoneContent,
 } from './authserver.js';
 import { Rng, hash32, hashBytes, scatter32, syllableLabel } from './rng.js';
+import { belowShape, designedBehaviours, type BelowOptions, type BelowShape } from './below.js';
 
 /** A target's behaviour: an AXFR behaviour, or `closed` (nothing listens on TCP at the address). */
 export type Behaviour = AxfrBehaviour | 'closed';
@@ -87,6 +88,8 @@ export interface WorldOptions {
   drip?: Partial<DripOptions>;
   /** Records injected by `out-of-zone`. */
   outOfZoneRecords?: number;
+  /** Zones below the TLDs in the shape zonelog's sources look for (src/lab/below.ts); generated worlds only. */
+  below?: boolean | BelowOptions;
 }
 
 export interface HostSpec {
@@ -115,6 +118,10 @@ export interface ZoneSpec {
   dnssec: boolean;
   /** DS RDATA from a real root zone; generated when absent. */
   ds?: Buffer[];
+  /** The zone that delegates it, when that is not the root (src/lab/below.ts). */
+  parent?: string;
+  /** Its behaviours are set by design, not drawn from the mix, and time leaves them alone. */
+  designed?: boolean;
 }
 
 export interface RootSpec {
@@ -153,6 +160,8 @@ export interface World {
   readonly nextIndex: number;
   readonly sizes: SizeOption;
   readonly real: boolean;
+  /** The lab's public suffix list (the Public Suffix List's format), with `below`. */
+  readonly suffixList?: string;
 }
 
 /** What zonelog's client must report for one (zone, NS name, address). */
@@ -196,10 +205,49 @@ export function createWorld(options: WorldOptions = {}): World {
   };
   const totalWeight = AXFR_BEHAVIOURS.reduce((s, b) => s + base.mix[b], 0);
   if (!(totalWeight > 0)) throw new Error('the behaviour mix needs at least one positive weight');
-  const draft = options.rootZoneText !== undefined ? realDraft(options, seed, options.rootZoneText) : generatedDraft(options, seed);
-  const world: World = { ...base, ...draft, behaviours: new Map(), nextIndex: draft.tlds.size, real: options.rootZoneText !== undefined };
-  return assignBehaviours(world, options, seed);
+  let draft = options.rootZoneText !== undefined ? realDraft(options, seed, options.rootZoneText) : generatedDraft(options, seed);
+  const shape = options.below && options.rootZoneText === undefined
+    ? belowShape(seed, [...draft.tlds.values()], draft.usedNames, options.below === true ? {} : options.below, base.mix)
+    : undefined;
+  if (shape) draft = withBelow(draft, shape, seed);
+  const world: World = { ...base, ...draft, behaviours: new Map(), nextIndex: draft.tlds.size, real: options.rootZoneText !== undefined, suffixList: shape?.suffixList };
+  const assigned = assignBehaviours(world, options, seed);
+  if (!shape) return assigned;
+  const behaviours = new Map(assigned.behaviours);
+  for (const z of shape.zones) {
+    for (const [a, b] of designedBehaviours(z.behaviours, zoneAddresses(assigned, z.nsNames))) behaviours.set(`${z.name} ${a}`, b);
+  }
+  return { ...assigned, behaviours };
 }
+
+/** The draft with the zones, hosts and addresses of src/lab/below.ts added. */
+function withBelow(draft: Draft, shape: BelowShape, seed: number): Draft {
+  const rng = new Rng(hash32('below-zones', seed));
+  const hosts = new Map(draft.hosts);
+  for (const h of shape.hosts) hosts.set(h.name, h);
+  const usedNames = new Set(draft.usedNames);
+  const specs = [...draft.tlds.values()];
+  for (const z of shape.zones) {
+    const spec = newZoneSpec(rng, z.name, specs.length, z.nsNames, { min: z.size, max: z.size }, seed);
+    specs.push({ ...spec, size: z.size, parent: z.parent === '.' ? undefined : z.parent, designed: true });
+    if (z.parent === '.') usedNames.add(z.name.replace(/\.$/, ''));
+  }
+  return { ...draft, hosts, usedNames, addresses: [...draft.addresses, ...shape.addresses], tlds: sortZones(specs) };
+}
+
+/** Zones a zone delegates besides its generated ones (src/lab/below.ts), in canonical order. */
+function childrenOf(world: World, zone: string): ZoneSpec[] {
+  let m = childrenCache.get(world);
+  if (!m) {
+    m = new Map();
+    for (const z of world.tlds.values()) if (z.parent) pushTo(m, z.parent, z);
+    for (const z of world.tlds.values()) if (!z.parent && z.designed) pushTo(m, '.', z);
+    childrenCache.set(world, m);
+  }
+  return m.get(zone) ?? [];
+}
+
+const childrenCache = new WeakMap<World, Map<string, ZoneSpec[]>>();
 
 type Draft = Pick<World, 'root' | 'tlds' | 'hosts' | 'addresses' | 'usedNames'>;
 
@@ -535,7 +583,7 @@ function assignBehaviours(world: World, options: WorldOptions, seed: number): Wo
   rootAddrs.forEach((a, i) => behaviours.set(`. ${a}`, rootB[i]!));
   // TLD pairs: shuffled, then the behaviours handed out in exact proportions.
   const pairs: string[] = [];
-  for (const z of world.tlds.values()) for (const a of zoneAddresses(world, z.nsNames)) if (!closed.has(a)) pairs.push(`${z.name} ${a}`);
+  for (const z of world.tlds.values()) if (!z.designed) for (const a of zoneAddresses(world, z.nsNames)) if (!closed.has(a)) pairs.push(`${z.name} ${a}`);
   rng.shuffle(pairs);
   const list = apportion(pairs.length, world.mix);
   // IPv6 is there to be transferred over: when the shares left every ::1 target without
@@ -641,6 +689,7 @@ function* fixedRecords(world: World, spec: ZoneSpec, variant: Variant): Generato
   }
   yield rr(apex, TYPE.TXT, 3600, txtRdata(variant === 'different' ? `lab zone ${spec.name} as one server has it` : `lab zone ${spec.name}`));
   yield rr(under('nic', apex), TYPE.TXT, 3600, txtRdata(`registry of ${spec.name}`));
+  for (const c of childrenOf(world, spec.name)) for (const ns of c.nsNames) yield rr(textToName(c.name), TYPE.NS, 86400, textToName(ns));
   for (const h of hostsByZone(world).get(spec.name) ?? []) {
     const owner = textToName(h.name);
     for (const a of h.v4) yield rr(owner, TYPE.A, 3600, Buffer.from(a.split('.').map(Number)));
@@ -659,6 +708,7 @@ function ipv6Bytes(a: string): Buffer {
 
 function fixedCount(world: World, spec: ZoneSpec): number {
   let n = 1 + spec.nsNames.length + (spec.dnssec ? 2 : 0) + 2;
+  for (const c of childrenOf(world, spec.name)) n += c.nsNames.length;
   for (const h of hostsByZone(world).get(spec.name) ?? []) n += h.v4.length + h.v6.length;
   return n;
 }
@@ -695,6 +745,10 @@ export function* zoneRecords(world: World, zone: string, variant: Variant = 'bas
   // Labels right below the apex that the fixed part uses: a slot must not take them.
   const taken = new Set<string>(['nic']);
   const apexLabels = labelCount(apex);
+  for (const c of childrenOf(world, spec.name)) {
+    const ls = c.name.split('.').filter((l) => l !== '');
+    taken.add(ls[ls.length - apexLabels - 1]!);
+  }
   for (const h of hostsByZone(world).get(spec.name) ?? []) {
     const ls = h.name.split('.').filter((l) => l !== '');
     if (ls.length > apexLabels) taken.add(ls[ls.length - apexLabels - 1]!);
@@ -723,12 +777,13 @@ export function* zoneRecords(world: World, zone: string, variant: Variant = 'bas
       for (const n of names) yield rr(sld, TYPE.NS, ttl, n);
       if (ds) yield rr(sld, TYPE.DS, ttl, dsRdata((h >>> 8) & 0xffff, spec.seed, i));
       for (let k = 0; k < nsCount; k++) {
-        yield rr(names[k]!, TYPE.A, ttl, Buffer.from([198, 18 + ((h >>> 16) & 1), (h >>> 17) & 0xff, k + 1]));
+        // Parked addresses (src/lab/below.ts isParkedAddress): inside loopback, where nothing listens.
+        const parked = Buffer.from([127, 1, 128 + ((h >>> 16) & 0x7f), k + 1]);
+        yield rr(names[k]!, TYPE.A, ttl, parked);
         if (v6) {
           const b = Buffer.alloc(16);
-          b.writeUInt32BE(0x20010db8, 0);
-          b.writeUInt32BE(h, 8);
-          b[15] = k + 1;
+          b.writeUInt16BE(0xffff, 10);
+          parked.copy(b, 12);
           yield rr(names[k]!, TYPE.AAAA, ttl, b);
         }
       }
@@ -754,6 +809,7 @@ export function rootRecords(world: World): WireRecord[] {
   out.push(rr(ROOT, TYPE.DNSKEY, 172800, dnskeyRdata(257, world.seed, 'root')));
   out.push(rr(ROOT, TYPE.DNSKEY, 172800, dnskeyRdata(256, world.seed, 'root', world.epoch)));
   for (const z of world.tlds.values()) {
+    if (z.parent) continue;
     const owner = textToName(z.name);
     for (const n of z.nsNames) out.push(rr(owner, TYPE.NS, 172800, textToName(n)));
     if (z.ds) for (const d of z.ds) out.push(rr(owner, TYPE.DS, 86400, d));
@@ -901,6 +957,7 @@ export function mutate(world: World, seed: number): World {
   const rng = new Rng(hash32('mutate', world.seed, world.epoch, seed));
   const tlds = new Map<string, ZoneSpec>();
   const special = new Set(['arpa.', INFRA_ZONE]);
+  for (const z of world.tlds.values()) if (z.designed) special.add(z.parent ?? z.name).add(z.name);
   for (const [name, spec] of world.tlds) tlds.set(name, rng.chance(0.2) ? { ...spec, generation: spec.generation + 1 } : spec);
   // At least one zone changes.
   const plain = [...tlds.keys()].filter((n) => !special.has(n));

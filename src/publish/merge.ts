@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { ReadReport, ReadTarget } from '../scan/results.js';
 import { newestSerial } from '../dns/serial.js';
 import { normalizeAddress } from '../scan/targets.js';
+import { isSourceName, type SourceName } from '../scan/sources/source.js';
 
 type Target = ReadTarget & { dir: string };
 
@@ -47,6 +48,8 @@ export type ZoneDecision =
       departed: string[];
       /** The name servers' names of each address that allowed transfer (what people know it by). */
       names?: Map<string, string[]>;
+      /** The source that found the zone (src/scan/sources/source.ts), when the results say. */
+      source?: SourceName;
     }
   | { kind: 'refused'; zone: string; refusing: string[]; answered: number }
   | { kind: 'unknown'; zone: string; refusing: string[]; unsure: string[]; why?: string };
@@ -120,7 +123,9 @@ export function decideZone(zone: string, targets: Target[]): ZoneDecision {
   for (const v of versions.values()) v.addresses.sort(compareAddresses);
   const list = [...versions.values()].sort(compareVersions);
   const serving = list.flatMap((v) => v.addresses.map((address) => ({ address, serial: v.serial }))).sort((a, b) => compareAddresses(a.address, b.address));
-  return { kind: 'transferred', zone, chosen: list[0]!, versions: list, serving, refusing, unsure, answered, departed: [], names };
+  // Shards agree on a zone's source; the first valid one stands for all (results are untrusted).
+  const source = targets.map((t) => t.source).find(isSourceName);
+  return { kind: 'transferred', zone, chosen: list[0]!, versions: list, serving, refusing, unsure, answered, departed: [], names, ...(source ? { source } : {}) };
 }
 
 /** What this publish knows beyond the targets: whether every shard is here, and what discovery found. */

@@ -21,6 +21,8 @@ export interface ResolverOptions {
   timeoutMs?: number;
   /** Referrals followed for one name before giving up. */
   maxReferrals?: number;
+  /** Addresses never to ask (the exclusion list). */
+  excluded?: (address: string) => boolean;
 }
 
 /** What one exchange with one server gave. */
@@ -34,6 +36,8 @@ export class Resolver {
   private readonly maxReferrals: number;
   /** Exchanges made, for reports and tests. */
   queries = 0;
+  /** Every address asked (the report lists them: what discovery contacted). */
+  readonly asked = new Set<string>();
 
   constructor(private readonly options: ResolverOptions) {
     this.timeoutMs = options.timeoutMs ?? 2000;
@@ -152,7 +156,9 @@ export class Resolver {
 
   /** One question to one server: UDP, then TCP if the answer was truncated. */
   async ask(server: ServerAddress, name: Buffer, type: number): Promise<Exchange> {
+    if (this.options.excluded?.(server.host)) return { ok: false, detail: `${server.host} is excluded` };
     this.queries++;
+    this.asked.add(server.host);
     const id = randomInt(0, 0x10000);
     const query = buildQuery(name, type, id);
     const udp = await udpExchange(server, query, this.timeoutMs);

@@ -15,6 +15,7 @@ import type { OutcomeKind } from '../axfr/outcome.js';
 import { isPlainRelative, readInside } from '../fs/inside.js';
 import { canonicalText } from '../dns/name.js';
 import { normalizeAddress } from './targets.js';
+import { isSourceName, type SourceName } from './sources/source.js';
 
 export const REPORT_FILE = 'report.json';
 export const ZONES_DIR = 'zones';
@@ -48,6 +49,8 @@ export interface TargetResult {
   file?: string;
   sha256?: string;
   counts?: ZoneCounts;
+  /** Which source found the zone (src/scan/sources/source.ts). */
+  source?: SourceName;
 }
 
 export interface Report {
@@ -66,6 +69,8 @@ export interface Report {
    * here is no longer one of the zone's.
    */
   zoneAddresses?: Record<string, string[]>;
+  /** Per source: zones and targets it gave, and what the budgets cut. */
+  sources?: Record<string, unknown>;
   targets: TargetResult[];
 }
 
@@ -119,7 +124,8 @@ export interface ReadTarget {
   /** What the report claims; publish takes serial and records from the file itself. */
   serial?: number;
   records?: number;  /** The name servers' names that led to this address, normalized. */
-  nameServers?: string[];
+  nameServers?: string[];  /** The source of the scan that found the zone, when the report names a known one. */
+  source?: SourceName;
 }
 
 /** A results directory as publish reads it: every field checked, every name normalized. */
@@ -253,7 +259,7 @@ function parseReport(raw: unknown, dir: string): ReadReport {
     if (typeof t.outcome !== 'string' || !OUTCOMES.has(t.outcome)) throw new Invalid(`${where}: unknown outcome ${JSON.stringify(t.outcome)?.slice(0, 40)}`);
     const outcome = t.outcome as TargetOutcome;
     if (outcome !== 'transferred') {
-      targets.push({ zone, address: addr, outcome });
+      targets.push({ zone, address: addr, outcome, ...(isSourceName(t.source) ? { source: t.source } : {}) });
       return;
     }
     if (typeof t.file !== 'string' || !isPlainRelative(t.file)) throw new Invalid(`${where} (${zone}): the file ${JSON.stringify(t.file)?.slice(0, 80)} is not a plain path inside the results directory`);
@@ -264,7 +270,7 @@ function parseReport(raw: unknown, dir: string): ReadReport {
       nameServers = t.nameServers.map((n) => zoneName(n, `${where} (${zone}) nameServers`));
     }
     targets.push({
-      zone, address: addr, outcome, file: t.file, sha256: t.sha256, ...(nameServers ? { nameServers } : {}),
+      zone, address: addr, outcome, file: t.file, sha256: t.sha256, ...(nameServers ? { nameServers } : {}), ...(isSourceName(t.source) ? { source: t.source } : {}),
       serial: uint(t.serial, 0xffffffff, `${where} (${zone}): serial`),
       records: uint(t.records, Number.MAX_SAFE_INTEGER, `${where} (${zone}): records`),
     });

@@ -12,13 +12,19 @@ import type { TransferLimits } from '../axfr/limits.js';
 import {
   addDelegationTargets, delegationsByQuery, delegationsFromZoneText, resolveGlueless, type Delegations,
 } from './discovery.js';
-import { textToName } from '../dns/name.js';
+import { compareCanonical, textToName } from '../dns/name.js';
 import { describeFailure, isTransient, type Outcome } from '../axfr/outcome.js';
 import { Resolver } from './resolver.js';
 import { REPORT_VERSION, ResultsWriter, type Report, type TargetResult } from './results.js';
 import { randomUUID } from 'node:crypto';
 import { schedule } from './scheduler.js';
-import { TargetSet, normalizeAddress, selectTargets, type Exclusions, type Family, type Shard, type Target } from './targets.js';
+import { TargetSet, inShard, normalizeAddress, selectTargets, type Exclusions, type Family, type Shard, type Target } from './targets.js';
+import { arpaSource } from './sources/arpa.js';
+import { BUDGET_ORDER, Budget, type Budgets } from './sources/budget.js';
+import { ZoneCuts } from './sources/cuts.js';
+import { LEAKED_MAX_ROUNDS, leakedChildren } from './sources/leaked.js';
+import { pslSource } from './sources/psl.js';
+import { attribute, type Found, type SourceContext, type SourceName } from './sources/source.js';
 
 export interface ScanOptions {
   /** Root server addresses to transfer "." from and to start resolution at. */
@@ -43,7 +49,24 @@ export interface ScanOptions {
   /** The same for every shard of one scan (the CI run); a new one when not given. */
   scanId?: string;
   progress?: ScanProgress;
+  /** Sources below the TLDs and budgets (the README's "Sources of zones"); without it, the root, its TLDs and `zones` only. */
+  sources?: SourceOptions;
 }
+
+export interface SourceOptions {
+  /** Public suffixes to check for zone cuts (src/scan/sources/psl.ts). */
+  suffixes: readonly string[];
+  /** Children of a leaked zone are tried when it has at most this many delegations; 0: never. */
+  leakedMaxDelegations: number;
+  budgets: Budgets;
+}
+
+/** What a scan covered before the sources below the TLDs: the root, the TLDs and the zones listed by hand. */
+const ROOT_AND_LIST_ONLY: SourceOptions = {
+  suffixes: [],
+  leakedMaxDelegations: 0,
+  budgets: { run: Infinity, root: Infinity, list: Infinity, arpa: 0, psl: 0, leaked: 0 },
+};
 
 export interface ScanProgress {
   phase(text: string): void;
@@ -78,36 +101,53 @@ export async function scan(o: ScanOptions): Promise<Report> {
     o.progress?.result(res);
   };
 
+  const src = o.sources ?? ROOT_AND_LIST_ONLY;
+  const excludedAddress = (a: string) => o.exclusions.addresses.has(normalizeAddress(a));
+  const discoveryAttempts: { zone: string; address: string; outcome: string }[] = [];
+  // Transfers made for discovery are the results of their targets too (no address is asked twice);
+  // a transient failure is not kept, so the scheduler tries that target again.
+  const transferText = async (zone: string, addresses: readonly string[]): Promise<{ text: string; from: string } | undefined> => {
+    if (o.exclusions.zones.has(zone)) return undefined;
+    for (const address of addresses) {
+      if (excludedAddress(address)) continue;
+      const t: Target = { zone, address, nameServers: [] };
+      let res = results.get(keyOf(t));
+      if (!res) {
+        const r = await runTarget(t);
+        discoveryAttempts.push({ zone, address: formatAddress({ host: address, port: portOf(t, o) }), outcome: r.outcome.kind });
+        res = await toTargetResult(t, r, 1, portOf(t, o), writer);
+        if (!isTransient(r.outcome.kind)) results.set(keyOf(t), res);
+      }
+      if (res.file) return { text: fs.readFileSync(path.join(o.out, res.file), 'latin1'), from: address };
+    }
+    return undefined;
+  };
+
+  // Milliseconds per stage, for the report (it holds timestamps already; the archive holds none).
+  const phasesMs: Record<string, number> = {};
+  let phaseStart = Date.now();
+  const phaseDone = (name: string) => {
+    const now = Date.now();
+    phasesMs[name] = (phasesMs[name] ?? 0) + (now - phaseStart);
+    phaseStart = now;
+  };
+
   // 1. The root zone, from the first root server that allows it, for discovery.
   o.progress?.phase('transferring the root zone');
   const rootTargets = new TargetSet();
   for (const r of o.roots) rootTargets.add('.', r.host);
-  let rootText: string | undefined;
-  let rootFrom: string | undefined;
-  const discoveryAttempts: { address: string; outcome: string }[] = [];
-  for (const t of rootTargets.list()) {
-    if (o.exclusions.addresses.has(normalizeAddress(t.address))) continue;
-    const r = await runTarget(t);
-    discoveryAttempts.push({ address: formatAddress({ host: t.address, port: portOf(t, o) }), outcome: r.outcome.kind });
-    if (r.zone) {
-      const res = await toTargetResult(t, r, 1, portOf(t, o), writer);
-      rootText = fs.readFileSync(path.join(o.out, res.file!), 'latin1');
-      rootFrom = t.address;
-      // Reused as this target's result when the target is in our selection.
-      if (selectTargets([t], { exclusions: o.exclusions, family: o.family, shard: o.shard }).length) results.set(keyOf(t), res);
-      break;
-    }
-  }
+  const root = await transferText('.', rootTargets.list().map((t) => t.address));
+  const rootText = root?.text;
 
   // 2. Delegations: from the root zone, else by asking the root servers.
   o.progress?.phase('discovering name servers');
-  const resolver = new Resolver({ roots: o.roots, timeoutMs: Math.min(o.limits.idleTimeoutMs, 3000) });
+  const resolver = new Resolver({ roots: o.roots, timeoutMs: Math.min(o.limits.idleTimeoutMs, 3000), excluded: excludedAddress });
   let delegations: Delegations;
-  const discovery: Record<string, unknown> = { rootAttempts: discoveryAttempts };
+  const discovery: Record<string, unknown> = { rootAttempts: discoveryAttempts.filter((a) => a.zone === '.').map(({ address, outcome }) => ({ address, outcome })) };
   if (rootText !== undefined) {
     delegations = delegationsFromZoneText(rootText, '.').delegations;
     discovery.source = 'root-axfr';
-    discovery.rootFrom = rootFrom;
+    discovery.rootFrom = root!.from;
   } else {
     const found = await delegationsByQuery(o.fallbackZones, resolver);
     delegations = found.delegations;
@@ -115,13 +155,33 @@ export async function scan(o: ScanOptions): Promise<Report> {
     discovery.notFound = found.notFound;
   }
   discovery.resolution = await resolveGlueless(delegations, resolver);
+  const found: Found[] = [{ source: 'root', delegations }];
   if (o.zones.length > 0) {
     const extra = await delegationsByQuery(o.zones.filter((z) => !delegations.has(z)), resolver);
-    for (const [z, ns] of extra.delegations) delegations.set(z, ns);
+    found.push({ source: 'list', delegations: extra.delegations });
     discovery.extraZonesNotFound = extra.notFound;
   }
-  discovery.zones = delegations.size + 1;
-  discovery.resolverQueries = resolver.queries;
+  // Below the TLDs: each source asks the servers of the zones above its candidates.
+  phaseDone('root');
+  const cuts = new ZoneCuts(resolver, o.port, excludedAddress);
+  cuts.knowServers('.', o.roots);
+  for (const [zone, ns] of delegations) cuts.know(zone, ns);
+  const ctx: SourceContext = { resolver, cuts, exclusions: o.exclusions, transferText };
+  const sourceReports: Record<string, unknown> = {};
+  if (src.budgets.arpa > 0) {
+    o.progress?.phase('discovering the arpa tree');
+    const arpa = await arpaSource(ctx, delegations.get('arpa.'));
+    found.push(arpa.found);
+    sourceReports.arpa = arpa.report;
+    phaseDone('arpa');
+  }
+  if (src.budgets.psl > 0 && src.suffixes.length > 0) {
+    o.progress?.phase(`asking which of ${src.suffixes.length} public suffixes are zones`);
+    const psl = await pslSource(ctx, src.suffixes);
+    found.push(psl.found);
+    sourceReports.psl = psl.report;
+    phaseDone('psl');
+  }
 
   const all = new TargetSet();
   for (const t of rootTargets.list()) all.add(t.zone, t.address);
@@ -130,39 +190,86 @@ export async function scan(o: ScanOptions): Promise<Report> {
     const { apexNs, glue } = delegationsFromZoneText(rootText, '.');
     for (const name of apexNs) for (const a of glue.get(name) ?? []) all.add('.', a, name);
   }
-  addDelegationTargets(all, delegations);
-  const targets = selectTargets(all.list(), { exclusions: o.exclusions, family: o.family, shard: o.shard });
-  const pending = targets.filter((t) => !results.has(keyOf(t)));
+  const attributed = attribute(found);
+  addDelegationTargets(all, attributed.delegations);
+  const sourceOf = attributed.sourceOf;
+  sourceOf.set('.', 'root');
+  const budget = new Budget(src.budgets);
+  const targets = withinBudget(all.list(), sourceOf, budget, o, true);
+  discovery.zones = attributed.delegations.size + 1;
 
-  // 3. Every target, politely.
+  // 3. Every target, politely; then the delegations of the small zones that leaked.
   const answering = new Set<string>();
-  o.progress?.start(targets.length);
-  for (const t of targets) {
-    const done = results.get(keyOf(t));
-    if (done) o.progress?.result(done);
-  }
-  await schedule<Target, TransferResult>(pending, {
-    concurrency: o.concurrency,
-    perAddress: o.perAddress,
-    deadline,
-    addressOf: (t) => normalizeAddress(t.address),
-    run: (t) => runTarget(t),
-    // A timeout is worth a second try only from an address that has not answered yet:
-    // one that answers other queries and stays silent for this zone is dropping it on purpose.
-    transient: (r, t) => isTransient(r.outcome.kind) && !(r.outcome.kind === 'timeout' && answering.has(normalizeAddress(t.address))),
-    done: async (t, r, attempts) => {
-      if (!isTransient(r.outcome.kind)) answering.add(normalizeAddress(t.address));
-      await record(t, r, attempts);
-    },
-    skipped: async (t, last, attempts) => {
-      if (last) await record(t, last, attempts);
-      else {
-        const res: TargetResult = { zone: t.zone, address: t.address, port: portOf(t, o), nameServers: t.nameServers, outcome: 'skipped', attempts: 0, detail: 'the scan deadline passed before this target started' };
-        results.set(keyOf(t), res);
-        o.progress?.result(res);
+  let total = 0;
+  const runPhase = async (phase: Target[]): Promise<void> => {
+    total += phase.length;
+    o.progress?.start(total);
+    for (const t of phase) {
+      const done = results.get(keyOf(t));
+      if (done) o.progress?.result(done);
+    }
+    await schedule<Target, TransferResult>(phase.filter((t) => !results.has(keyOf(t))), {
+      concurrency: o.concurrency,
+      perAddress: o.perAddress,
+      deadline,
+      addressOf: (t) => normalizeAddress(t.address),
+      run: (t) => runTarget(t),
+      // A timeout is worth a second try only from an address that has not answered yet:
+      // one that answers other queries and stays silent for this zone is dropping it on purpose.
+      transient: (r, t) => isTransient(r.outcome.kind) && !(r.outcome.kind === 'timeout' && answering.has(normalizeAddress(t.address))),
+      done: async (t, r, attempts) => {
+        if (!isTransient(r.outcome.kind)) answering.add(normalizeAddress(t.address));
+        await record(t, r, attempts);
+      },
+      skipped: async (t, last, attempts) => {
+        if (last) await record(t, last, attempts);
+        else {
+          const res: TargetResult = { zone: t.zone, address: t.address, port: portOf(t, o), nameServers: t.nameServers, outcome: 'skipped', attempts: 0, detail: 'the scan deadline passed before this target started' };
+          results.set(keyOf(t), res);
+          o.progress?.result(res);
+        }
+      },
+    });
+  };
+  await runPhase(targets);
+  phaseDone('transfers');
+
+  if (src.leakedMaxDelegations > 0 && src.budgets.leaked > 0) {
+    const leaked: Record<string, unknown>[] = [];
+    const followed = new Set<string>();
+    let phase = targets;
+    for (let round = 1; round <= LEAKED_MAX_ROUNDS && phase.length > 0; round++) {
+      const children: Delegations = new Map();
+      for (const zone of transferredZones(phase, results)) {
+        if (followed.has(zone.zone)) continue;
+        followed.add(zone.zone);
+        const text = fs.readFileSync(path.join(o.out, zone.file), 'latin1');
+        const c = leakedChildren(text, zone.zone, src.leakedMaxDelegations);
+        if (c.kind === 'too-many') leaked.push({ zone: zone.zone, delegations: c.delegations, followed: false });
+        if (c.kind !== 'children') continue;
+        leaked.push({ zone: zone.zone, delegations: c.delegations.size, followed: true });
+        for (const [child, ns] of c.delegations) if (!sourceOf.has(child) && !children.has(child)) children.set(child, ns);
       }
-    },
-  });
+      if (children.size === 0) break;
+      o.progress?.phase(`trying ${children.size} zones delegated by leaked zones`);
+      await resolveGlueless(children, resolver);
+      for (const z of children.keys()) sourceOf.set(z, 'leaked');
+      const set = new TargetSet();
+      addDelegationTargets(set, children);
+      // Not sliced by --shard: only a shard that saw the leak knows these; publish counts each target once.
+      phase = withinBudget(set.list(), sourceOf, budget, o, false);
+      targets.push(...phase);
+      await runPhase(phase);
+    }
+    phaseDone('leaked');
+    sourceReports.leaked = { zones: leaked };
+  }
+  discovery.discoveryTransfers = discoveryAttempts.filter((a) => a.zone !== '.');
+  discovery.resolverQueries = resolver.queries;
+  discovery.addressesAsked = [...resolver.asked].map(normalizeAddress).sort();
+  discovery.zoneCutQuestions = cuts.questions;
+  discovery.sources = sourceReports;
+  discovery.phasesMs = phasesMs;
 
   // What discovery found per zone, before exclusions, --family and sharding: what lets
   // publish tell an address that left a zone from one this scan did not ask.
@@ -183,15 +290,50 @@ export async function scan(o: ScanOptions): Promise<Report> {
       perAddress: o.perAddress,
       excludedZones: [...o.exclusions.zones].sort(),
       excludedAddresses: [...o.exclusions.addresses].sort(),
+      leakedMaxDelegations: src.leakedMaxDelegations,
+      suffixes: src.suffixes.length,
     },
     shard: o.shard ?? null,
     discovery,
     zoneAddresses,
-    targets: targets.map((t) => ({ ...results.get(keyOf(t))!, nameServers: t.nameServers })),
+    sources: budget.report(),
+    targets: targets.map((t) => ({ ...results.get(keyOf(t))!, nameServers: t.nameServers, source: sourceOf.get(t.zone) ?? 'root' })),
   };
   await writer.writeReport(report);
   o.progress?.finish(report);
   return report;
+}
+
+/**
+ * The targets whose zones fit the budgets, zone by zone in the budgets' order (source, then
+ * canonical order), counted after exclusions and the address family and before `--shard`.
+ */
+function withinBudget(all: Target[], sourceOf: Map<string, SourceName>, budget: Budget, o: ScanOptions, shard: boolean): Target[] {
+  const byZone = new Map<string, Target[]>();
+  for (const t of selectTargets(all, { exclusions: o.exclusions, family: o.family })) {
+    const list = byZone.get(t.zone) ?? [];
+    list.push(t);
+    byZone.set(t.zone, list);
+  }
+  const rank = (z: string) => BUDGET_ORDER.indexOf(sourceOf.get(z) ?? 'root');
+  const zones = [...byZone.keys()].map((z) => ({ z, name: textToName(z) }));
+  zones.sort((a, b) => rank(a.z) - rank(b.z) || compareCanonical(a.name, b.name));
+  const kept: Target[] = [];
+  for (const { z } of zones) {
+    const list = byZone.get(z)!;
+    if (budget.take(z, sourceOf.get(z) ?? 'root', list.length)) kept.push(...list);
+  }
+  return shard && o.shard ? kept.filter((t) => inShard(t, o.shard!)) : kept;
+}
+
+/** Zones transferred in these targets, with the text of the lowest address that gave one. */
+function transferredZones(targets: Target[], results: Map<string, TargetResult>): { zone: string; file: string }[] {
+  const out = new Map<string, string>();
+  for (const t of targets) {
+    const r = results.get(keyOf(t));
+    if (r?.outcome === 'transferred' && r.file && !out.has(t.zone)) out.set(t.zone, r.file);
+  }
+  return [...out].map(([zone, file]) => ({ zone, file }));
 }
 
 function keyOf(t: Target): string {

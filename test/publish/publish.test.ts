@@ -1,21 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { publish, type PublishOptions } from '../../src/publish/publish.js';
 import { inShard } from '../../src/scan/targets.js';
-import { tempDir, writeResults, zoneText, type FakeTarget } from '../support/results.js';
+import { tempDirsPerTest, writeResults, zoneText, type FakeTarget } from '../support/results.js';
 import { zonelog } from '../support/cli.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
-function tmp(): string {
-  const d = tempDir();
-  dirs.push(d);
-  return d;
-}
+const tmp = tempDirsPerTest();
 function sh(cwd: string, ...args: string[]): string {
   return execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.org', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.org' } });
 }

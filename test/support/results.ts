@@ -1,5 +1,6 @@
 /** Builds scan results directories for publish tests, the way `scan` writes them. */
 import fs from 'node:fs';
+import { afterEach } from 'vitest';
 import os from 'node:os';
 import path from 'node:path';
 import { ResultsWriter, type Report, type TargetResult, type TargetOutcome } from '../../src/scan/results.js';
@@ -10,10 +11,25 @@ export interface FakeTarget {
   outcome: TargetOutcome;
   /** Canonical text, for transferred targets. */
   text?: string;
+  /** The source that found the zone. */
+  source?: string;
 }
 
 export function tempDir(prefix = 'zonelog-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** A function giving a new temporary folder each call; all are removed after each test. */
+export function tempDirsPerTest(): () => string {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+  });
+  return () => {
+    const d = tempDir();
+    dirs.push(d);
+    return d;
+  };
 }
 
 /** A zone's canonical text: SOA with the serial, then the given lines. */
@@ -32,7 +48,7 @@ export async function writeResults(dir: string, targets: FakeTarget[], started =
   const w = new ResultsWriter(dir);
   const out: TargetResult[] = [];
   for (const t of targets) {
-    const base = { zone: t.zone, address: t.address, port: 53, nameServers: [t.zone === "." ? "a.root-servers.net." : `ns.${t.zone}`], attempts: 1 };
+    const base = { zone: t.zone, address: t.address, port: 53, nameServers: [t.zone === '.' ? 'a.root-servers.net.' : `ns.${t.zone}`], attempts: 1, ...(t.source ? { source: t.source as TargetResult['source'] } : {}) };
     if (t.outcome === 'transferred') {
       const stored = await w.storeZone([t.text!]);
       const serial = Number(t.text!.split('\n')[0]!.split('\t')[4]!.split(' ')[2]);
