@@ -121,14 +121,22 @@ function buildProgram(io: Io): Command {
     .option('--seed <n>', 'the world is deterministic from this seed', parseCount, 1)
     .option('--port <n>', 'DNS port on every address', parsePortOption, 5300)
     .option('--root-zone <file>', 'serve this root zone (e.g. a real one) with its addresses mapped to loopback')
-    .action(async (opts: { zones: number; seed: number; port: number; rootZone?: string }) => {
+    .option('--latency [ms]', 'delay every response by a round trip drawn per address from MIN-MAX ms', parseMsRange)
+    .option('--silent-addresses', 'put the silent targets (5 % of all) on a few addresses that never answer, 40 to 60 targets each', false)
+    .option('--droppers <n>', 'addresses that drop AXFR silently for the zones they do not allow and answer the others', parseCount)
+    .action(async (opts: { zones: number; seed: number; port: number; rootZone?: string; latency?: true | { min: number; max: number }; silentAddresses: boolean; droppers?: number }) => {
       const stop = new AbortController();
       const onSignal = () => stop.abort();
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       try {
         const { runLab } = await import('../lab/lab.js');
-        exitCode.value = await runLab({ zones: opts.zones, seed: opts.seed, port: opts.port, rootZoneFile: opts.rootZone }, io, stop.signal);
+        const silence = {
+          latency: opts.latency === true ? { min: 20, max: 300 } : opts.latency,
+          silentAddresses: opts.silentAddresses ? {} : undefined,
+          droppers: opts.droppers,
+        };
+        exitCode.value = await runLab({ zones: opts.zones, seed: opts.seed, port: opts.port, rootZoneFile: opts.rootZone, ...silence }, io, stop.signal);
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
@@ -427,7 +435,7 @@ async function scanCommand(opts: ScanCliOptions, io: Io): Promise<number> {
     if (!parsed.ok) throw new UsageError(`${opts.zones}: ${parsed.error}`);
     zones = parsed.zones;
   }
-  const [{ checkOutDir }, { Progress }, { scan }] = await Promise.all([import('../scan/results.js'), import('../scan/progress.js'), import('../scan/scan.js')]);
+  const [{ checkOutDir }, { Progress }, { scan, discoveryFailure }] = await Promise.all([import('../scan/results.js'), import('../scan/progress.js'), import('../scan/scan.js')]);
   const out = path.resolve(opts.out);
   const outCheck = checkOutDir(out);
   if (!outCheck.ok) throw new UsageError(outCheck.error);
@@ -462,8 +470,9 @@ async function scanCommand(opts: ScanCliOptions, io: Io): Promise<number> {
   for (const t of report.targets) counts[t.outcome] = (counts[t.outcome] ?? 0) + 1;
   const zonesTransferred = new Set(report.targets.filter((t) => t.outcome === 'transferred').map((t) => t.zone)).size;
   if (opts.json) io.stdout.write(JSON.stringify({ out, targets: report.targets.length, zonesTransferred, outcomes: counts, discovery: report.discovery }) + '\n');
-  if (report.targets.length === 0) {
-    io.stderr.write('zonelog: the scan found no targets: no root server answered and no zone list was given; check --root and the network\n');
+  const failed = discoveryFailure(report);
+  if (failed) {
+    io.stderr.write(`zonelog: ${failed}\n`);
     return 2;
   }
   return 0;
@@ -558,6 +567,13 @@ function parsePortOption(text: string): number {
 function parseSeconds(text: string): number {
   if (!/^[0-9]+(\.[0-9]+)?$/.test(text) || Number(text) <= 0) throw new InvalidArgumentError('expected a positive number of seconds');
   return Math.round(Number(text) * 1000);
+}
+
+/** `MIN-MAX` milliseconds, e.g. `20-300`. */
+function parseMsRange(text: string): { min: number; max: number } {
+  const m = /^([0-9]+)-([0-9]+)$/.exec(text);
+  if (!m || Number(m[1]) > Number(m[2]) || Number(m[2]) > 60_000) throw new InvalidArgumentError('expected MIN-MAX milliseconds, e.g. 20-300');
+  return { min: Number(m[1]), max: Number(m[2]) };
 }
 
 function parseCount(text: string): number {

@@ -43,6 +43,8 @@ export interface Lab {
   axfrQueries(zone: string, address: string): number;
   /** The highest `peak` over all addresses. */
   peakConnections(): number;
+  /** The highest `peakServing` over all addresses: connections whose query was being answered. */
+  peakServing(): number;
   resetStats(): void;
   /** Advances the world (src/lab/world.ts mutate) and serves the new one. */
   mutate(seed: number): Promise<void>;
@@ -96,6 +98,12 @@ class RunningLab implements Lab {
   peakConnections(): number {
     let peak = 0;
     for (const a of this.server.addresses) peak = Math.max(peak, this.server.connections(a).peak);
+    return peak;
+  }
+
+  peakServing(): number {
+    let peak = 0;
+    for (const a of this.server.addresses) peak = Math.max(peak, this.server.connections(a).peakServing);
     return peak;
   }
 
@@ -162,9 +170,29 @@ export function labSummary(lab: Lab): string {
     `addresses: ${w.addresses.length} (${byRole}), ${closed} closed to TCP`,
     `targets: ${exp.length} (zone, server, address); TLD behaviours: ${tally(behaviours)}`,
     `expected outcomes: ${tally(exp.map((t) => t.expected))}`,
+    ...silenceLines(w),
     `scan it: zonelog scan --root ${lab.rootServers.join(',')} --port ${lab.port} --out DIR`,
   ];
   return lines.join('\n') + '\n';
+}
+
+/** The addresses that never answer, the droppers and the latency, when the world has them. */
+function silenceLines(w: World): string[] {
+  const by = new Map<string, Behaviour[]>();
+  for (const [k, b] of w.behaviours) {
+    if (k.startsWith('. ')) continue;
+    const a = k.slice(k.indexOf(' ') + 1);
+    let l = by.get(a);
+    if (!l) by.set(a, (l = []));
+    l.push(b);
+  }
+  const silent = [...by.values()].filter((l) => l.length > 1 && l.every((b) => b === 'silent'));
+  const lines = [`addresses that never answer AXFR: ${silent.length} (${silent.reduce((n, l) => n + l.length, 0)} targets, at most ${Math.max(0, ...silent.map((l) => l.length))} on one)`];
+  if (w.latency?.size) {
+    const ms = [...w.latency.values()];
+    lines.push(`latency: every response waits ${Math.min(...ms)} to ${Math.max(...ms)} ms, per address`);
+  }
+  return lines;
 }
 
 /**

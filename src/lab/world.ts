@@ -26,6 +26,7 @@ import {
   type AddressConfig, type AxfrBehaviour, type DripOptions, type ServedZone, type ZoneContent,
 } from './authserver.js';
 import { Rng, hash32, hashBytes, scatter32, syllableLabel } from './rng.js';
+import { shapeSilence, type SilenceOptions } from './silence.js';
 
 /** A target's behaviour: an AXFR behaviour, or `closed` (nothing listens on TCP at the address). */
 export type Behaviour = AxfrBehaviour | 'closed';
@@ -53,7 +54,7 @@ export const DEFAULT_MIX: Readonly<Record<AxfrBehaviour, number>> = {
 
 export type SizeOption = { min?: number; max?: number } | ((zone: string, index: number) => number);
 
-export interface WorldOptions {
+export interface WorldOptions extends SilenceOptions {
   /** Default 1. */
   seed?: number;
   /** Generated TLDs, besides `arpa.` and `lab-net.` (default 50). Ignored with rootZoneText. */
@@ -153,6 +154,8 @@ export interface World {
   readonly nextIndex: number;
   readonly sizes: SizeOption;
   readonly real: boolean;
+  /** Milliseconds every response from an address waits (src/lab/silence.ts); none when absent. */
+  readonly latency?: ReadonlyMap<string, number>;
 }
 
 /** What zonelog's client must report for one (zone, NS name, address). */
@@ -198,7 +201,10 @@ export function createWorld(options: WorldOptions = {}): World {
   if (!(totalWeight > 0)) throw new Error('the behaviour mix needs at least one positive weight');
   const draft = options.rootZoneText !== undefined ? realDraft(options, seed, options.rootZoneText) : generatedDraft(options, seed);
   const world: World = { ...base, ...draft, behaviours: new Map(), nextIndex: draft.tlds.size, real: options.rootZoneText !== undefined };
-  return assignBehaviours(world, options, seed);
+  const assigned = assignBehaviours(world, options, seed);
+  if (!options.silentAddresses && !options.droppers && !options.latency) return assigned;
+  const { behaviours, latency } = shapeSilence(assigned, options);
+  return { ...assigned, behaviours, latency };
 }
 
 type Draft = Pick<World, 'root' | 'tlds' | 'hosts' | 'addresses' | 'usedNames'>;
@@ -815,7 +821,7 @@ export function servingPlan(world: World): AddressConfig[] {
   add('.', world.root.nsNames);
   for (const z of world.tlds.values()) add(z.name, z.nsNames);
   const closed = closedSet(world);
-  return [...plan].map(([address, zones]) => ({ address, tcpClosed: closed.has(address), zones }));
+  return [...plan].map(([address, zones]) => ({ address, tcpClosed: closed.has(address), zones, latencyMs: world.latency?.get(address) }));
 }
 
 // --- expectations -------------------------------------------------------------

@@ -10,14 +10,14 @@ import { formatAddress, type ServerAddress } from '../dns/address.js';
 import { transfer, type TransferResult } from '../axfr/transfer.js';
 import type { TransferLimits } from '../axfr/limits.js';
 import {
-  addDelegationTargets, delegationsByQuery, delegationsFromZoneText, resolveGlueless, type Delegations,
+  addDelegationTargets, delegationsByQuery, delegationsFromZoneText, resolveGlueless, type Delegations, type ResolveReport,
 } from './discovery.js';
 import { textToName } from '../dns/name.js';
 import { describeFailure, isTransient, type Outcome } from '../axfr/outcome.js';
 import { Resolver } from './resolver.js';
 import { REPORT_VERSION, ResultsWriter, type Report, type TargetResult } from './results.js';
 import { randomUUID } from 'node:crypto';
-import { schedule } from './scheduler.js';
+import { schedule, type Attempt } from './scheduler.js';
 import { TargetSet, normalizeAddress, selectTargets, type Exclusions, type Family, type Shard, type Target } from './targets.js';
 
 export interface ScanOptions {
@@ -35,8 +35,10 @@ export interface ScanOptions {
   concurrency: number;
   perAddress: number;
   limits: TransferLimits;
-  /** Milliseconds for the whole scan; what is left then is skipped. */
+  /** Milliseconds for the whole scan, transfers in flight included: what is left then is skipped. */
   deadlineMs?: number;
+  /** The first-byte timeout at an address not heard from yet (default: the smaller of SHORT_TIMEOUT_MS and the timeouts). */
+  shortTimeoutMs?: number;
   dnssec: boolean;
   memoryBudget: number;
   out: string;
@@ -52,14 +54,30 @@ export interface ScanProgress {
   finish(report: Report): void;
 }
 
+/**
+ * The first-byte timeout at an address that has not answered yet, ms: several round
+ * trips to the far side of the world (connection and query), a lost SYN included.
+ */
+export const SHORT_TIMEOUT_MS = 2000;
+
 export async function scan(o: ScanOptions): Promise<Report> {
   const started = new Date();
-  const deadline = o.deadlineMs !== undefined ? started.getTime() + o.deadlineMs : undefined;
+  // The deadline bounds everything from here on, transfers in flight included.
+  const deadline = new AbortController();
+  const deadlineTimer = o.deadlineMs !== undefined ? setTimeout(() => deadline.abort(), o.deadlineMs) : undefined;
+  try {
+    return await scanUntil(o, started, deadline.signal);
+  } finally {
+    clearTimeout(deadlineTimer);
+  }
+}
+
+async function scanUntil(o: ScanOptions, started: Date, deadline: AbortSignal): Promise<Report> {
   const writer = new ResultsWriter(o.out);
   const results = new Map<string, TargetResult>();
   const ipv6Route = await hasIpv6Route();
 
-  const runTarget = async (t: Target): Promise<TransferResult> => {
+  const runTarget = async (t: Target, attempt?: Attempt): Promise<TransferResult> => {
     if (familyUnreachable(t.address, ipv6Route)) {
       return { outcome: { kind: 'unreachable', detail: 'this machine has no IPv6 route', messages: 0, bytes: 0, durationMs: 0 } };
     }
@@ -69,11 +87,19 @@ export async function scan(o: ScanOptions): Promise<Report> {
       limits: o.limits,
       dnssec: o.dnssec,
       memoryBudget: o.memoryBudget,
+      signal: deadline,
+      firstByteTimeoutMs: attempt?.firstByteTimeoutMs,
+      onFirstByte: attempt?.firstByte,
     });
   };
 
   const record = async (t: Target, r: TransferResult, attempts: number): Promise<void> => {
     const res = await toTargetResult(t, r, attempts, portOf(t, o), writer);
+    results.set(keyOf(t), res);
+    o.progress?.result(res);
+  };
+  const skip = (t: Target, detail: string, attempts: number, stats?: { bytes: number; durationMs: number }) => {
+    const res: TargetResult = { zone: t.zone, address: t.address, port: portOf(t, o), nameServers: t.nameServers, outcome: 'skipped', attempts, detail, ...stats };
     results.set(keyOf(t), res);
     o.progress?.result(res);
   };
@@ -85,18 +111,24 @@ export async function scan(o: ScanOptions): Promise<Report> {
   let rootText: string | undefined;
   let rootFrom: string | undefined;
   const discoveryAttempts: { address: string; outcome: string }[] = [];
+  // Whether any root server said anything (a transfer, a refusal, an answer to a query).
+  let rootAnswered = false;
   for (const t of rootTargets.list()) {
     if (o.exclusions.addresses.has(normalizeAddress(t.address))) continue;
+    if (deadline.aborted) break;
     const r = await runTarget(t);
     discoveryAttempts.push({ address: formatAddress({ host: t.address, port: portOf(t, o) }), outcome: r.outcome.kind });
+    if (r.outcome.bytes > 0) rootAnswered = true;
+    // Reused as this target's result when the target is in our selection (a cut one is tried again).
+    const selected = selectTargets([t], { exclusions: o.exclusions, family: o.family, shard: o.shard }).length > 0;
     if (r.zone) {
       const res = await toTargetResult(t, r, 1, portOf(t, o), writer);
       rootText = fs.readFileSync(path.join(o.out, res.file!), 'latin1');
       rootFrom = t.address;
-      // Reused as this target's result when the target is in our selection.
-      if (selectTargets([t], { exclusions: o.exclusions, family: o.family, shard: o.shard }).length) results.set(keyOf(t), res);
+      if (selected) results.set(keyOf(t), res);
       break;
     }
+    if (selected && r.outcome.kind !== 'aborted') results.set(keyOf(t), await toTargetResult(t, r, 1, portOf(t, o), writer));
   }
 
   // 2. Delegations: from the root zone, else by asking the root servers.
@@ -108,15 +140,23 @@ export async function scan(o: ScanOptions): Promise<Report> {
     delegations = delegationsFromZoneText(rootText, '.').delegations;
     discovery.source = 'root-axfr';
     discovery.rootFrom = rootFrom;
+  } else if (deadline.aborted) {
+    delegations = new Map();
+    discovery.source = 'none: the deadline passed';
   } else {
-    const found = await delegationsByQuery(o.fallbackZones, resolver);
+    const found = await untilAborted(delegationsByQuery(o.fallbackZones, resolver), deadline, { delegations: new Map(), notFound: o.fallbackZones });
     delegations = found.delegations;
     discovery.source = 'ns-queries';
     discovery.notFound = found.notFound;
+    // A delegation found means a root server answered a query.
+    if (delegations.size > 0) rootAnswered = true;
   }
-  discovery.resolution = await resolveGlueless(delegations, resolver);
+  discovery.rootAnswered = rootAnswered;
+  discovery.zonesFound = delegations.size;
+  discovery.resolution = await untilAborted<ResolveReport | string>(resolveGlueless(delegations, resolver), deadline, 'cut by the deadline');
   if (o.zones.length > 0) {
-    const extra = await delegationsByQuery(o.zones.filter((z) => !delegations.has(z)), resolver);
+    const wanted = o.zones.filter((z) => !delegations.has(z));
+    const extra = await untilAborted(delegationsByQuery(wanted, resolver), deadline, { delegations: new Map(), notFound: wanted });
     for (const [z, ns] of extra.delegations) delegations.set(z, ns);
     discovery.extraZonesNotFound = extra.notFound;
   }
@@ -134,8 +174,7 @@ export async function scan(o: ScanOptions): Promise<Report> {
   const targets = selectTargets(all.list(), { exclusions: o.exclusions, family: o.family, shard: o.shard });
   const pending = targets.filter((t) => !results.has(keyOf(t)));
 
-  // 3. Every target, politely.
-  const answering = new Set<string>();
+  // 3. Every target, politely, learning per address (src/scan/scheduler.ts).
   o.progress?.start(targets.length);
   for (const t of targets) {
     const done = results.get(keyOf(t));
@@ -144,25 +183,25 @@ export async function scan(o: ScanOptions): Promise<Report> {
   await schedule<Target, TransferResult>(pending, {
     concurrency: o.concurrency,
     perAddress: o.perAddress,
-    deadline,
+    signal: deadline,
+    shortTimeoutMs: o.shortTimeoutMs ?? Math.min(SHORT_TIMEOUT_MS, o.limits.idleTimeoutMs, o.limits.connectTimeoutMs),
     addressOf: (t) => normalizeAddress(t.address),
-    run: (t) => runTarget(t),
-    // A timeout is worth a second try only from an address that has not answered yet:
-    // one that answers other queries and stays silent for this zone is dropping it on purpose.
-    transient: (r, t) => isTransient(r.outcome.kind) && !(r.outcome.kind === 'timeout' && answering.has(normalizeAddress(t.address))),
-    done: async (t, r, attempts) => {
-      if (!isTransient(r.outcome.kind)) answering.add(normalizeAddress(t.address));
-      await record(t, r, attempts);
-    },
+    run: (t, attempt) => runTarget(t, attempt),
+    answered: (r) => r.outcome.bytes > 0 || !SILENT_KINDS.has(r.outcome.kind),
+    silent: (r) => r.outcome.kind === 'timeout' && r.outcome.bytes === 0,
+    // A timeout is never tried again: the scheduler gives silence its full wait once.
+    transient: (r) => isTransient(r.outcome.kind) && r.outcome.kind !== 'timeout',
+    done: (t, r, attempts) => record(t, r, attempts),
     skipped: async (t, last, attempts) => {
-      if (last) await record(t, last, attempts);
-      else {
-        const res: TargetResult = { zone: t.zone, address: t.address, port: portOf(t, o), nameServers: t.nameServers, outcome: 'skipped', attempts: 0, detail: 'the scan deadline passed before this target started' };
-        results.set(keyOf(t), res);
-        o.progress?.result(res);
-      }
+      if (last?.outcome.kind === 'aborted') {
+        last.zone?.dispose();
+        skip(t, `the scan deadline cut this transfer: ${last.outcome.detail}`, attempts, { bytes: last.outcome.bytes, durationMs: last.outcome.durationMs });
+      } else if (last) await record(t, last, attempts);
+      else skip(t, 'the scan deadline passed before this target started', 0);
     },
   });
+  // Root targets cut in discovery and never tried again.
+  for (const t of targets) if (!results.has(keyOf(t))) skip(t, 'the scan deadline passed before this target started', 0);
 
   // What discovery found per zone, before exclusions, --family and sharding: what lets
   // publish tell an address that left a zone from one this scan did not ask.
@@ -192,6 +231,40 @@ export async function scan(o: ScanOptions): Promise<Report> {
   await writer.writeReport(report);
   o.progress?.finish(report);
   return report;
+}
+
+/** Outcomes in which the server said nothing (a DNS message or a TCP answer is something). */
+const SILENT_KINDS = new Set<Outcome['kind']>(['timeout', 'unreachable', 'aborted']);
+
+/** What went wrong in discovery, in one sentence; undefined when it found zones. */
+export function discoveryFailure(report: Report): string | undefined {
+  const d = report.discovery;
+  const tried = Array.isArray(d.rootAttempts) ? d.rootAttempts.length : 0;
+  if (d.rootAnswered === false) {
+    if (tried === 0) return 'no root server was tried (every --root address is excluded or the deadline passed first)';
+    return `no root server answered (${tried} addresses tried); check --root, --port and the network`;
+  }
+  if (d.zonesFound === 0) return 'discovery found no zone: the root servers answered but delegated nothing (no root server allows transfer and no zone list was found, see --zones)';
+  return undefined;
+}
+
+/** The promise's value, or `cut` once the signal aborts (the work goes on unheard). */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal, cut: T): Promise<T> {
+  if (signal.aborted) return Promise.resolve(cut);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => resolve(cut);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
 }
 
 function keyOf(t: Target): string {
