@@ -108,7 +108,7 @@ export interface ConnectionStats {
   transfers: number;
   /** The most AXFR queries answered at the same time. */
   peakTransfers: number;
-  /** Connections in use whose query the server answers (not the ones it keeps silent on). */
+  /** Connections the server is answering on: from its first answer until the connection ends (not the ones it keeps silent on). */
   serving: number;
   /** The most such connections at the same time: what a polite client limits. */
   peakServing: number;
@@ -325,6 +325,8 @@ class Connection {
   silent = false;
   /** Counted in the address's `serving`. */
   serving = false;
+  /** The client's FIN or the close was seen: no longer counted. */
+  released = false;
   readonly abort = new AbortController();
   readonly closed: Promise<void>;
   /** The client's FIN, or the close. */
@@ -589,13 +591,11 @@ export class AuthServer {
       counted = true;
       st.current++;
       if (st.current > st.peak) st.peak = st.current;
-      conn.serving = true;
-      st.serving++;
-      if (st.serving > st.peakServing) st.peakServing = st.serving;
     };
     const release = () => {
       if (!open) return;
       open = false;
+      conn.released = true;
       if (counted) st.current--;
       if (conn.serving) {
         conn.serving = false;
@@ -641,7 +641,13 @@ export class AuthServer {
       }
     }
     const out = this.respond(state, msg, true);
-    if (out === undefined) return;
+    if (out === undefined || conn.gone) return;
+    // From the first byte of the answer until the connection ends, the server is serving it.
+    if ((out.kind === 'message' || out.zone.axfr !== 'silent') && !conn.serving && !conn.released) {
+      conn.serving = true;
+      state.stats.serving++;
+      if (state.stats.serving > state.stats.peakServing) state.stats.peakServing = state.stats.serving;
+    }
     if (out.kind === 'message') {
       if (!conn.socket.write(frame(out.data))) await conn.drained();
       return;
@@ -651,10 +657,6 @@ export class AuthServer {
     if (st.transfers > st.peakTransfers) st.peakTransfers = st.transfers;
     try {
       await this.axfr(conn, out.zone, out.query);
-      if (conn.silent && conn.serving) {
-        conn.serving = false;
-        st.serving--;
-      }
       // A silent server holds the transfer until the connection ends.
       if (conn.silent && !conn.gone) await conn.ended;
     } finally {

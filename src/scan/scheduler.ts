@@ -7,18 +7,19 @@
  *   gets at most `perAddress` attempts at once, each with the full timeouts; a
  *   failure worth it (`transient`) is tried once more after a backoff, a refusal never.
  * - An address that has not answered yet gets short first-byte timeouts, no retries,
- *   and more parallelism the more it stays silent (`perAddress` doubled per silence,
- *   up to `silentParallelism`); its first attempt (the probe) waits the full timeout,
- *   so a slow server is not taken for a silent one.
+ *   and more parallelism the more it stays silent (`perAddress` doubled for every
+ *   2 × `perAddress` silences, up to `silentParallelism`); its first attempt (the probe)
+ *   waits the full timeout, so a slow server is not taken for a silent one.
  * - Never miss a transfer: a target that got only a short silence is tried again with
  *   the full timeout as soon as its address answers anything (a server that drops
  *   AXFR for the zones it does not allow and answers the others). Only when the
  *   address never answered, probe included, does the short silence stand.
- * - At an address that answers, a full attempt that has had no byte for a window
- *   learnt from the address (4 × its slowest first byte, at least MIN_WINDOW_MS)
- *   waits on without a slot (parked, at most `parkedPerAddress` per address): a query
- *   the server drops costs it no work, and must not hold up the zones it answers.
- *   A parked attempt whose answer comes after all takes a slot back.
+ * - At an address that answers and has dropped a query (a full wait ended in silence),
+ *   a full attempt that has had no byte for a window learnt from the address (4 × the
+ *   90th percentile of its first bytes, at least MIN_WINDOW_MS) waits on without a slot
+ *   (parked, at most `parkedPerAddress` per address): a query the server drops costs it
+ *   no work, and must not hold up the zones it answers. A parked attempt whose answer
+ *   comes after all takes a slot back (then, for a moment, one more is answered at once).
  * - When `signal` aborts (the scan's deadline), nothing new starts, attempts in flight
  *   see the same signal and end, and every item not done is reported as skipped.
  */
@@ -65,9 +66,11 @@ export interface SchedulerOptions<T, R> {
 }
 
 /** The least time an answering address's silent attempt holds its slot, ms. */
-export const MIN_WINDOW_MS = 500;
-/** The window is this many times the slowest first byte seen at the address. */
+export const MIN_WINDOW_MS = 250;
+/** The window is this many times the median first byte seen at the address. */
 const WINDOW_FACTOR = 4;
+/** First-byte times kept per address. */
+const SAMPLES = 32;
 
 interface Pending<T, R> {
   item: T;
@@ -85,18 +88,36 @@ class AddressState<T, R> {
   active = 0;
   parked = 0;
   answered = false;
+  /** A full wait ended in silence here: the address drops some queries, and its silent attempts may park. */
+  drops = false;
   /** Silent attempts while the address had not answered. */
   silences = 0;
   probed = false;
-  slowestFirstByteMs = 0;
+  /** The last first-byte times seen here, ms (a ring). */
+  private readonly firstBytes: number[] = [];
+  private nextSample = 0;
 
+  /**
+   * Attempts at once: `perAddress` once it answered; before, doubled for every 2 × perAddress
+   * silences (a server that drops some zones and answers others is likely to answer
+   * before the count grows: what it can see at once is bounded by this limit).
+   */
   limit(perAddress: number, silentParallelism: number): number {
     if (this.answered) return perAddress;
-    return Math.max(perAddress, Math.min(silentParallelism, perAddress * 2 ** Math.min(this.silences, 8)));
+    const doublings = Math.min(Math.floor(this.silences / (2 * perAddress)), 8);
+    return Math.max(perAddress, Math.min(silentParallelism, perAddress * 2 ** doublings));
   }
 
+  firstByte(ms: number): void {
+    this.firstBytes[this.nextSample] = ms;
+    this.nextSample = (this.nextSample + 1) % SAMPLES;
+  }
+
+  /** How long an attempt holds its slot without a byte: a multiple of the 90th percentile of first bytes (a few slow zones are not the rule). */
   window(): number {
-    return Math.max(MIN_WINDOW_MS, WINDOW_FACTOR * this.slowestFirstByteMs);
+    const sorted = [...this.firstBytes].sort((a, b) => a - b);
+    const p90 = sorted.length ? sorted[Math.floor(sorted.length * 0.9)]! : 0;
+    return Math.max(MIN_WINDOW_MS, WINDOW_FACTOR * p90);
   }
 
   idle(): boolean {
@@ -212,8 +233,9 @@ export async function schedule<T, R>(items: readonly T[], o: SchedulerOptions<T,
       let isParked = false;
       let over = false;
       let parkTimer: NodeJS.Timeout | undefined;
-      // Only at an address that has answered (a probe holds its slot: the address may be slow).
-      if (s.answered) {
+      // Only at an address that answers and has dropped a query before (a probe holds its slot:
+      // the address may be slow; an address that never dropped one keeps --per-address exactly).
+      if (s.answered && s.drops) {
         parkTimer = setTimeout(() => {
           if (heard || over || isParked) return;
           if (s.parked >= parkedPerAddress || parked >= parkedInAll) return;
@@ -232,7 +254,7 @@ export async function schedule<T, R>(items: readonly T[], o: SchedulerOptions<T,
         firstByte: () => {
           if (heard || over) return;
           heard = true;
-          s.slowestFirstByteMs = Math.max(s.slowestFirstByteMs, Date.now() - began);
+          s.firstByte(Date.now() - began);
           if (parkTimer) clearTimeout(parkTimer);
           if (isParked) {
             // A late answer: it is a transfer again, and holds a slot.
@@ -260,6 +282,7 @@ export async function schedule<T, R>(items: readonly T[], o: SchedulerOptions<T,
           if (o.answered(result)) markAnswered(s);
           const silent = o.silent(result);
           if (silent && !s.answered) s.silences++;
+          if (silent && !short) s.drops = true;
           if (silent && short) {
             if (s.answered) s.queue.unshift({ item: p.item, attempt: p.attempt + 1, last: result, notBefore: 0 });
             else s.deferred.push({ ...p, last: result });

@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ResultsWriter, type Report, type TargetResult, type TargetOutcome } from '../../src/scan/results.js';
+import { normalizeAddress } from '../../src/scan/targets.js';
+import type { ExpectedTarget } from '../../src/lab/world.js';
 
 export interface FakeTarget {
   zone: string;
@@ -47,4 +49,25 @@ export async function writeResults(dir: string, targets: FakeTarget[], started =
   };
   await w.writeReport(report);
   return dir;
+}
+
+/** Every way a scan's report differs from what the lab expects (missing, outcome, serial, records): empty when none. */
+export function mismatches(report: Report, expected: readonly ExpectedTarget[]): string[] {
+  const byKey = new Map(report.targets.map((t) => [`${t.zone} ${normalizeAddress(t.address)}`, t]));
+  const wrong: string[] = [];
+  for (const e of expected) {
+    const t = byKey.get(`${e.zone} ${normalizeAddress(e.address)}`);
+    if (!t) {
+      wrong.push(`${e.zone} ${e.address} missing`);
+      continue;
+    }
+    if (!t.nameServers.includes(e.nsName)) wrong.push(`${e.zone} ${e.address} lacks NS ${e.nsName}`);
+    if (t.outcome !== e.expected) wrong.push(`${e.zone} ${e.address} (${e.behaviour}): ${t.outcome}, expected ${e.expected} — ${t.detail ?? ''}`);
+    if (e.expected === 'transferred') {
+      if (t.serial !== e.serial) wrong.push(`${e.zone} ${e.address}: serial ${t.serial}, expected ${e.serial}`);
+      if (e.records !== undefined && t.records !== e.records) wrong.push(`${e.zone} ${e.address}: ${t.records} records, expected ${e.records}`);
+      if (e.outOfZone !== undefined && (t.counts?.outOfZone ?? 0) !== e.outOfZone) wrong.push(`${e.zone} ${e.address}: ${t.counts?.outOfZone} out-of-zone, expected ${e.outOfZone}`);
+    }
+  }
+  return wrong;
 }
