@@ -5,12 +5,11 @@ import path from 'node:path';
 import { DEFAULT_LIMITS } from '../../src/axfr/limits.js';
 import { emptyExclusions } from '../../src/scan/config.js';
 import { startLab, type Lab } from '../../src/lab/lab.js';
-import { parseAddress } from '../../src/dns/address.js';
 import type { Report } from '../../src/scan/results.js';
 import { scan, type ScanOptions } from '../../src/scan/scan.js';
 import { normalizeAddress } from '../../src/scan/targets.js';
 import { describeServer, pickFreePort, startServer, stopAllServers, type RunningServer } from '../support/servers.js';
-import { mismatches, tempDir } from '../support/results.js';
+import { labScanOptions, mismatches, tempDir } from '../support/results.js';
 
 const LIMITS = { ...DEFAULT_LIMITS, connectTimeoutMs: 1000, idleTimeoutMs: 800, deadlineMs: 3000 };
 const cleanup: string[] = [];
@@ -26,15 +25,7 @@ function out(): string {
 const cli = (args: string[]) => zonelog(args);
 
 function scanOptions(lab: Lab, dir: string, extra: Partial<ScanOptions> = {}): ScanOptions {
-  return {
-    roots: lab.rootServers.map((r) => {
-      const p = parseAddress(r);
-      if (!p.ok) throw new Error(p.error);
-      return p.address;
-    }),
-    port: lab.port, zones: [], fallbackZones: [], family: 'any', exclusions: emptyExclusions(),
-    concurrency: 64, perAddress: 2, limits: LIMITS, dnssec: false, memoryBudget: 64 * 1024 * 1024, out: dir, ...extra,
-  };
+  return labScanOptions(lab, dir, LIMITS, extra);
 }
 
 describe('scan against the lab', () => {

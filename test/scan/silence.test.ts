@@ -9,14 +9,12 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_LIMITS } from '../../src/axfr/limits.js';
-import { emptyExclusions } from '../../src/scan/config.js';
 import { startLab, type Lab } from '../../src/lab/lab.js';
-import { parseAddress } from '../../src/dns/address.js';
 import { readResults, type Report } from '../../src/scan/results.js';
 import { scan, type ScanOptions } from '../../src/scan/scan.js';
 import { normalizeAddress } from '../../src/scan/targets.js';
 import { BadServer, neverAnswer } from '../support/badserver.js';
-import { mismatches, tempDir } from '../support/results.js';
+import { labScanOptions, mismatches, tempDir } from '../support/results.js';
 import { pickFreePort } from '../support/servers.js';
 
 const LIMITS = { ...DEFAULT_LIMITS, connectTimeoutMs: 1000, idleTimeoutMs: 800, deadlineMs: 3000 };
@@ -32,15 +30,7 @@ function newDir(): string {
 }
 
 function scanOptions(lab: Lab, extra: Partial<ScanOptions> = {}): ScanOptions {
-  return {
-    roots: lab.rootServers.map((r) => {
-      const p = parseAddress(r);
-      if (!p.ok) throw new Error(p.error);
-      return p.address;
-    }),
-    port: lab.port, zones: [], fallbackZones: [], family: 'any', exclusions: emptyExclusions(),
-    concurrency: 64, perAddress: 2, limits: LIMITS, dnssec: false, memoryBudget: 64 << 20, out: path.join(newDir(), 'results'), ...extra,
-  };
+  return labScanOptions(lab, path.join(newDir(), 'results'), LIMITS, extra);
 }
 
 /** Addresses whose every TLD target has this behaviour in the lab's world, or some of each kind. */
