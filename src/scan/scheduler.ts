@@ -14,9 +14,10 @@
  *   the full timeout as soon as its address answers anything (a server that drops
  *   AXFR for the zones it does not allow and answers the others). Only when the
  *   address never answered, probe included, does the short silence stand.
- * - At an address that answers and has dropped a query (a full wait ended in silence),
- *   a full attempt that has had no byte for a window learnt from the address (4 × the
- *   90th percentile of its first bytes, at least MIN_WINDOW_MS) waits on without a slot
+ * - At an address that answers and has dropped a query (a full wait, or a short one
+ *   before its first answer, ended in silence),
+ *   a full attempt that has had no byte for a window learnt from the address (3 × the
+ *   median of its first bytes, at least MIN_WINDOW_MS) waits on without a slot
  *   (parked, at most `parkedPerAddress` per address): a query the server drops costs it
  *   no work, and must not hold up the zones it answers. A parked attempt whose answer
  *   comes after all takes a slot back (then, for a moment, one more is answered at once).
@@ -49,7 +50,7 @@ export interface SchedulerOptions<T, R> {
   shortTimeoutMs: number;
   /** Most attempts at once at an address that has only been silent (default 16). */
   silentParallelism?: number;
-  /** Most parked silent waits per address that answers (default 8). */
+  /** Most parked silent waits per address that answers (default 32). */
   parkedPerAddress?: number;
   addressOf(item: T): string;
   run(item: T, attempt: Attempt): Promise<R>;
@@ -68,7 +69,7 @@ export interface SchedulerOptions<T, R> {
 /** The least time an answering address's silent attempt holds its slot, ms. */
 export const MIN_WINDOW_MS = 250;
 /** The window is this many times the median first byte seen at the address. */
-const WINDOW_FACTOR = 4;
+const WINDOW_FACTOR = 3;
 /** First-byte times kept per address. */
 const SAMPLES = 32;
 
@@ -113,11 +114,11 @@ class AddressState<T, R> {
     this.nextSample = (this.nextSample + 1) % SAMPLES;
   }
 
-  /** How long an attempt holds its slot without a byte: a multiple of the 90th percentile of first bytes (a few slow zones are not the rule). */
+  /** How long an attempt holds its slot without a byte: a multiple of the median first byte (a few slow zones are not the rule). */
   window(): number {
     const sorted = [...this.firstBytes].sort((a, b) => a - b);
-    const p90 = sorted.length ? sorted[Math.floor(sorted.length * 0.9)]! : 0;
-    return Math.max(MIN_WINDOW_MS, WINDOW_FACTOR * p90);
+    const median = sorted.length ? sorted[sorted.length >> 1]! : 0;
+    return Math.max(MIN_WINDOW_MS, WINDOW_FACTOR * median);
   }
 
   idle(): boolean {
@@ -129,7 +130,7 @@ export async function schedule<T, R>(items: readonly T[], o: SchedulerOptions<T,
   const attempts = o.attempts ?? 2;
   const backoff = o.backoffMs ?? 1000;
   const silentParallelism = o.silentParallelism ?? 16;
-  const parkedPerAddress = o.parkedPerAddress ?? 8;
+  const parkedPerAddress = o.parkedPerAddress ?? 32;
   const parkedInAll = 4 * o.concurrency;
   const signal = o.signal ?? new AbortController().signal;
   // Every attempt in flight listens to it.
@@ -177,6 +178,8 @@ export async function schedule<T, R>(items: readonly T[], o: SchedulerOptions<T,
     const markAnswered = (s: AddressState<T, R>) => {
       if (s.answered) return;
       s.answered = true;
+      // Queries it left unanswered for the short timeout while answering others: it drops some.
+      if (s.deferred.length > 0) s.drops = true;
       // Its short silences get the full timeout now, before anything else of the address.
       s.queue.unshift(...s.deferred.splice(0).map((p) => ({ item: p.item, attempt: p.attempt + 1, last: p.last, notBefore: 0 })));
     };
