@@ -292,7 +292,7 @@ function addScanOptions(cmd: Command): Command {
       .option('--concurrency <n>', 'transfers at once in all', parseCount, 128)
       .option('--per-address <n>', 'transfers at once to one address', parseCount, 2)
       .option('--transfer-deadline <seconds>', 'total time allowed for one transfer', parseSeconds, DEFAULT_LIMITS.deadlineMs)
-      .option('--deadline <seconds>', 'time allowed for the whole scan; what is left is skipped', parseSeconds)
+      .option('--deadline <seconds>', 'time allowed for the whole scan, transfers in flight included: what is cut or left is skipped', parseSeconds)
       .option('--json', 'print a summary as JSON on stdout', false)
       .option('--quiet', 'no progress output', false),
   );
