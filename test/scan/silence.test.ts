@@ -108,7 +108,7 @@ describe('the scan deadline', () => {
       expect(r.targets.some((t) => t.zone === '.' && t.outcome === 'transferred')).toBe(true);
       expect(r.targets.filter((t) => t.zone !== '.').every((t) => t.outcome === 'skipped')).toBe(true);
       const written = readResults(o.out);
-      expect(written.ok && written.report.targets.length).toBe(r.targets.length);
+      expect(written.ok && written.targets.length).toBe(r.targets.length);
     } finally {
       await lab.stop();
     }
