@@ -11,8 +11,8 @@
  * start time) and, with EXPECTED_FILE, `lab.expectedFor(limits)` there as JSON.
  *
  * Then it reads commands, one per line, on stdin and answers each with one JSON
- * line: `stats` (highest TCP connections and transfers at one address, and
- * where), `reset` (resets those), `stop`. It stops when stdin ends too (the
+ * line: `stats` (highest TCP connections, transfers and connections being
+ * answered at one address, and where), `reset` (resets those), `stop`. It stops when stdin ends too (the
  * benchmark died), and on SIGTERM / SIGINT.
  */
 import fs from 'node:fs';
@@ -81,14 +81,17 @@ rl.on('line', (line) => {
     let peakTransfers = 0;
     let peakAt = '';
     let peakTransfersAt = '';
+    let peakServing = 0;
+    let peakServingAt = '';
     let accepted = 0;
     for (const a of lab.server.addresses) {
       const s = lab.connections(a);
       accepted += s.accepted;
       if (s.peak > peak) [peak, peakAt] = [s.peak, a];
       if (s.peakTransfers > peakTransfers) [peakTransfers, peakTransfersAt] = [s.peakTransfers, a];
+      if (s.peakServing > peakServing) [peakServing, peakServingAt] = [s.peakServing, a];
     }
-    process.stdout.write(JSON.stringify({ peak, peakAt, peakTransfers, peakTransfersAt, accepted }) + '\n');
+    process.stdout.write(JSON.stringify({ peak, peakAt, peakTransfers, peakTransfersAt, peakServing, peakServingAt, accepted }) + '\n');
   } else if (cmd === 'reset') {
     lab.resetStats();
     process.stdout.write(JSON.stringify({ reset: true }) + '\n');

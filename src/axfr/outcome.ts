@@ -15,7 +15,9 @@ export type FailureKind =
   | 'reset'
   | 'truncated'
   | 'malformed'
-  | 'limit';
+  | 'limit'
+  /** Cut by the caller (the scan's deadline), not the server's doing. */
+  | 'aborted';
 
 export type OutcomeKind = 'transferred' | FailureKind;
 
@@ -83,5 +85,6 @@ export function describeFailure(f: Failure, server: string): string {
     case 'truncated': return `transfer from ${server} ended early: ${f.detail}`;
     case 'malformed': return `malformed response from ${server}: ${f.detail}`;
     case 'limit': return `transfer from ${server} stopped at a limit: ${f.detail}`;
+    case 'aborted': return `transfer from ${server} cut by the scan's deadline: ${f.detail}`;
   }
 }

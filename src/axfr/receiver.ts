@@ -46,6 +46,11 @@ export class AxfrReceiver {
   private records = 0;
   private ended = false;
 
+  /** How far the transfer got, for a caller that cuts it: records received, and whether the zone began. */
+  get progress(): { begun: boolean; records: number } {
+    return { begun: this.zone !== undefined, records: this.records };
+  }
+
   constructor(
     zone: Buffer,
     private readonly id: number,

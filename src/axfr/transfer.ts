@@ -19,6 +19,12 @@ export interface TransferRequest extends CanonicalZoneOptions {
   zone: Buffer;
   server: ServerAddress;
   limits?: Partial<TransferLimits>;
+  /** Ends the transfer at once (outcome `aborted`): the scan's deadline. */
+  signal?: AbortSignal;
+  /** Give up when no byte came within this many ms of the start, connection included (a server not heard from yet). */
+  firstByteTimeoutMs?: number;
+  /** Called once, on the first byte from the server. */
+  onFirstByte?: () => void;
 }
 
 export type TransferResult = { outcome: Transferred; zone: CanonicalZone } | { outcome: Failure; zone?: undefined };
@@ -42,6 +48,8 @@ export function transfer(req: TransferRequest): Promise<TransferResult> {
       settled = true;
       clearTimeout(connectTimer);
       clearTimeout(deadlineTimer);
+      clearTimeout(firstByteTimer);
+      req.signal?.removeEventListener('abort', onAbort);
       socket.removeAllListeners('data');
       socket.destroy();
       return true;
@@ -64,6 +72,14 @@ export function transfer(req: TransferRequest): Promise<TransferResult> {
 
     const connectTimer = setTimeout(() => fail('timeout', `no connection within ${limits.connectTimeoutMs / 1000} s`), limits.connectTimeoutMs);
     const deadlineTimer = setTimeout(() => fail('timeout', `transfer not complete within the deadline of ${limits.deadlineMs / 1000} s`), limits.deadlineMs);
+    const firstByteTimer = req.firstByteTimeoutMs === undefined ? undefined
+      : setTimeout(() => fail('timeout', `no response within ${req.firstByteTimeoutMs! / 1000} s`), req.firstByteTimeoutMs);
+    const onAbort = () => {
+      const p = receiver.progress;
+      fail('aborted', p.begun ? `cut after ${Date.now() - started} ms, ${p.records} records received` : `cut after ${Date.now() - started} ms, before the zone began`);
+    };
+    if (req.signal?.aborted) queueMicrotask(onAbort);
+    else req.signal?.addEventListener('abort', onAbort, { once: true });
 
     socket.on('connect', () => {
       clearTimeout(connectTimer);
@@ -89,6 +105,10 @@ export function transfer(req: TransferRequest): Promise<TransferResult> {
       // An exception thrown here would escape as an uncaught exception, and the promise
       // would never settle: it rejects the transfer instead.
       try {
+        if (bytes === 0) {
+          clearTimeout(firstByteTimer);
+          req.onFirstByte?.();
+        }
         bytes += chunk.length;
         if (bytes > limits.maxBytes) return fail('limit', `more than ${limits.maxBytes} bytes`);
         framer.push(chunk);

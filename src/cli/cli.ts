@@ -128,15 +128,20 @@ function buildProgram(io: Io): Command {
     exitCode.value = await runCommand(opts, io);
   });
 
-  command('lab').action(async (opts: { zones: number; seed: number; port: number; rootZone?: string; rounds: number; every: number }) => {
+  command('lab').action(async (opts: { zones: number; seed: number; port: number; rootZone?: string; rounds: number; every: number; latency?: true | { min: number; max: number }; silentAddresses: boolean; droppers?: number }) => {
     const stop = new AbortController();
     const onSignal = () => stop.abort();
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
     try {
       const { runLab } = await import('../lab/lab.js');
+      const silence = {
+        latency: opts.latency === true ? { min: 20, max: 300 } : opts.latency,
+        silentAddresses: opts.silentAddresses ? {} : undefined,
+        droppers: opts.droppers,
+      };
       exitCode.value = await runLab(
-        { zones: opts.zones, seed: opts.seed, port: opts.port, rootZoneFile: opts.rootZone, below: opts.rootZone === undefined, rounds: opts.rounds, everyMs: opts.every },
+        { zones: opts.zones, seed: opts.seed, port: opts.port, rootZoneFile: opts.rootZone, below: opts.rootZone === undefined, rounds: opts.rounds, everyMs: opts.every, ...silence },
         io,
         stop.signal,
       );
@@ -520,7 +525,7 @@ async function scanCommand(opts: ScanCliOptions, io: Io, standalone: boolean): P
     zones = parsed.zones;
   }
   const sources = await sourceOptions(opts);
-  const [{ checkOutDir }, { Progress }, { scan }] = await Promise.all([import('../scan/results.js'), import('../scan/progress.js'), import('../scan/scan.js')]);
+  const [{ checkOutDir }, { Progress }, { scan, discoveryFailure }] = await Promise.all([import('../scan/results.js'), import('../scan/progress.js'), import('../scan/scan.js')]);
   const out = path.resolve(cwdOf(io), opts.out);
   const outCheck = checkOutDir(out);
   if (!outCheck.ok) throw new UsageError(outCheck.error);
@@ -557,8 +562,9 @@ async function scanCommand(opts: ScanCliOptions, io: Io, standalone: boolean): P
   for (const t of report.targets) counts[t.outcome] = (counts[t.outcome] ?? 0) + 1;
   const zonesTransferred = new Set(report.targets.filter((t) => t.outcome === 'transferred').map((t) => t.zone)).size;
   const summary: ScanSummary = { out, targets: report.targets.length, zonesTransferred, outcomes: counts, discovery: report.discovery };
-  if (report.targets.length === 0) {
-    io.stderr.write('zonelog: the scan found no targets: no root server answered and no zone list was given; check --root and the network\n');
+  const failed = discoveryFailure(report);
+  if (failed) {
+    io.stderr.write(`zonelog: ${failed}\n`);
     return { code: 2, summary };
   }
   return { code: 0, summary };

@@ -10,7 +10,7 @@ import { DEFAULT_LIMITS, DEFAULT_MEMORY_BUDGET } from '../axfr/limits.js';
 import { CONFIG_FILE } from '../scan/config.js';
 import { FORMATS } from './table.js';
 import { DEFAULT_LEAKED_MAX_DELEGATIONS } from '../scan/sources/leaked.js';
-import { countParser, parseIdentity, parseName, parsePortOption, parseSeconds, parseSize, parseType, parseZoneName } from './parse.js';
+import { parseMsRange, countParser, parseIdentity, parseName, parsePortOption, parseSeconds, parseSize, parseType, parseZoneName } from './parse.js';
 
 export interface OptionSpec {
   flags: string;
@@ -81,7 +81,7 @@ export const SCAN_OPTIONS: OptionGroup = {
     { flags: '--concurrency <n>', help: 'transfers at once in all', parse: countParser(100_000), default: 128 },
     { flags: '--per-address <n>', help: 'transfers at once to one address', parse: countParser(1000), default: 2 },
     seconds('--transfer-deadline <seconds>', 'total time allowed for one transfer', DEFAULT_LIMITS.deadlineMs),
-    seconds('--deadline <seconds>', 'time allowed for the whole scan; what is left is skipped (default: none)'),
+    seconds('--deadline <seconds>', 'time allowed for the whole scan, transfers in flight included: what is cut or left is skipped (default: none)'),
     { flags: '--json', help: 'print a summary as one JSON document on stdout', default: false },
     { flags: '--quiet', help: 'no progress output', default: false },
   ],
@@ -213,6 +213,9 @@ export const COMMANDS: CommandSpec[] = [
       { flags: '--root-zone <file>', help: 'serve this root zone (e.g. a real one) with its addresses mapped to loopback' },
       { flags: '--rounds <n>', help: 'advance the world this many times (serials bump, delegations and servers change), then keep serving', parse: countParser(1_000_000), default: 0, shown: '0' },
       seconds('--every <seconds>', 'time between two rounds', 60_000),
+      { flags: '--latency [MIN-MAX]', help: 'delay every response by a round trip drawn per address from MIN-MAX ms (20-300 when none is given)', parse: parseMsRange },
+      { flags: '--silent-addresses', help: 'put the silent targets (5 % of all) on a few addresses that never answer, 40 to 60 targets each', default: false },
+      { flags: '--droppers <n>', help: 'addresses that drop AXFR silently for the zones they do not allow and answer the others', parse: countParser(10_000) },
     ],
   },
   {

@@ -79,3 +79,10 @@ export function parseIdentity(text: string): Identity {
   if (!m) throw new InvalidArgumentError(`expected "Name <email>", e.g. "zonelog <zonelog@example.org>", not ${JSON.stringify(text)}`);
   return { name: m[1]!, email: m[2]! };
 }
+
+/** `MIN-MAX` milliseconds, e.g. `20-300`. */
+export function parseMsRange(text: string): { min: number; max: number } {
+  const m = /^([0-9]+)-([0-9]+)$/.exec(text);
+  if (!m || Number(m[1]) > Number(m[2]) || Number(m[2]) > 60_000) throw new InvalidArgumentError('expected MIN-MAX milliseconds, e.g. 20-300');
+  return { min: Number(m[1]), max: Number(m[2]) };
+}

@@ -63,6 +63,8 @@ export interface AddressConfig {
   /** Nothing listens on TCP here: connections are refused. UDP is still answered. */
   tcpClosed?: boolean;
   zones: readonly ServedZone[];
+  /** Every response (UDP, and TCP at each query) waits this many ms: the address's round trip. */
+  latencyMs?: number;
 }
 
 export interface DripOptions {
@@ -106,11 +108,15 @@ export interface ConnectionStats {
   transfers: number;
   /** The most AXFR queries answered at the same time. */
   peakTransfers: number;
+  /** Connections the server is answering on: from its first answer until the connection ends (not the ones it keeps silent on). */
+  serving: number;
+  /** The most such connections at the same time: what a polite client limits. */
+  peakServing: number;
   udpQueries: number;
   tcpQueries: number;
 }
 
-const zeroStats = (): ConnectionStats => ({ current: 0, peak: 0, accepted: 0, transfers: 0, peakTransfers: 0, udpQueries: 0, tcpQueries: 0 });
+const zeroStats = (): ConnectionStats => ({ current: 0, peak: 0, accepted: 0, transfers: 0, peakTransfers: 0, serving: 0, peakServing: 0, udpQueries: 0, tcpQueries: 0 });
 
 type Packing = 'normal' | 'single' | 'max';
 
@@ -299,6 +305,7 @@ interface Answer {
 class AddressState {
   zones = new Map<string, ServedZone>();
   tcpClosed = false;
+  latencyMs = 0;
   tcp: net.Server | undefined;
   udp: dgram.Socket | undefined;
   readonly connections = new Set<Connection>();
@@ -316,6 +323,10 @@ class Connection {
   chain: Promise<void> = Promise.resolve();
   busy = 0;
   silent = false;
+  /** Counted in the address's `serving`. */
+  serving = false;
+  /** The client's FIN or the close was seen: no longer counted. */
+  released = false;
   readonly abort = new AbortController();
   readonly closed: Promise<void>;
   /** The client's FIN, or the close. */
@@ -409,6 +420,7 @@ export class AuthServer {
         fresh.push(state);
       }
       state.tcpClosed = !!c.tcpClosed;
+      state.latencyMs = c.latencyMs ?? 0;
       const zones = new Map<string, ServedZone>();
       for (const z of c.zones) zones.set(nameKey(lowerName(z.content.apex)), z);
       state.zones = zones;
@@ -438,6 +450,7 @@ export class AuthServer {
     for (const s of this.states.values()) {
       s.stats.peak = s.stats.current;
       s.stats.peakTransfers = s.stats.transfers;
+      s.stats.peakServing = s.stats.serving;
       s.stats.accepted = 0;
       s.stats.udpQueries = 0;
       s.stats.tcpQueries = 0;
@@ -548,7 +561,8 @@ export class AuthServer {
     if (out === undefined || out.kind !== 'message') return;
     let data = out.data;
     if (data.length > UDP_LIMIT) data = truncated(data);
-    state.udp?.send(data, rinfo.port, rinfo.address);
+    if (state.latencyMs > 0) setTimeout(() => state.udp?.send(data, rinfo.port, rinfo.address), state.latencyMs);
+    else state.udp?.send(data, rinfo.port, rinfo.address);
   }
 
   // --- TCP -----------------------------------------------------------------
@@ -581,7 +595,12 @@ export class AuthServer {
     const release = () => {
       if (!open) return;
       open = false;
+      conn.released = true;
       if (counted) st.current--;
+      if (conn.serving) {
+        conn.serving = false;
+        st.serving--;
+      }
     };
     socket.once('end', release);
     socket.once('close', () => {
@@ -614,8 +633,21 @@ export class AuthServer {
 
   private async onTcpMessage(state: AddressState, conn: Connection, msg: Buffer): Promise<void> {
     state.stats.tcpQueries++;
+    if (state.latencyMs > 0) {
+      try {
+        await sleep(state.latencyMs, undefined, { signal: conn.abort.signal });
+      } catch {
+        return;
+      }
+    }
     const out = this.respond(state, msg, true);
-    if (out === undefined) return;
+    if (out === undefined || conn.gone) return;
+    // From the first byte of the answer until the connection ends, the server is serving it.
+    if ((out.kind === 'message' || out.zone.axfr !== 'silent') && !conn.serving && !conn.released) {
+      conn.serving = true;
+      state.stats.serving++;
+      if (state.stats.serving > state.stats.peakServing) state.stats.peakServing = state.stats.serving;
+    }
     if (out.kind === 'message') {
       if (!conn.socket.write(frame(out.data))) await conn.drained();
       return;

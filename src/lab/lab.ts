@@ -46,6 +46,8 @@ export interface Lab {
   axfrQueries(zone: string, address: string): number;
   /** The highest `peak` over all addresses. */
   peakConnections(): number;
+  /** The highest `peakServing` over all addresses: connections whose query was being answered. */
+  peakServing(): number;
   resetStats(): void;
   /** Advances the world (src/lab/world.ts mutate) and serves the new one. */
   mutate(seed: number): Promise<void>;
@@ -99,6 +101,12 @@ class RunningLab implements Lab {
   peakConnections(): number {
     let peak = 0;
     for (const a of this.server.addresses) peak = Math.max(peak, this.server.connections(a).peak);
+    return peak;
+  }
+
+  peakServing(): number {
+    let peak = 0;
+    for (const a of this.server.addresses) peak = Math.max(peak, this.server.connections(a).peakServing);
     return peak;
   }
 
@@ -165,6 +173,7 @@ export function labSummary(lab: Lab, suffixListFile?: string): string {
     `addresses: ${w.addresses.length} (${byRole}), ${closed} closed to TCP`,
     `targets: ${exp.length} (zone, server, address); TLD behaviours: ${tally(behaviours)}`,
     `expected outcomes: ${tally(exp.map((t) => t.expected))}`,
+    ...silenceLines(w),
   ];
   const below = [...w.tlds.values()].filter((z) => z.designed);
   if (below.length > 0) {
@@ -181,6 +190,25 @@ export interface RunLabOptions extends LabOptions {
   rounds?: number;
   /** Milliseconds between two rounds. */
   everyMs?: number;
+}
+
+/** The addresses that never answer, the droppers and the latency, when the world has them. */
+function silenceLines(w: World): string[] {
+  const by = new Map<string, Behaviour[]>();
+  for (const [k, b] of w.behaviours) {
+    if (k.startsWith('. ')) continue;
+    const a = k.slice(k.indexOf(' ') + 1);
+    let l = by.get(a);
+    if (!l) by.set(a, (l = []));
+    l.push(b);
+  }
+  const silent = [...by.values()].filter((l) => l.length > 1 && l.every((b) => b === 'silent'));
+  const lines = [`addresses that never answer AXFR: ${silent.length} (${silent.reduce((n, l) => n + l.length, 0)} targets, at most ${Math.max(0, ...silent.map((l) => l.length))} on one)`];
+  if (w.latency?.size) {
+    const ms = [...w.latency.values()];
+    lines.push(`latency: every response waits ${Math.min(...ms)} to ${Math.max(...ms)} ms, per address`);
+  }
+  return lines;
 }
 
 /**

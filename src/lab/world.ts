@@ -27,6 +27,7 @@ import {
 } from './authserver.js';
 import { Rng, hash32, hashBytes, scatter32, syllableLabel } from './rng.js';
 import { belowShape, designedBehaviours, type BelowOptions, type BelowShape } from './below.js';
+import { shapeSilence, type SilenceOptions } from './silence.js';
 
 /** A target's behaviour: an AXFR behaviour, or `closed` (nothing listens on TCP at the address). */
 export type Behaviour = AxfrBehaviour | 'closed';
@@ -54,7 +55,7 @@ export const DEFAULT_MIX: Readonly<Record<AxfrBehaviour, number>> = {
 
 export type SizeOption = { min?: number; max?: number } | ((zone: string, index: number) => number);
 
-export interface WorldOptions {
+export interface WorldOptions extends SilenceOptions {
   /** Default 1. */
   seed?: number;
   /** Generated TLDs, besides `arpa.` and `lab-net.` (default 50). Ignored with rootZoneText. */
@@ -162,6 +163,8 @@ export interface World {
   readonly real: boolean;
   /** The lab's public suffix list (the Public Suffix List's format), with `below`. */
   readonly suffixList?: string;
+  /** Milliseconds every response from an address waits (src/lab/silence.ts); none when absent. */
+  readonly latency?: ReadonlyMap<string, number>;
 }
 
 /** What zonelog's client must report for one (zone, NS name, address). */
@@ -211,13 +214,17 @@ export function createWorld(options: WorldOptions = {}): World {
     : undefined;
   if (shape) draft = withBelow(draft, shape, seed);
   const world: World = { ...base, ...draft, behaviours: new Map(), nextIndex: draft.tlds.size, real: options.rootZoneText !== undefined, suffixList: shape?.suffixList };
-  const assigned = assignBehaviours(world, options, seed);
-  if (!shape) return assigned;
-  const behaviours = new Map(assigned.behaviours);
-  for (const z of shape.zones) {
-    for (const [a, b] of designedBehaviours(z.behaviours, zoneAddresses(assigned, z.nsNames))) behaviours.set(`${z.name} ${a}`, b);
+  let assigned = assignBehaviours(world, options, seed);
+  if (shape) {
+    const behaviours = new Map(assigned.behaviours);
+    for (const z of shape.zones) {
+      for (const [a, b] of designedBehaviours(z.behaviours, zoneAddresses(assigned, z.nsNames))) behaviours.set(`${z.name} ${a}`, b);
+    }
+    assigned = { ...assigned, behaviours };
   }
-  return { ...assigned, behaviours };
+  if (!options.silentAddresses && !options.droppers && !options.latency) return assigned;
+  const { behaviours, latency } = shapeSilence(assigned, options);
+  return { ...assigned, behaviours, latency };
 }
 
 /** The draft with the zones, hosts and addresses of src/lab/below.ts added. */
@@ -871,7 +878,7 @@ export function servingPlan(world: World): AddressConfig[] {
   add('.', world.root.nsNames);
   for (const z of world.tlds.values()) add(z.name, z.nsNames);
   const closed = closedSet(world);
-  return [...plan].map(([address, zones]) => ({ address, tcpClosed: closed.has(address), zones }));
+  return [...plan].map(([address, zones]) => ({ address, tcpClosed: closed.has(address), zones, latencyMs: world.latency?.get(address) }));
 }
 
 // --- expectations -------------------------------------------------------------

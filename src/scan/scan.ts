@@ -10,14 +10,14 @@ import { formatAddress, type ServerAddress } from '../dns/address.js';
 import { transfer, type TransferResult } from '../axfr/transfer.js';
 import type { TransferLimits } from '../axfr/limits.js';
 import {
-  addDelegationTargets, delegationsByQuery, delegationsFromZoneText, resolveGlueless, type Delegations,
+  addDelegationTargets, delegationsByQuery, delegationsFromZoneText, resolveGlueless, type Delegations, type ResolveReport,
 } from './discovery.js';
 import { compareCanonical, textToName } from '../dns/name.js';
 import { describeFailure, isTransient, type Outcome } from '../axfr/outcome.js';
 import { Resolver } from './resolver.js';
 import { REPORT_VERSION, ResultsWriter, type Report, type TargetResult } from './results.js';
 import { randomUUID } from 'node:crypto';
-import { schedule } from './scheduler.js';
+import { schedule, type Attempt } from './scheduler.js';
 import { TargetSet, inShard, normalizeAddress, selectTargets, type Exclusions, type Family, type Shard, type Target } from './targets.js';
 import { arpaSource } from './sources/arpa.js';
 import { BUDGET_ORDER, Budget, type Budgets } from './sources/budget.js';
@@ -41,8 +41,10 @@ export interface ScanOptions {
   concurrency: number;
   perAddress: number;
   limits: TransferLimits;
-  /** Milliseconds for the whole scan; what is left then is skipped. */
+  /** Milliseconds for the whole scan, transfers in flight included: what is left then is skipped. */
   deadlineMs?: number;
+  /** The first-byte timeout at an address not heard from yet (default: the smaller of SHORT_TIMEOUT_MS and the timeouts). */
+  shortTimeoutMs?: number;
   dnssec: boolean;
   memoryBudget: number;
   out: string;
@@ -75,14 +77,30 @@ export interface ScanProgress {
   finish(report: Report): void;
 }
 
+/**
+ * The first-byte timeout at an address that has not answered yet, ms: several round
+ * trips to the far side of the world (connection and query), a lost SYN included.
+ */
+export const SHORT_TIMEOUT_MS = 2000;
+
 export async function scan(o: ScanOptions): Promise<Report> {
   const started = new Date();
-  const deadline = o.deadlineMs !== undefined ? started.getTime() + o.deadlineMs : undefined;
+  // The deadline bounds everything from here on, transfers in flight included.
+  const deadline = new AbortController();
+  const deadlineTimer = o.deadlineMs !== undefined ? setTimeout(() => deadline.abort(), o.deadlineMs) : undefined;
+  try {
+    return await scanUntil(o, started, deadline.signal);
+  } finally {
+    clearTimeout(deadlineTimer);
+  }
+}
+
+async function scanUntil(o: ScanOptions, started: Date, deadline: AbortSignal): Promise<Report> {
   const writer = new ResultsWriter(o.out);
   const results = new Map<string, TargetResult>();
   const ipv6Route = await hasIpv6Route();
 
-  const runTarget = async (t: Target): Promise<TransferResult> => {
+  const runTarget = async (t: Target, attempt?: Attempt): Promise<TransferResult> => {
     if (familyUnreachable(t.address, ipv6Route)) {
       return { outcome: { kind: 'unreachable', detail: 'this machine has no IPv6 route', messages: 0, bytes: 0, durationMs: 0 } };
     }
@@ -92,6 +110,9 @@ export async function scan(o: ScanOptions): Promise<Report> {
       limits: o.limits,
       dnssec: o.dnssec,
       memoryBudget: o.memoryBudget,
+      signal: deadline,
+      firstByteTimeoutMs: attempt?.firstByteTimeoutMs,
+      onFirstByte: attempt?.firstByte,
     });
   };
 
@@ -100,21 +121,32 @@ export async function scan(o: ScanOptions): Promise<Report> {
     results.set(keyOf(t), res);
     o.progress?.result(res);
   };
+  const skip = (t: Target, detail: string, attempts: number, stats?: { bytes: number; durationMs: number }) => {
+    const res: TargetResult = { zone: t.zone, address: t.address, port: portOf(t, o), nameServers: t.nameServers, outcome: 'skipped', attempts, detail, ...stats };
+    results.set(keyOf(t), res);
+    o.progress?.result(res);
+  };
 
   const src = o.sources ?? ROOT_AND_LIST_ONLY;
   const excludedAddress = (a: string) => o.exclusions.addresses.has(normalizeAddress(a));
   const discoveryAttempts: { zone: string; address: string; outcome: string }[] = [];
+  let rootAnswered = false;
   // Transfers made for discovery are the results of their targets too (no address is asked twice);
   // a transient failure is not kept, so the scheduler tries that target again.
   const transferText = async (zone: string, addresses: readonly string[]): Promise<{ text: string; from: string } | undefined> => {
     if (o.exclusions.zones.has(zone)) return undefined;
     for (const address of addresses) {
       if (excludedAddress(address)) continue;
+      if (deadline.aborted) break;
       const t: Target = { zone, address, nameServers: [] };
       let res = results.get(keyOf(t));
       if (!res) {
         const r = await runTarget(t);
         discoveryAttempts.push({ zone, address: formatAddress({ host: address, port: portOf(t, o) }), outcome: r.outcome.kind });
+        // Whether any root server said anything (a transfer, a refusal, an answer to a query).
+        if (zone === '.' && r.outcome.bytes > 0) rootAnswered = true;
+        // A transfer the deadline cut is tried again by nobody: the target is reported skipped.
+        if (r.outcome.kind === 'aborted') continue;
         res = await toTargetResult(t, r, 1, portOf(t, o), writer);
         if (!isTransient(r.outcome.kind)) results.set(keyOf(t), res);
       }
@@ -148,16 +180,24 @@ export async function scan(o: ScanOptions): Promise<Report> {
     delegations = delegationsFromZoneText(rootText, '.').delegations;
     discovery.source = 'root-axfr';
     discovery.rootFrom = root!.from;
+  } else if (deadline.aborted) {
+    delegations = new Map();
+    discovery.source = 'none: the deadline passed';
   } else {
-    const found = await delegationsByQuery(o.fallbackZones, resolver);
+    const found = await untilAborted(delegationsByQuery(o.fallbackZones, resolver), deadline, { delegations: new Map(), notFound: o.fallbackZones });
     delegations = found.delegations;
     discovery.source = 'ns-queries';
     discovery.notFound = found.notFound;
+    // A delegation found means a root server answered a query.
+    if (delegations.size > 0) rootAnswered = true;
   }
-  discovery.resolution = await resolveGlueless(delegations, resolver);
+  discovery.rootAnswered = rootAnswered;
+  discovery.zonesFound = delegations.size;
+  discovery.resolution = await untilAborted<ResolveReport | string>(resolveGlueless(delegations, resolver), deadline, 'cut by the deadline');
   const found: Found[] = [{ source: 'root', delegations }];
   if (o.zones.length > 0) {
-    const extra = await delegationsByQuery(o.zones.filter((z) => !delegations.has(z)), resolver);
+    const wanted = o.zones.filter((z) => !delegations.has(z));
+    const extra = await untilAborted(delegationsByQuery(wanted, resolver), deadline, { delegations: new Map(), notFound: wanted });
     found.push({ source: 'list', delegations: extra.delegations });
     discovery.extraZonesNotFound = extra.notFound;
   }
@@ -198,8 +238,8 @@ export async function scan(o: ScanOptions): Promise<Report> {
   const targets = withinBudget(all.list(), sourceOf, budget, o, true);
   discovery.zones = attributed.delegations.size + 1;
 
-  // 3. Every target, politely; then the delegations of the small zones that leaked.
-  const answering = new Set<string>();
+  // 3. Every target, politely, learning per address (src/scan/scheduler.ts); then the
+  // delegations of the small zones that leaked.
   let total = 0;
   const runPhase = async (phase: Target[]): Promise<void> => {
     total += phase.length;
@@ -211,23 +251,21 @@ export async function scan(o: ScanOptions): Promise<Report> {
     await schedule<Target, TransferResult>(phase.filter((t) => !results.has(keyOf(t))), {
       concurrency: o.concurrency,
       perAddress: o.perAddress,
-      deadline,
+      signal: deadline,
+      shortTimeoutMs: o.shortTimeoutMs ?? Math.min(SHORT_TIMEOUT_MS, o.limits.idleTimeoutMs, o.limits.connectTimeoutMs),
       addressOf: (t) => normalizeAddress(t.address),
-      run: (t) => runTarget(t),
-      // A timeout is worth a second try only from an address that has not answered yet:
-      // one that answers other queries and stays silent for this zone is dropping it on purpose.
-      transient: (r, t) => isTransient(r.outcome.kind) && !(r.outcome.kind === 'timeout' && answering.has(normalizeAddress(t.address))),
-      done: async (t, r, attempts) => {
-        if (!isTransient(r.outcome.kind)) answering.add(normalizeAddress(t.address));
-        await record(t, r, attempts);
-      },
+      run: (t, attempt) => runTarget(t, attempt),
+      answered: (r) => r.outcome.bytes > 0 || !SILENT_KINDS.has(r.outcome.kind),
+      silent: (r) => r.outcome.kind === 'timeout' && r.outcome.bytes === 0,
+      // A timeout is never tried again: the scheduler gives silence its full wait once.
+      transient: (r) => isTransient(r.outcome.kind) && r.outcome.kind !== 'timeout',
+      done: (t, r, attempts) => record(t, r, attempts),
       skipped: async (t, last, attempts) => {
-        if (last) await record(t, last, attempts);
-        else {
-          const res: TargetResult = { zone: t.zone, address: t.address, port: portOf(t, o), nameServers: t.nameServers, outcome: 'skipped', attempts: 0, detail: 'the scan deadline passed before this target started' };
-          results.set(keyOf(t), res);
-          o.progress?.result(res);
-        }
+        if (last?.outcome.kind === 'aborted') {
+          last.zone?.dispose();
+          skip(t, `the scan deadline cut this transfer: ${last.outcome.detail}`, attempts, { bytes: last.outcome.bytes, durationMs: last.outcome.durationMs });
+        } else if (last) await record(t, last, attempts);
+        else skip(t, 'the scan deadline passed before this target started', 0);
       },
     });
   };
@@ -238,7 +276,7 @@ export async function scan(o: ScanOptions): Promise<Report> {
     const leaked: Record<string, unknown>[] = [];
     const followed = new Set<string>();
     let phase = targets;
-    for (let round = 1; round <= LEAKED_MAX_ROUNDS && phase.length > 0; round++) {
+    for (let round = 1; round <= LEAKED_MAX_ROUNDS && phase.length > 0 && !deadline.aborted; round++) {
       const children: Delegations = new Map();
       for (const zone of transferredZones(phase, results)) {
         if (followed.has(zone.zone)) continue;
@@ -252,7 +290,7 @@ export async function scan(o: ScanOptions): Promise<Report> {
       }
       if (children.size === 0) break;
       o.progress?.phase(`trying ${children.size} zones delegated by leaked zones`);
-      await resolveGlueless(children, resolver);
+      await untilAborted(resolveGlueless(children, resolver), deadline, undefined);
       for (const z of children.keys()) sourceOf.set(z, 'leaked');
       const set = new TargetSet();
       addDelegationTargets(set, children);
@@ -270,6 +308,8 @@ export async function scan(o: ScanOptions): Promise<Report> {
   discovery.zoneCutQuestions = cuts.questions;
   discovery.sources = sourceReports;
   discovery.phasesMs = phasesMs;
+  // Root targets cut in discovery and never tried again.
+  for (const t of targets) if (!results.has(keyOf(t))) skip(t, 'the scan deadline passed before this target started', 0);
 
   // What discovery found per zone, before exclusions, --family and sharding: what lets
   // publish tell an address that left a zone from one this scan did not ask.
@@ -334,6 +374,40 @@ function transferredZones(targets: Target[], results: Map<string, TargetResult>)
     if (r?.outcome === 'transferred' && r.file && !out.has(t.zone)) out.set(t.zone, r.file);
   }
   return [...out].map(([zone, file]) => ({ zone, file }));
+}
+
+/** Outcomes in which the server said nothing (a DNS message or a TCP answer is something). */
+const SILENT_KINDS = new Set<Outcome['kind']>(['timeout', 'unreachable', 'aborted']);
+
+/** What went wrong in discovery, in one sentence; undefined when it found zones. */
+export function discoveryFailure(report: Report): string | undefined {
+  const d = report.discovery;
+  const tried = Array.isArray(d.rootAttempts) ? d.rootAttempts.length : 0;
+  if (d.rootAnswered === false) {
+    if (tried === 0) return 'no root server was tried (every --root address is excluded or the deadline passed first)';
+    return `no root server answered (${tried} addresses tried); check --root, --port and the network`;
+  }
+  if (d.zonesFound === 0) return 'discovery found no zone: the root servers answered but delegated nothing (no root server allows transfer and no zone list was found, see --zones)';
+  return undefined;
+}
+
+/** The promise's value, or `cut` once the signal aborts (the work goes on unheard). */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal, cut: T): Promise<T> {
+  if (signal.aborted) return Promise.resolve(cut);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => resolve(cut);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
 }
 
 function keyOf(t: Target): string {

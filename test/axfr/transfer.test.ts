@@ -165,6 +165,7 @@ const SAYS: Record<FailureKind, RegExp> = {
   truncated: /^zonelog: transfer from .* ended early/,
   malformed: /^zonelog: malformed response from /,
   limit: /^zonelog: transfer from .* stopped at a limit/,
+  aborted: /cut by the scan's deadline/,
 };
 
 /** The query is one question, the zone, AXFR, IN, and nothing else (RFC 5936 §2.1, no OPT). */

@@ -1,148 +1,198 @@
 import { describe, expect, it } from 'vitest';
-import { schedule } from '../../src/scan/scheduler.js';
+import { schedule, type Attempt, type SchedulerOptions } from '../../src/scan/scheduler.js';
 
 interface Item { id: number; address: string }
-type Res = 'ok' | 'timeout' | 'refused';
+/** What a fake server does with one item: answer (ok, refused, reset) after a delay, or say nothing. */
+type Kind = 'ok' | 'refused' | 'reset' | 'silent';
+type Res = 'ok' | 'refused' | 'reset' | 'timeout' | 'aborted';
+
+interface Tried { id: number; address: string; number: number; short: boolean; result?: Res }
+
+/**
+ * Fake transfers: an item's server answers after `delayMs` (calling firstByte first)
+ * or stays silent until the attempt's timeout: the short one when the scheduler gives
+ * it, else `fullMs`. The deadline signal ends an attempt at once with `aborted`.
+ * It records every attempt, and per address the attempts in flight and the ones the
+ * server is answering (not silent) at the same time.
+ */
+function fakeNet(kindOf: (t: Item) => Kind, o: { delayMs?: (t: Item) => number; fullMs?: number } = {}) {
+  const tried: Tried[] = [];
+  const open = new Map<string, number>();
+  const answering = new Map<string, number>();
+  const peakOpen = new Map<string, number>();
+  const peakAnswering = new Map<string, number>();
+  const bump = (m: Map<string, number>, peak: Map<string, number> | undefined, a: string, d: number) => {
+    m.set(a, (m.get(a) ?? 0) + d);
+    if (peak) peak.set(a, Math.max(peak.get(a) ?? 0, m.get(a)!));
+  };
+  const run = (t: Item, a: Attempt): Promise<Res> => {
+    const rec: Tried = { id: t.id, address: t.address, number: a.number, short: a.firstByteTimeoutMs !== undefined };
+    tried.push(rec);
+    const kind = kindOf(t);
+    bump(open, peakOpen, t.address, 1);
+    if (kind !== 'silent') bump(answering, peakAnswering, t.address, 1);
+    return new Promise<Res>((resolve) => {
+      let timer: NodeJS.Timeout;
+      const end = (r: Res) => {
+        clearTimeout(timer);
+        a.signal.removeEventListener('abort', onAbort);
+        bump(open, undefined, t.address, -1);
+        if (kind !== 'silent') bump(answering, undefined, t.address, -1);
+        rec.result = r;
+        resolve(r);
+      };
+      const onAbort = () => end('aborted');
+      a.signal.addEventListener('abort', onAbort);
+      if (kind === 'silent') timer = setTimeout(() => end('timeout'), a.firstByteTimeoutMs ?? o.fullMs ?? 150);
+      else {
+        const delay = o.delayMs?.(t) ?? 1 + (t.id % 3);
+        if (a.firstByteTimeoutMs !== undefined && delay > a.firstByteTimeoutMs) timer = setTimeout(() => end('timeout'), a.firstByteTimeoutMs);
+        else timer = setTimeout(() => {
+          a.firstByte();
+          end(kind);
+        }, delay);
+      }
+    });
+  };
+  return { tried, run, peakOpen, peakAnswering };
+}
+
+function options(net: ReturnType<typeof fakeNet>, final: Map<number, [Res | undefined, number, 'done' | 'skipped']>, extra: Partial<SchedulerOptions<Item, Res>> = {}): SchedulerOptions<Item, Res> {
+  return {
+    concurrency: 64,
+    perAddress: 2,
+    shortTimeoutMs: 20,
+    backoffMs: 1,
+    addressOf: (t) => t.address,
+    run: net.run,
+    answered: (r) => r !== 'timeout' && r !== 'aborted',
+    silent: (r) => r === 'timeout',
+    transient: (r) => r === 'reset',
+    done: (t, r, n) => {
+      expect(final.has(t.id)).toBe(false);
+      final.set(t.id, [r, n, 'done']);
+    },
+    skipped: (t, r, n) => {
+      expect(final.has(t.id)).toBe(false);
+      final.set(t.id, [r, n, 'skipped']);
+    },
+    ...extra,
+  };
+}
+
+const items = (address: string, n: number, from = 0): Item[] => Array.from({ length: n }, (_, i) => ({ id: from + i, address }));
 
 describe('scheduler', () => {
-  it('never runs more than perAddress at once per address, nor more than concurrency in all', async () => {
-    const items: Item[] = Array.from({ length: 60 }, (_, i) => ({ id: i, address: `a${i % 4}` }));
-    const active = new Map<string, number>();
+  it('never runs more than perAddress at once at an address that answers, nor more than concurrency in all', async () => {
+    const all = [0, 1, 2, 3].flatMap((a) => items(`a${a}`, 15, a * 100));
+    const net = fakeNet(() => 'ok');
+    const final = new Map<number, [Res | undefined, number, 'done' | 'skipped']>();
     let running = 0;
     let peakAll = 0;
-    const peak = new Map<string, number>();
-    const done: number[] = [];
-    await schedule<Item, Res>(items, {
+    await schedule<Item, Res>(all, options(net, final, {
       concurrency: 5,
-      perAddress: 2,
-      addressOf: (t) => t.address,
-      run: async (t) => {
-        running++;
-        active.set(t.address, (active.get(t.address) ?? 0) + 1);
-        peakAll = Math.max(peakAll, running);
-        peak.set(t.address, Math.max(peak.get(t.address) ?? 0, active.get(t.address)!));
-        await new Promise((r) => setTimeout(r, 1 + (t.id % 3)));
-        running--;
-        active.set(t.address, active.get(t.address)! - 1);
-        return 'ok';
+      run: async (t, a) => {
+        peakAll = Math.max(peakAll, ++running);
+        try {
+          return await net.run(t, a);
+        } finally {
+          running--;
+        }
       },
-      transient: (r) => r === 'timeout',
-      done: (t) => void done.push(t.id),
-      skipped: () => { throw new Error('nothing should be skipped'); },
-    });
-    expect(done.sort((a, b) => a - b)).toEqual(items.map((i) => i.id));
+    }));
+    expect([...final.keys()].sort((a, b) => a - b)).toEqual(all.map((i) => i.id));
     expect(peakAll).toBeLessThanOrEqual(5);
-    for (const p of peak.values()) expect(p).toBeLessThanOrEqual(2);
-    expect(Math.max(...peak.values())).toBe(2);
+    for (const p of net.peakOpen.values()) expect(p).toBeLessThanOrEqual(2);
+    expect(Math.max(...net.peakOpen.values())).toBe(2);
   });
 
-  it('retries transient failures once, never refusals', async () => {
-    const runs = new Map<number, number>();
-    const final = new Map<number, [Res, number]>();
-    const items: Item[] = [{ id: 1, address: 'x' }, { id: 2, address: 'x' }, { id: 3, address: 'y' }];
-    await schedule<Item, Res>(items, {
-      concurrency: 4,
-      perAddress: 1,
-      backoffMs: 1,
-      addressOf: (t) => t.address,
-      run: async (t, attempt) => {
-        runs.set(t.id, (runs.get(t.id) ?? 0) + 1);
-        if (t.id === 1) return 'timeout';
-        if (t.id === 2) return 'refused';
-        return attempt === 1 ? 'timeout' : 'ok';
-      },
-      transient: (r) => r === 'timeout',
-      done: (t, r, attempts) => void final.set(t.id, [r, attempts]),
-      skipped: () => { throw new Error('nothing should be skipped'); },
-    });
-    expect(runs.get(1)).toBe(2);
-    expect(runs.get(2)).toBe(1);
-    expect(runs.get(3)).toBe(2);
-    expect(final.get(1)).toEqual(['timeout', 2]);
-    expect(final.get(2)).toEqual(['refused', 1]);
-    expect(final.get(3)).toEqual(['ok', 2]);
+  it('an address that never answers: one probe with the full timeout, the rest short, more at once, no retries', async () => {
+    const all = [...items('dead', 40), ...items('live', 10, 100)];
+    const net = fakeNet((t) => (t.address === 'dead' ? 'silent' : 'refused'));
+    const final = new Map<number, [Res | undefined, number, 'done' | 'skipped']>();
+    await schedule<Item, Res>(all, options(net, final));
+    const dead = net.tried.filter((x) => x.address === 'dead');
+    // every target tried once: no retries of silence
+    expect(dead).toHaveLength(40);
+    expect(new Set(dead.map((x) => x.id)).size).toBe(40);
+    expect(dead.filter((x) => !x.short)).toHaveLength(1);
+    expect(dead[0]!.short).toBe(false);
+    // more parallelism than --per-address once it has been silent
+    expect(net.peakOpen.get('dead')).toBeGreaterThan(2);
+    expect(net.peakOpen.get('dead')).toBeLessThanOrEqual(16);
+    for (const t of items('dead', 40)) expect(final.get(t.id)).toEqual(['timeout', 1, 'done']);
+    // the address that answers: full timeouts, two at a time, refusals never retried
+    const live = net.tried.filter((x) => x.address === 'live');
+    expect(live).toHaveLength(10);
+    // (the first two start together: the probe, and one short attempt before anything was heard)
+    expect(live.slice(2).every((x) => !x.short)).toBe(true);
+    expect(net.peakOpen.get('live')).toBeLessThanOrEqual(2);
+    for (const t of items('live', 10, 100)) expect(final.get(t.id)).toEqual(['refused', 1, 'done']);
   });
 
-  it('skips what is left when the deadline has passed, and still reports every item', async () => {
-    const items: Item[] = Array.from({ length: 10 }, (_, i) => ({ id: i, address: 'one' }));
-    const done: number[] = [];
-    const skipped: number[] = [];
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    const p = schedule<Item, Res>(items, {
-      concurrency: 10,
-      perAddress: 1,
-      deadline: Date.now() + 50,
-      addressOf: (t) => t.address,
-      run: async () => {
-        await gate;
-        return 'ok';
-      },
-      transient: () => false,
-      done: (t) => void done.push(t.id),
-      skipped: (t, last, attempts) => {
-        expect(last).toBeUndefined();
-        expect(attempts).toBe(0);
-        skipped.push(t.id);
-      },
-    });
-    setTimeout(release, 120);
-    await p;
-    expect(done).toEqual([0]);
-    expect(skipped.sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  it('never misses a transfer: a server that drops the zones it does not allow gives the allowed one, and every dropped one waits the full timeout', async () => {
+    // The allowed zone comes last in the queue: by then several dropped ones have had only a short silence.
+    const all = items('dropper', 12);
+    const net = fakeNet((t) => (t.id === 11 ? 'ok' : 'silent'));
+    const final = new Map<number, [Res | undefined, number, 'done' | 'skipped']>();
+    await schedule<Item, Res>(all, options(net, final, { parkedPerAddress: 4 }));
+    expect(final.get(11)).toEqual(['ok', 1, 'done']);
+    for (let id = 0; id < 11; id++) {
+      const attempts = net.tried.filter((x) => x.id === id);
+      // the last attempt of every dropped zone had the full timeout; a short silence was tried again once
+      expect(attempts[attempts.length - 1]!.short, `item ${id}`).toBe(false);
+      expect(attempts.length).toBeLessThanOrEqual(2);
+      expect(final.get(id)).toEqual(['timeout', attempts.length, 'done']);
+    }
+    expect(net.tried.some((x) => x.short)).toBe(true);
+    // silent waits were parked: more open at once than --per-address, never more than 2 answered at once
+    expect(net.peakOpen.get('dropper')).toBeGreaterThan(2);
+    expect(net.peakAnswering.get('dropper') ?? 0).toBeLessThanOrEqual(2);
   });
 
-  it('serves the address with the most work left first, and asks the item whether its failure is worth a retry', async () => {
-    const items: Item[] = [
-      { id: 1, address: 'small' }, { id: 2, address: 'small' },
-      ...Array.from({ length: 6 }, (_, i) => ({ id: 10 + i, address: 'busy' })),
-      { id: 3, address: 'other' },
-    ];
-    const order: number[] = [];
-    const asked: number[] = [];
-    await schedule<Item, Res>(items, {
-      concurrency: 1,
-      perAddress: 1,
-      backoffMs: 1,
-      addressOf: (t) => t.address,
-      run: async (t) => {
-        order.push(t.id);
-        return t.id === 3 ? 'timeout' : 'ok';
-      },
-      transient: (_r, t) => {
-        asked.push(t.id);
-        return false;
-      },
-      done: () => {},
-      skipped: () => {},
-    });
-    // the busy address goes first until its queue is no longer the longest
-    expect(order.slice(0, 4)).toEqual([10, 11, 12, 13]);
-    expect(order).toHaveLength(9);
-    expect(asked).toContain(3);
+  it('a slow server (every answer later than the short timeout) is found by its probe, and its targets are tried in full', async () => {
+    const all = items('slow', 8);
+    const net = fakeNet(() => 'refused', { delayMs: () => 60 });
+    const final = new Map<number, [Res | undefined, number, 'done' | 'skipped']>();
+    await schedule<Item, Res>(all, options(net, final));
+    for (const t of all) expect(final.get(t.id)?.[0]).toBe('refused');
+    expect(net.tried.filter((x) => x.short && x.result === 'timeout').length).toBeGreaterThan(0);
   });
 
-  it('serves addresses in turn: a slow address does not hold up the others', async () => {
-    const items: Item[] = [
-      ...Array.from({ length: 5 }, (_, i) => ({ id: i, address: 'slow' })),
-      ...Array.from({ length: 5 }, (_, i) => ({ id: 10 + i, address: 'fast' })),
-    ];
-    const order: number[] = [];
-    await schedule<Item, Res>(items, {
-      concurrency: 2,
-      perAddress: 1,
-      addressOf: (t) => t.address,
-      run: async (t) => {
-        order.push(t.id);
-        await new Promise((r) => setTimeout(r, t.address === 'slow' ? 30 : 1));
-        return 'ok';
-      },
-      transient: () => false,
-      done: () => {},
-      skipped: () => {},
-    });
-    // every fast item starts before the second slow one
-    const secondSlow = order.indexOf(1);
-    for (let i = 10; i < 15; i++) expect(order.indexOf(i)).toBeLessThan(secondSlow);
+  it('retries a reset once at an address that answers, never a refusal nor a timeout', async () => {
+    const all = [{ id: 1, address: 'x' }, { id: 2, address: 'x' }, { id: 3, address: 'x' }, { id: 4, address: 'x' }];
+    const kinds: Record<number, Kind> = { 1: 'reset', 2: 'refused', 3: 'silent', 4: 'ok' };
+    const net = fakeNet((t) => kinds[t.id]!, { fullMs: 30 });
+    const final = new Map<number, [Res | undefined, number, 'done' | 'skipped']>();
+    await schedule<Item, Res>(all, options(net, final, { perAddress: 1, parkedPerAddress: 0 }));
+    expect(final.get(1)).toEqual(['reset', 2, 'done']);
+    expect(final.get(2)).toEqual(['refused', 1, 'done']);
+    expect(final.get(3)?.[0]).toBe('timeout');
+    expect(net.tried.filter((x) => x.id === 3 && !x.short)).toHaveLength(1);
+    expect(final.get(4)).toEqual(['ok', 1, 'done']);
+  });
+
+  it('at the deadline cuts the attempts in flight and skips the rest, reporting every item once', async () => {
+    const all = items('one', 10);
+    const net = fakeNet(() => 'ok', { delayMs: () => 10_000 });
+    const final = new Map<number, [Res | undefined, number, 'done' | 'skipped']>();
+    const deadline = new AbortController();
+    setTimeout(() => deadline.abort(), 50);
+    await schedule<Item, Res>(all, options(net, final, { signal: deadline.signal, shortTimeoutMs: 20_000 }));
+    expect(final.size).toBe(10);
+    const cut = [...final.values()].filter(([r]) => r === 'aborted');
+    expect(cut.length).toBe(net.tried.length);
+    expect(cut.length).toBeGreaterThan(0);
+    for (const [, n, how] of cut) expect([n, how]).toEqual([1, 'skipped']);
+    for (const [r, n, how] of [...final.values()].filter(([r]) => r !== 'aborted')) expect([r, n, how]).toEqual([undefined, 0, 'skipped']);
+  });
+
+  it('serves the address with the most work left first', async () => {
+    const all = [...items('small', 2, 1), ...items('busy', 6, 10), { id: 3, address: 'other' }];
+    const net = fakeNet(() => 'refused');
+    const final = new Map<number, [Res | undefined, number, 'done' | 'skipped']>();
+    await schedule<Item, Res>(all, options(net, final, { concurrency: 1, perAddress: 1 }));
+    expect(net.tried.slice(0, 4).map((x) => x.id)).toEqual([10, 11, 12, 13]);
+    expect(final.size).toBe(9);
   });
 });

@@ -4,6 +4,13 @@ import { afterEach } from 'vitest';
 import os from 'node:os';
 import path from 'node:path';
 import { ResultsWriter, type Report, type TargetResult, type TargetOutcome } from '../../src/scan/results.js';
+import { normalizeAddress } from '../../src/scan/targets.js';
+import type { ExpectedTarget } from '../../src/lab/world.js';
+import type { Lab } from '../../src/lab/lab.js';
+import type { ScanOptions } from '../../src/scan/scan.js';
+import type { TransferLimits } from '../../src/axfr/limits.js';
+import { parseAddress } from '../../src/dns/address.js';
+import { emptyExclusions } from '../../src/scan/config.js';
 
 export interface FakeTarget {
   zone: string;
@@ -63,4 +70,38 @@ export async function writeResults(dir: string, targets: FakeTarget[], started =
   };
   await w.writeReport(report);
   return dir;
+}
+
+/** Every way a scan's report differs from what the lab expects (missing, outcome, serial, records): empty when none. */
+export function mismatches(report: Report, expected: readonly ExpectedTarget[]): string[] {
+  const byKey = new Map(report.targets.map((t) => [`${t.zone} ${normalizeAddress(t.address)}`, t]));
+  const wrong: string[] = [];
+  for (const e of expected) {
+    const t = byKey.get(`${e.zone} ${normalizeAddress(e.address)}`);
+    if (!t) {
+      wrong.push(`${e.zone} ${e.address} missing`);
+      continue;
+    }
+    if (!t.nameServers.includes(e.nsName)) wrong.push(`${e.zone} ${e.address} lacks NS ${e.nsName}`);
+    if (t.outcome !== e.expected) wrong.push(`${e.zone} ${e.address} (${e.behaviour}): ${t.outcome}, expected ${e.expected} — ${t.detail ?? ''}`);
+    if (e.expected === 'transferred') {
+      if (t.serial !== e.serial) wrong.push(`${e.zone} ${e.address}: serial ${t.serial}, expected ${e.serial}`);
+      if (e.records !== undefined && t.records !== e.records) wrong.push(`${e.zone} ${e.address}: ${t.records} records, expected ${e.records}`);
+      if (e.outOfZone !== undefined && (t.counts?.outOfZone ?? 0) !== e.outOfZone) wrong.push(`${e.zone} ${e.address}: ${t.counts?.outOfZone} out-of-zone, expected ${e.outOfZone}`);
+    }
+  }
+  return wrong;
+}
+
+/** Options for scanning the lab into `out`: its root servers and port, 64 at once, 2 per address. */
+export function labScanOptions(lab: Lab, out: string, limits: TransferLimits, extra: Partial<ScanOptions> = {}): ScanOptions {
+  return {
+    roots: lab.rootServers.map((r) => {
+      const p = parseAddress(r);
+      if (!p.ok) throw new Error(p.error);
+      return p.address;
+    }),
+    port: lab.port, zones: [], fallbackZones: [], family: 'any', exclusions: emptyExclusions(),
+    concurrency: 64, perAddress: 2, limits, dnssec: false, memoryBudget: 64 * 1024 * 1024, out, ...extra,
+  };
 }
