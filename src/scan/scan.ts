@@ -208,14 +208,15 @@ async function scanUntil(o: ScanOptions, started: Date, deadline: AbortSignal): 
   for (const [zone, ns] of delegations) cuts.know(zone, ns);
   const ctx: SourceContext = { resolver, cuts, exclusions: o.exclusions, transferText };
   const sourceReports: Record<string, unknown> = {};
-  if (src.budgets.arpa > 0) {
+  // Below the root only when a root server answered: the sources ask the servers it named.
+  if (src.budgets.arpa > 0 && rootAnswered) {
     o.progress?.phase('discovering the arpa tree');
     const arpa = await arpaSource(ctx, delegations.get('arpa.'));
     found.push(arpa.found);
     sourceReports.arpa = arpa.report;
     phaseDone('arpa');
   }
-  if (src.budgets.psl > 0 && src.suffixes.length > 0) {
+  if (src.budgets.psl > 0 && src.suffixes.length > 0 && rootAnswered) {
     o.progress?.phase(`asking which of ${src.suffixes.length} public suffixes are zones`);
     const psl = await pslSource(ctx, src.suffixes);
     found.push(psl.found);

@@ -14,7 +14,8 @@ import { readResults, type Report } from '../../src/scan/results.js';
 import { scan, type ScanOptions } from '../../src/scan/scan.js';
 import { normalizeAddress } from '../../src/scan/targets.js';
 import { BadServer, neverAnswer } from '../support/badserver.js';
-import { labScanOptions, mismatches, tempDir } from '../support/results.js';
+import { mismatches, tempDir } from '../support/results.js';
+import { labScanOptions } from '../support/scan.js';
 import { pickFreePort } from '../support/servers.js';
 
 const LIMITS = { ...DEFAULT_LIMITS, connectTimeoutMs: 1000, idleTimeoutMs: 800, deadlineMs: 3000 };
@@ -30,7 +31,7 @@ function newDir(): string {
 }
 
 function scanOptions(lab: Lab, extra: Partial<ScanOptions> = {}): ScanOptions {
-  return labScanOptions(lab, path.join(newDir(), 'results'), LIMITS, extra);
+  return labScanOptions(lab, path.join(newDir(), 'results'), { limits: LIMITS, ...extra });
 }
 
 /** Addresses whose every TLD target has this behaviour in the lab's world, or some of each kind. */

@@ -6,11 +6,6 @@ import path from 'node:path';
 import { ResultsWriter, type Report, type TargetResult, type TargetOutcome } from '../../src/scan/results.js';
 import { normalizeAddress } from '../../src/scan/targets.js';
 import type { ExpectedTarget } from '../../src/lab/world.js';
-import type { Lab } from '../../src/lab/lab.js';
-import type { ScanOptions } from '../../src/scan/scan.js';
-import type { TransferLimits } from '../../src/axfr/limits.js';
-import { parseAddress } from '../../src/dns/address.js';
-import { emptyExclusions } from '../../src/scan/config.js';
 
 export interface FakeTarget {
   zone: string;
@@ -93,15 +88,3 @@ export function mismatches(report: Report, expected: readonly ExpectedTarget[]):
   return wrong;
 }
 
-/** Options for scanning the lab into `out`: its root servers and port, 64 at once, 2 per address. */
-export function labScanOptions(lab: Lab, out: string, limits: TransferLimits, extra: Partial<ScanOptions> = {}): ScanOptions {
-  return {
-    roots: lab.rootServers.map((r) => {
-      const p = parseAddress(r);
-      if (!p.ok) throw new Error(p.error);
-      return p.address;
-    }),
-    port: lab.port, zones: [], fallbackZones: [], family: 'any', exclusions: emptyExclusions(),
-    concurrency: 64, perAddress: 2, limits, dnssec: false, memoryBudget: 64 * 1024 * 1024, out, ...extra,
-  };
-}
