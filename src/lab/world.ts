@@ -277,7 +277,7 @@ class AddressPool {
  * The Zipf exponent of operator popularity. With 1,500 TLDs of 6 to 10 servers on 300
  * addresses it puts about 1.9 % of all targets on the busiest address, near the share
  * (238 of 13,839 targets, 1.7 %) of the busiest address in the real root zone of
- * February 2018 (../shared/corpus).
+ * February 2018 (test/fixtures/root-zone-2018.bundle).
  */
 const POPULARITY = 0.5;
 
