@@ -110,7 +110,6 @@ function parseOptions(argv: string[]): Options | undefined {
 // ---------------------------------------------------------------------------
 // The zone: TLD-shaped, deterministic, records in shuffled order.
 
-
 const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
 const LABEL_CHARS = 'abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz0123456789-';
 
@@ -316,7 +315,18 @@ function compareLines(fileA: string, fileB: string): Comparison {
     diffTypes[type] = (diffTypes[type] ?? 0) + 1;
   }
   const identical = positional === 0;
-  const result: Comparison = { identical, sameOrder: identical, positional, diffTypes, linesA: a.length, linesB: b.length, onlyA: 0, onlyB: 0, examplesA: [], examplesB: [] };
+  const result: Comparison = {
+    identical,
+    sameOrder: identical,
+    positional,
+    diffTypes,
+    linesA: a.length,
+    linesB: b.length,
+    onlyA: 0,
+    onlyB: 0,
+    examplesA: [],
+    examplesB: [],
+  };
   if (identical) return result;
   a.sort();
   b.sort();
@@ -521,7 +531,9 @@ async function runMain(opts: Options, tmp: string, zl: ZonelogBuild): Promise<Ma
     const zonelogOut = outputOf(byKey('zonelog'));
     const ldnsOut = outputOf(byKey('ldns'));
     const lines = countLines(zonelogOut);
-    checks.push(`zonelog output has ${lines} lines; expected ${opts.records} (the zone's unique records, SOA once): ${lines === opts.records ? 'OK' : 'MISMATCH'}`);
+    checks.push(
+      `zonelog output has ${lines} lines; expected ${opts.records} (the zone's unique records, SOA once): ${lines === opts.records ? 'OK' : 'MISMATCH'}`,
+    );
     const normalised = path.join(tmp, 'zonelog.ldns.txt');
     await measure([{ argv: ['ldns-read-zone', '-z', zonelogOut] }], { stdout: normalised, scratchDir: tmp, timeoutMs: COMMAND_TIMEOUT_MS });
     const cmpLdns = compareLines(normalised, ldnsOut);
@@ -540,11 +552,15 @@ async function runMain(opts: Options, tmp: string, zl: ZonelogBuild): Promise<Ma
     else if (cmpSelf.sameOrder) {
       checks.push(
         `zonelog's own text is in the same order as \`ldns-read-zone -z\` of it (OK), but ${cmpSelf.positional} of ${cmpSelf.linesA} lines differ in presentation ` +
-          `(by type: ${Object.entries(cmpSelf.diffTypes).map(([t, n]) => `${t} ${n}`).join(', ')}), ` +
+          `(by type: ${Object.entries(cmpSelf.diffTypes)
+            .map(([t, n]) => `${t} ${n}`)
+            .join(', ')}), ` +
           `e.g. zonelog \`${cmpSelf.examplesA[0]}\` vs ldns \`${cmpSelf.examplesB[0]}\``,
       );
     } else if (cmpSelf.onlyA === 0 && cmpSelf.onlyB === 0) {
-      checks.push(`zonelog's own text has the same lines as \`ldns-read-zone -z\` of it but NOT in the same order (${cmpSelf.positional} positions differ): ORDER MISMATCH`);
+      checks.push(
+        `zonelog's own text has the same lines as \`ldns-read-zone -z\` of it but NOT in the same order (${cmpSelf.positional} positions differ): ORDER MISMATCH`,
+      );
     } else {
       checks.push(
         `zonelog's own text vs \`ldns-read-zone -z\` of it: order cannot be compared line for line; ${cmpSelf.onlyA} lines only in zonelog's, ${cmpSelf.onlyB} only in ldns's` +
@@ -569,7 +585,9 @@ async function runMain(opts: Options, tmp: string, zl: ZonelogBuild): Promise<Ma
         }
         v.results.push(m);
         v.serverCpuS.push((procCpuS(knot.pid) ?? NaN) - serverBefore);
-        log(`run ${r + 1}/${opts.runs} ${v.key.padEnd(8)} ${fmt(m.wallS)} s  ${fmt(m.maxRssMiB, 1)} MiB${v.stages.length > 1 ? ` (sum ${fmt(m.sumRssMiB, 1)})` : ''}  cpu ${fmt(m.cpuS)} s`);
+        log(
+          `run ${r + 1}/${opts.runs} ${v.key.padEnd(8)} ${fmt(m.wallS)} s  ${fmt(m.maxRssMiB, 1)} MiB${v.stages.length > 1 ? ` (sum ${fmt(m.sumRssMiB, 1)})` : ''}  cpu ${fmt(m.cpuS)} s`,
+        );
       }
     }
     const digRecords = countRecordLines(outputOf(byKey('dig')));
@@ -603,7 +621,9 @@ async function runMain(opts: Options, tmp: string, zl: ZonelogBuild): Promise<Ma
     const seen = spill.seen;
     const identical = filesEqual(spillOut, memOut);
     const defaultIdentical = filesEqual(zonelogOut, memOut);
-    log(`spill: ${fmt(sm.wallS)} s, ${fmt(sm.maxRssMiB, 1)} MiB, ${seen.maxRuns} run files seen, identical: ${identical}; reference spilled ${mem.seen.maxRuns}; default identical: ${defaultIdentical}`);
+    log(
+      `spill: ${fmt(sm.wallS)} s, ${fmt(sm.maxRssMiB, 1)} MiB, ${seen.maxRuns} run files seen, identical: ${identical}; reference spilled ${mem.seen.maxRuns}; default identical: ${defaultIdentical}`,
+    );
     fs.rmSync(spillOut, { force: true });
     fs.rmSync(memOut, { force: true });
 
@@ -631,7 +651,8 @@ async function runMain(opts: Options, tmp: string, zl: ZonelogBuild): Promise<Ma
       loadAfter: loadAverage(),
     };
   } catch (e) {
-    if (knot && !processGroupAlive(knot.pid)) log(`knotd exited during the benchmark; its log ends:\n${knot.logs().trimEnd().split('\n').slice(-15).join('\n')}`);
+    if (knot && !processGroupAlive(knot.pid))
+      log(`knotd exited during the benchmark; its log ends:\n${knot.logs().trimEnd().split('\n').slice(-15).join('\n')}`);
     throw e;
   } finally {
     if (knot) {
@@ -673,7 +694,11 @@ async function runBig(opts: Options, tmp: string, zl: ZonelogBuild): Promise<Big
     const outputBytes = fs.statSync(out).size;
     fs.rmSync(out, { force: true });
     const digOut = path.join(dir, 'out-dig.txt');
-    const dig = await measure([{ argv: ['dig', 'AXFR', '+onesoa', ZONE, '@127.0.0.1', '-p', String(knot.port)] }], { stdout: digOut, scratchDir: dir, timeoutMs: 4 * COMMAND_TIMEOUT_MS });
+    const dig = await measure([{ argv: ['dig', 'AXFR', '+onesoa', ZONE, '@127.0.0.1', '-p', String(knot.port)] }], {
+      stdout: digOut,
+      scratchDir: dir,
+      timeoutMs: 4 * COMMAND_TIMEOUT_MS,
+    });
     log(`big dig: ${fmt(dig.wallS)} s, ${fmt(dig.maxRssMiB, 1)} MiB`);
     fs.rmSync(digOut, { force: true });
     return {
@@ -742,7 +767,15 @@ function mainSection(r: MainResult, runs: number): string {
   const z = s.zonelog!;
   const rows = r.variants.map((v) => {
     const x = s[v.key]!;
-    return [v.label, `\`${v.display}\``, fmt(x.wall), `${fmt(x.min)}–${fmt(x.max)}`, fmt(x.cpu), fmt(x.server), fmt(x.rss, 0) + (v.stages.length > 1 ? ` (sum ${fmt(x.rssSum, 0)})` : '')];
+    return [
+      v.label,
+      `\`${v.display}\``,
+      fmt(x.wall),
+      `${fmt(x.min)}–${fmt(x.max)}`,
+      fmt(x.cpu),
+      fmt(x.server),
+      fmt(x.rss, 0) + (v.stages.length > 1 ? ` (sum ${fmt(x.rssSum, 0)})` : ''),
+    ];
   });
   const ratio = (a: number, b: number) => (b > 0 ? a / b : NaN);
   const tDig = ratio(z.wall, s.dig!.wall);
@@ -752,7 +785,14 @@ function mainSection(r: MainResult, runs: number): string {
   const ratios = [
     ['zonelog / dig', `${fmt(tDig)}×`, cpu('dig'), `${fmt(ratio(z.rss, s.dig!.rss))}×`, `time ≤ ${GOALS.vsDig.toFixed(2)}×`, verdict(tDig <= GOALS.vsDig)],
     ['zonelog / kdig', `${fmt(tKdig)}×`, cpu('kdig'), `${fmt(ratio(z.rss, s.kdig!.rss))}×`, '—', '—'],
-    ['zonelog / (dig | ldns-read-zone -z)', `${fmt(tLdns)}×`, cpu('ldns'), `${fmt(ratio(z.rss, s.ldns!.rss))}×`, `time ≤ ${GOALS.vsDigLdns.toFixed(2)}×`, verdict(tLdns <= GOALS.vsDigLdns)],
+    [
+      'zonelog / (dig | ldns-read-zone -z)',
+      `${fmt(tLdns)}×`,
+      cpu('ldns'),
+      `${fmt(ratio(z.rss, s.ldns!.rss))}×`,
+      `time ≤ ${GOALS.vsDigLdns.toFixed(2)}×`,
+      verdict(tLdns <= GOALS.vsDigLdns),
+    ],
     ['zonelog peak RSS', '', '', `${fmt(z.rss, 0)} MiB`, `≤ ${GOALS.rssMiB} MiB`, verdict(z.rss <= GOALS.rssMiB)],
   ];
   const sh = r.shape;
@@ -765,9 +805,17 @@ function mainSection(r: MainResult, runs: number): string {
       `(zone file ${(r.zoneFileBytes / 1e6).toFixed(1)} MB in seeded random order, generated in ${r.genS.toFixed(1)} s, loaded by Knot in ${r.knotLoadS.toFixed(1)} s). ` +
       `zonelog's canonical text: ${(r.outputBytes / 1e6).toFixed(1)} MB. Load average ${r.loadBefore} before, ${r.loadAfter} after.`,
     '',
-    markdownTable(['', 'command', 'median wall s', 'min–max s', 'median CPU s (user+sys)', 'knotd CPU s meanwhile', 'median peak RSS MiB'], rows, ['l', 'l', 'r', 'r', 'r', 'r', 'r']),
+    markdownTable(['', 'command', 'median wall s', 'min–max s', 'median CPU s (user+sys)', 'knotd CPU s meanwhile', 'median peak RSS MiB'], rows, [
+      'l',
+      'l',
+      'r',
+      'r',
+      'r',
+      'r',
+      'r',
+    ]),
     '',
-    'Peak RSS is each process\'s own `ru_maxrss` from GNU time; for the pipeline (d) the column is the **largest** of its processes ' +
+    "Peak RSS is each process's own `ru_maxrss` from GNU time; for the pipeline (d) the column is the **largest** of its processes " +
       '(`ldns-read-zone`, which holds the whole zone), with the sum of both in parentheses. Wall time is measured around the whole command. ' +
       'zonelog also fsyncs its output before the atomic rename; the others only write to a redirect.',
     '',
@@ -782,7 +830,9 @@ function mainSection(r: MainResult, runs: number): string {
     '',
     ...r.checks.map((c) => `- ${c}`),
     `- spill path: \`zonelog axfr … --memory-budget ${r.spill.budget}\` ` +
-      (r.spill.maxRuns > 0 ? `wrote ${r.spill.maxRuns} sorted run files to disk` : '**did not spill** (no run file seen: the zone fits the budget, so this check proves nothing)') +
+      (r.spill.maxRuns > 0
+        ? `wrote ${r.spill.maxRuns} sorted run files to disk`
+        : '**did not spill** (no run file seen: the zone fits the budget, so this check proves nothing)') +
       `; its output is ${r.spill.identical ? '**byte-identical** to' : '**DIFFERENT** from'} the in-memory output of \`--memory-budget ${IN_MEMORY_BUDGET}\` ` +
       `(${r.spill.referenceRuns === 0 ? 'no spill' : `**spilled ${r.spill.referenceRuns} runs**`}): ` +
       `${r.spill.identical && r.spill.maxRuns > 0 && r.spill.referenceRuns === 0 ? 'OK' : r.spill.identical ? 'not exercised' : 'MISMATCH'}. ` +
@@ -852,7 +902,11 @@ export async function run(argv: string[]): Promise<void> {
   // with --big, the big-zone part; every other subsection (notes written by hand,
   // such as a profile) is kept as it is.
   const previous = splitSubsections(readSection(file, HEADING) ?? '');
-  const previousMain = previous.filter((p) => p.kind === 'main').map((p) => p.text).join('\n\n') || undefined;
+  const previousMain =
+    previous
+      .filter((p) => p.kind === 'main')
+      .map((p) => p.text)
+      .join('\n\n') || undefined;
   const previousBig = previous.find((p) => p.kind === 'big')?.text;
   const kept = previous.filter((p) => p.kind === 'other').map((p) => p.text);
   try {

@@ -251,7 +251,14 @@ interface IndexEntry extends ZoneMeta {
 function archiveIndex(entries: Map<string, IndexEntry>): ArchiveIndex {
   const idx = emptyIndex(false);
   for (const [zone, e] of entries) {
-    idx.zones[zone] = { path: e.path, serial: e.serial, records: e.records, bytes: e.bytes, digest: e.digest, servers: [{ address: e.address, serial: e.serial, digest: e.digest }] };
+    idx.zones[zone] = {
+      path: e.path,
+      serial: e.serial,
+      records: e.records,
+      bytes: e.bytes,
+      digest: e.digest,
+      servers: [{ address: e.address, serial: e.serial, digest: e.digest }],
+    };
   }
   return idx;
 }
@@ -264,7 +271,9 @@ export async function buildHistory(o: { commits: number; zones: number; bigRecor
 
   // The big zone, rendered by zonelog's canonical code, cut into blocks.
   const rnd = prng(o.seed * 2654435761);
-  const bigLines = renderCanonical(BIG, generateZone(BIG, Math.round(o.bigRecords * 1.02), rnd)).split('\n').filter(Boolean);
+  const bigLines = renderCanonical(BIG, generateZone(BIG, Math.round(o.bigRecords * 1.02), rnd))
+    .split('\n')
+    .filter(Boolean);
   let soa = bigLines[0]!;
   const blocks: Block[] = [];
   for (const line of bigLines.slice(1)) {
@@ -281,7 +290,9 @@ export async function buildHistory(o: { commits: number; zones: number; bigRecor
   for (const b of blocks) b.text = b.lines.join('\n') + '\n';
   const delegations = blocks.filter((b) => b.owner !== '' && b.owner !== 'nic');
   // The watched delegation: has a DS and glue (so `when` sees NS, DS, A and AAAA records come and go).
-  const watchedBlock = delegations.find((b, i) => i > delegations.length / 3 && b.lines.some((l) => l.split('\t')[3] === 'DS') && b.lines.some((l) => l.split('\t')[3] === 'A'))!;
+  const watchedBlock = delegations.find(
+    (b, i) => i > delegations.length / 3 && b.lines.some((l) => l.split('\t')[3] === 'DS') && b.lines.some((l) => l.split('\t')[3] === 'A'),
+  )!;
   const watched = `${watchedBlock.owner}.${BIG}`;
   // About 2% of the delegations start absent, so that some can be added later.
   let records = 1;
@@ -293,7 +304,9 @@ export async function buildHistory(o: { commits: number; zones: number; bigRecor
   const smalls: SmallZone[] = [];
   for (let i = 1; i < o.zones; i++) {
     const zone = `tld${String(i).padStart(4, '0')}.`;
-    const lines = renderCanonical(zone, generateZone(zone, 4 + Math.floor(400 * rnd() ** 3), rnd)).split('\n').filter(Boolean);
+    const lines = renderCanonical(zone, generateZone(zone, 4 + Math.floor(400 * rnd() ** 3), rnd))
+      .split('\n')
+      .filter(Boolean);
     smalls.push({ zone, file: `archive/${zoneFileName(zone)}`, lines, marks: new Map(), metas: new Map(), changed: new Map() });
   }
   // Which small zones change in which commit: 0–2 per commit, a few zones much more often than others.
@@ -310,7 +323,9 @@ export async function buildHistory(o: { commits: number; zones: number; bigRecor
       }
     }
   }
-  log(`history: big zone ${records.toLocaleString('en-US')} records in ${blocks.length.toLocaleString('en-US')} blocks, ${smalls.length} small zones, ${smallChanges} small-zone changes planned; watched name ${watched}`);
+  log(
+    `history: big zone ${records.toLocaleString('en-US')} records in ${blocks.length.toLocaleString('en-US')} blocks, ${smalls.length} small zones, ${smallChanges} small-zone changes planned; watched name ${watched}`,
+  );
 
   const imp = new Importer(repo);
   let mark = 0;
@@ -408,7 +423,10 @@ export async function buildHistory(o: { commits: number; zones: number; bigRecor
       if (i > 0) {
         serial++;
         s.lines[0] = withSoaSerial(s.lines[0]!, serial);
-        const mutable = s.lines.map((l, j) => [l.split('\t')[3], j] as const).filter(([t, j]) => j > 0 && (t === 'DS' || t === 'A')).map(([, j]) => j);
+        const mutable = s.lines
+          .map((l, j) => [l.split('\t')[3], j] as const)
+          .filter(([t, j]) => j > 0 && (t === 'DS' || t === 'A'))
+          .map(([, j]) => j);
         const stat: FileStat = { added: 1, removed: 1, owners: new Set([s.zone]) };
         s.changed.set(i, stat);
         if (mutable.length) {
@@ -460,7 +478,9 @@ export async function buildHistory(o: { commits: number; zones: number; bigRecor
     if (i === 0) {
       const added: ZoneChange[] = [
         { kind: 'added', zone: BIG, serial: bigMetas[0]!.serial, records: bigMetas[0]!.records, paths: [zoneFileName(BIG)] },
-        ...smalls.map((s): ZoneChange => ({ kind: 'added', zone: s.zone, serial: BASE_SERIAL, records: s.metas.get(0)!.records, paths: [zoneFileName(s.zone)] })),
+        ...smalls.map(
+          (s): ZoneChange => ({ kind: 'added', zone: s.zone, serial: BASE_SERIAL, records: s.metas.get(0)!.records, paths: [zoneFileName(s.zone)] }),
+        ),
       ];
       const m = commitMessage(added, new Map());
       msg = `${m.subject}\n\n${m.body}`;
@@ -492,14 +512,27 @@ export async function buildHistory(o: { commits: number; zones: number; bigRecor
   git(repo, ['reset', '-q', '--hard', 'main']);
   git(repo, ['gc', '-q']);
   const packDir = path.join(repo, '.git', 'objects', 'pack');
-  const packBytes = fs.readdirSync(packDir).filter((f) => f.endsWith('.pack')).reduce((a, f) => a + fs.statSync(path.join(packDir, f)).size, 0);
+  const packBytes = fs
+    .readdirSync(packDir)
+    .filter((f) => f.endsWith('.pack'))
+    .reduce((a, f) => a + fs.statSync(path.join(packDir, f)).size, 0);
   const counts = new Map<number, number>();
   for (const l of smallAt) for (const z of l) counts.set(z, (counts.get(z) ?? 0) + 1);
   const [busiest, busiestCount] = [...counts.entries()].sort((a, b) => b[1] - a[1])[0] ?? [0, 0];
   const facts: HistoryFacts = {
-    repo, commits: N, zones: smalls.length + 1, bigRecords: bigMetas.at(-1)!.records, bigBytes, smallChanges,
-    watched, watchedEvents, smallZone: smalls[busiest]!.zone, smallZoneCommits: busiestCount + 1,
-    buildS: (Date.now() - t0) / 1000, packBytes, dateOf,
+    repo,
+    commits: N,
+    zones: smalls.length + 1,
+    bigRecords: bigMetas.at(-1)!.records,
+    bigBytes,
+    smallChanges,
+    watched,
+    watchedEvents,
+    smallZone: smalls[busiest]!.zone,
+    smallZoneCommits: busiestCount + 1,
+    buildS: (Date.now() - t0) / 1000,
+    packBytes,
+    dateOf,
   };
   fs.writeFileSync(path.join(repo, '.git', 'bench-history.json'), JSON.stringify({ ...facts, dateOf: undefined }));
   log(`history: built in ${facts.buildS.toFixed(0)} s, pack ${(packBytes / 1e6).toFixed(0)} MB`);
@@ -557,29 +590,53 @@ export async function run(argv: string[]): Promise<void> {
     const b = revAt(d2);
     const pairs: Pair[] = [
       {
-        key: 'log', what: `log of the big zone (${facts.commits.toLocaleString('en-US')} commits touch it)`,
+        key: 'log',
+        what: `log of the big zone (${facts.commits.toLocaleString('en-US')} commits touch it)`,
         zonelog: { display: `zonelog log ${BIG}`, stage: z(['log', BIG]), runs: [] },
         git: { display: 'git log --oneline -- archive/big.zone', stage: g(['log', '--oneline', '--', 'archive/big.zone']), runs: [] },
-        inner: { display: 'git log --format=%H %cI%n%B (every commit\'s message, no path limit)', stage: g(['log', '--no-color', '--format=%x01commit %H %cI%n%B']), runs: [] },
-        goal: `≤ ${GOALS.vsGit}× git`, check: '', profileArgs: ['log', BIG, '--repo', repo], profileDisplay: `log ${BIG} --repo R`,
+        inner: {
+          display: "git log --format=%H %cI%n%B (every commit's message, no path limit)",
+          stage: g(['log', '--no-color', '--format=%x01commit %H %cI%n%B']),
+          runs: [],
+        },
+        goal: `≤ ${GOALS.vsGit}× git`,
+        check: '',
+        profileArgs: ['log', BIG, '--repo', repo],
+        profileDisplay: `log ${BIG} --repo R`,
       },
       {
-        key: 'log-small', what: `log of a small zone (${facts.smallZone}, ${facts.smallZoneCommits} commits touch it)`,
+        key: 'log-small',
+        what: `log of a small zone (${facts.smallZone}, ${facts.smallZoneCommits} commits touch it)`,
         zonelog: { display: `zonelog log ${facts.smallZone}`, stage: z(['log', facts.smallZone]), runs: [] },
         git: { display: `git log --oneline -- ${smallFile}`, stage: g(['log', '--oneline', '--', smallFile]), runs: [] },
-        goal: `≤ ${GOALS.vsGit}× git`, check: '', profileArgs: ['log', facts.smallZone, '--repo', repo], profileDisplay: `log ${facts.smallZone} --repo R`,
+        goal: `≤ ${GOALS.vsGit}× git`,
+        check: '',
+        profileArgs: ['log', facts.smallZone, '--repo', repo],
+        profileDisplay: `log ${facts.smallZone} --repo R`,
       },
       {
-        key: 'diff', what: `diff of the big zone between ${d1} and ${d2} (${Number(git(repo, ['rev-list', '--count', `${a}..${b}`]).trim()).toLocaleString('en-US')} commits apart)`,
+        key: 'diff',
+        what: `diff of the big zone between ${d1} and ${d2} (${Number(git(repo, ['rev-list', '--count', `${a}..${b}`]).trim()).toLocaleString('en-US')} commits apart)`,
         zonelog: { display: `zonelog diff ${BIG} --from ${d1} --to ${d2}`, stage: z(['diff', BIG, '--from', d1, '--to', d2]), runs: [] },
         git: { display: `git diff A B -- archive/big.zone (A, B: the commits at those dates)`, stage: g(['diff', a, b, '--', 'archive/big.zone']), runs: [] },
-        goal: `≤ ${GOALS.vsGit}× git`, check: '', profileArgs: ['diff', BIG, '--from', d1, '--to', d2, '--repo', repo], profileDisplay: `diff ${BIG} --from ${d1} --to ${d2} --repo R`,
+        goal: `≤ ${GOALS.vsGit}× git`,
+        check: '',
+        profileArgs: ['diff', BIG, '--from', d1, '--to', d2, '--repo', repo],
+        profileDisplay: `diff ${BIG} --from ${d1} --to ${d2} --repo R`,
       },
       {
-        key: 'when', what: `when for ${facts.watched} in the big zone`,
+        key: 'when',
+        what: `when for ${facts.watched} in the big zone`,
         zonelog: { display: `zonelog when ${facts.watched} --zone ${BIG}`, stage: z(['when', facts.watched, '--zone', BIG]), runs: [] },
-        inner: { display: 'git log --reverse --format=%H %cI%n%B -- archive/big.zone archive/big/ (commit messages, whose owners lines say which commits to diff)', stage: g(['log', '--reverse', '--no-color', '--format=%x01commit %H %cI%n%B', '--', ...bigPaths]), runs: [] },
-        goal: `≤ ${GOALS.whenS} s`, check: '', profileArgs: ['when', facts.watched, '--zone', BIG, '--repo', repo], profileDisplay: `when ${facts.watched} --zone ${BIG} --repo R`,
+        inner: {
+          display: 'git log --reverse --format=%H %cI%n%B -- archive/big.zone archive/big/ (commit messages, whose owners lines say which commits to diff)',
+          stage: g(['log', '--reverse', '--no-color', '--format=%x01commit %H %cI%n%B', '--', ...bigPaths]),
+          runs: [],
+        },
+        goal: `≤ ${GOALS.whenS} s`,
+        check: '',
+        profileArgs: ['when', facts.watched, '--zone', BIG, '--repo', repo],
+        profileDisplay: `when ${facts.watched} --zone ${BIG} --repo R`,
       },
     ];
 
@@ -590,7 +647,11 @@ export async function run(argv: string[]): Promise<void> {
       for (const p of pairs) {
         if (r >= (p.key === 'when' ? opts.whenRuns : opts.runs)) continue;
         // What zonelog asks git for is timed once, for scale.
-        const sides = [['zonelog', p.zonelog], ['git', p.git], ['inner', r === 0 ? p.inner : undefined]].filter((x): x is [string, NonNullable<Pair['git']>] => !!x[1]);
+        const sides = [
+          ['zonelog', p.zonelog],
+          ['git', p.git],
+          ['inner', r === 0 ? p.inner : undefined],
+        ].filter((x): x is [string, NonNullable<Pair['git']>] => !!x[1]);
         if (r % 2 === 1) sides.reverse();
         for (const [k, side] of sides) {
           side.runs.push(await measure([side.stage], { scratchDir: tmp, stdout: out(p, k), timeoutMs: COMMAND_TIMEOUT_MS }));
@@ -611,11 +672,18 @@ export async function run(argv: string[]): Promise<void> {
       const sample = Array.from({ length: picks }, (_, k) => entries[Math.floor((k * entries.length) / picks)]!);
       for (const e of sample) {
         const [, commit, serial, plus, minus] = e.split('\t');
-        const [ga, gr] = git(repo, ['diff', '--numstat', `${commit}^`, commit!, '--', 'archive/big.zone']).trim().split('\t');
-        const soaNow = soaSerialOf(git(repo, ['show', `${commit}:archive/big.zone`]).slice(0, 200).split('\n')[0]!);
+        const [ga, gr] = git(repo, ['diff', '--numstat', `${commit}^`, commit!, '--', 'archive/big.zone'])
+          .trim()
+          .split('\t');
+        const soaNow = soaSerialOf(
+          git(repo, ['show', `${commit}:archive/big.zone`])
+            .slice(0, 200)
+            .split('\n')[0]!,
+        );
         if (`+${ga}` === plus && `−${gr}` === minus && String(soaNow) === serial) agree++;
       }
-      pl.check = `${zl1} lines from zonelog, ${gl1} from git: ${zl1 === gl1 ? 'OK' : 'DIFFERENT'}; ` +
+      pl.check =
+        `${zl1} lines from zonelog, ${gl1} from git: ${zl1 === gl1 ? 'OK' : 'DIFFERENT'}; ` +
         `serial and +/− of ${sample.length} commits spread over the history checked against \`git show\` and \`git diff --numstat\`: ${agree === sample.length ? 'all agree' : `**${sample.length - agree} disagree**`}`;
       const zl2 = outputLines(out(ps, 'zonelog')).length;
       const gl2 = outputLines(out(ps, 'git')).length;
@@ -650,7 +718,14 @@ export async function run(argv: string[]): Promise<void> {
       for (const side of [p.git, p.inner]) {
         if (!side) continue;
         const s = st(side.runs);
-        rows.push([side === p.inner ? `${p.key} (what zonelog asks git for; one run)` : p.key, `\`${side.display}\``, fmt(s.wall, 3), `${fmt(s.min, 3)}–${fmt(s.max, 3)}`, fmt(s.cpu, 3), fmt(s.rss, 0)]);
+        rows.push([
+          side === p.inner ? `${p.key} (what zonelog asks git for; one run)` : p.key,
+          `\`${side.display}\``,
+          fmt(s.wall, 3),
+          `${fmt(s.min, 3)}–${fmt(s.max, 3)}`,
+          fmt(s.cpu, 3),
+          fmt(s.rss, 0),
+        ]);
       }
       if (p.git) {
         const gs = st(p.git.runs);
@@ -668,7 +743,7 @@ export async function run(argv: string[]): Promise<void> {
       `Machine: ${facts2.map((f) => `${f.label} ${f.value}`).join('; ')}; ${gitVersion()}. Load average ${loadBefore} before, ${loadAverage()} after.`,
       '',
       `The history: ${facts.commits.toLocaleString('en-US')} commits, one every 2 hours from ${facts.dateOf(0).slice(0, 10)} to ${facts.dateOf(facts.commits - 1).slice(0, 10)}, over ${facts.zones.toLocaleString('en-US')} zones in zonelog's layout ` +
-        '(`archive/<zone>.zone`, `archive/index.json`, `archive/README.md`, zonelog\'s commit messages). ' +
+        "(`archive/<zone>.zone`, `archive/index.json`, `archive/README.md`, zonelog's commit messages). " +
         `\`big.\` has ${facts.bigRecords.toLocaleString('en-US')} records (${(facts.bigBytes / 1e6).toFixed(1)} MB of canonical text, rendered by src/zone/canonical.ts) and changes in every commit: serial, 1–4 DS or A records, ` +
         `now and then a delegation removed or added back. The ${(facts.zones - 1).toLocaleString('en-US')} small zones (4–404 records) change now and then ` +
         `(${facts.smallChanges.toLocaleString('en-US')} changes, 0–2 per commit, some zones much more often). index.json and README.md change in every commit. ` +
@@ -677,11 +752,18 @@ export async function run(argv: string[]): Promise<void> {
       '',
       `Goals: \`zonelog log\` and \`zonelog diff\` ≤ ${GOALS.vsGit}× the git command; \`zonelog when\` ≤ ${GOALS.whenS} s.`,
       '',
-      markdownTable(['', 'command (in the repository; zonelog with `--repo R`)', 'median wall s', 'min–max s', 'median CPU s', 'median peak RSS MiB'], rows, ['l', 'l', 'r', 'r', 'r', 'r']),
+      markdownTable(['', 'command (in the repository; zonelog with `--repo R`)', 'median wall s', 'min–max s', 'median CPU s', 'median peak RSS MiB'], rows, [
+        'l',
+        'l',
+        'r',
+        'r',
+        'r',
+        'r',
+      ]),
       '',
       markdownTable(['ratio (medians)', 'zonelog / git wall', 'CPU', 'goal', 'goal met?'], ratios, ['l', 'r', 'r', 'l', 'l']),
       '',
-      'Checks (last run\'s outputs):',
+      "Checks (last run's outputs):",
       '',
       ...pairs.map((p) => `- ${p.key}: ${p.what}: ${p.check}`),
       ...pairs.filter((p) => p.profile).flatMap((p) => ['', `#### Where the time goes: ${p.key}`, '', profileText(p.profile!)]),

@@ -248,7 +248,9 @@ async function oneRun(opts: Options, zl: ZonelogBuild, tmp: string, index: numbe
       const summary = lab.all.join('\n');
       const summaryTargets = Number(/^targets: (\d+)/m.exec(summary)?.[1] ?? NaN);
       const roots = /^root servers: (.*)$/m.exec(summary)?.[1]?.trim().split(/\s+/) ?? [];
-      log(`run ${index}: lab ready in ${fmt(readyS)} s (pid ${lab.pid}, port ${port}), VmRSS ${fmt(kib2mib(ready?.VmRSS), 0)} MiB, VmHWM ${fmt(kib2mib(ready?.VmHWM), 0)} MiB`);
+      log(
+        `run ${index}: lab ready in ${fmt(readyS)} s (pid ${lab.pid}, port ${port}), VmRSS ${fmt(kib2mib(ready?.VmRSS), 0)} MiB, VmHWM ${fmt(kib2mib(ready?.VmHWM), 0)} MiB`,
+      );
       const run: Run = {
         port,
         readyS,
@@ -262,7 +264,20 @@ async function oneRun(opts: Options, zl: ZonelogBuild, tmp: string, index: numbe
       if (opts.scan) {
         const out = path.join(tmp, `scan-${index}`);
         const json = path.join(tmp, `scan-${index}.json`);
-        const scanArgv = [process.execPath, zl.bin, 'scan', '--root', roots.join(','), '--port', String(port), '--out', out, '--timeout', String(opts.timeoutS), '--json'];
+        const scanArgv = [
+          process.execPath,
+          zl.bin,
+          'scan',
+          '--root',
+          roots.join(','),
+          '--port',
+          String(port),
+          '--out',
+          out,
+          '--timeout',
+          String(opts.timeoutS),
+          '--json',
+        ];
         const m = await measure([{ argv: scanArgv }], { stdout: json, scratchDir: tmp, timeoutMs: 15 * 60_000 });
         const j = JSON.parse(fs.readFileSync(json, 'utf8')) as { targets: number; outcomes: Record<string, number> };
         const after = lab.status();
@@ -316,22 +331,50 @@ function section(opts: Options, runs: Run[], zl: ZonelogBuild, command: string, 
     '**median**',
     `**${fmt(ready)}**`,
     fmt(med((r) => r.startCpuS)),
-    fmt(med((r) => r.rssReadyMiB), 0),
+    fmt(
+      med((r) => r.rssReadyMiB),
+      0,
+    ),
     fmt(hwmReady, 0),
-    opts.scan ? fmt(med((r) => r.scan?.wallS), 1) : '—',
-    opts.scan ? fmt(med((r) => r.serveCpuS), 1) : '—',
-    opts.scan ? fmt(med((r) => r.rssAfterMiB), 0) : '—',
+    opts.scan
+      ? fmt(
+          med((r) => r.scan?.wallS),
+          1,
+        )
+      : '—',
+    opts.scan
+      ? fmt(
+          med((r) => r.serveCpuS),
+          1,
+        )
+      : '—',
+    opts.scan
+      ? fmt(
+          med((r) => r.rssAfterMiB),
+          0,
+        )
+      : '—',
     opts.scan ? `**${fmt(hwmAfter, 0)}**` : '—',
     fmt(med((r) => r.stopS)),
   ]);
   const first = runs[0]!;
   const summaryLines = first.summary.split('\n').filter((l) => /^(zones|addresses|targets|expected outcomes):/.test(l));
   const sameTargets = runs.every((r) => r.scanTargets === undefined || r.scanTargets === r.summaryTargets);
-  const outcomes = first.scanOutcomes ? Object.entries(first.scanOutcomes).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ') : '';
+  const outcomes = first.scanOutcomes
+    ? Object.entries(first.scanOutcomes)
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, n]) => `${k} ${n}`)
+        .join(', ')
+    : '';
   // The summary's "expected outcomes: refused 2503, notauth 1054, …" against the scan's counts.
   const expectedCounts = (r: Run) => {
     const line = /^expected outcomes: (.*)$/m.exec(r.summary)?.[1] ?? '';
-    return Object.fromEntries(line.split(', ').map((x) => x.split(' ')).map(([k, v]) => [k!, Number(v)]));
+    return Object.fromEntries(
+      line
+        .split(', ')
+        .map((x) => x.split(' '))
+        .map(([k, v]) => [k!, Number(v)]),
+    );
   };
   const sameCounts = (r: Run) => {
     if (!r.scanOutcomes) return true;
@@ -358,7 +401,18 @@ function section(opts: Options, runs: Run[], zl: ZonelogBuild, command: string, 
     '```',
     '',
     markdownTable(
-      ['run', 'ready s', 'CPU s to ready', 'VmRSS ready MiB', 'VmHWM ready MiB', 'scan wall s', 'lab CPU s serving the scan', 'VmRSS after scan MiB', 'VmHWM after scan MiB', 'stop s'],
+      [
+        'run',
+        'ready s',
+        'CPU s to ready',
+        'VmRSS ready MiB',
+        'VmHWM ready MiB',
+        'scan wall s',
+        'lab CPU s serving the scan',
+        'VmRSS after scan MiB',
+        'VmHWM after scan MiB',
+        'stop s',
+      ],
       rows,
       ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
     ),
@@ -367,14 +421,18 @@ function section(opts: Options, runs: Run[], zl: ZonelogBuild, command: string, 
       ['goal', 'median', 'met?'],
       [
         [`ready in < ${GOALS.startS} s`, `${fmt(ready)} s`, ready < GOALS.startS ? 'met' : '**not met**'],
-        [`peak RSS < 1 GB (${GOALS.rssMiB} MiB)${opts.scan ? ', VmHWM after serving the full scan' : ', VmHWM when ready (no scan run)'}`, `${fmt(peak, 0)} MiB`, peak < GOALS.rssMiB ? 'met' : '**not met**'],
+        [
+          `peak RSS < 1 GB (${GOALS.rssMiB} MiB)${opts.scan ? ', VmHWM after serving the full scan' : ', VmHWM when ready (no scan run)'}`,
+          `${fmt(peak, 0)} MiB`,
+          peak < GOALS.rssMiB ? 'met' : '**not met**',
+        ],
       ],
       ['l', 'r', 'l'],
     ),
     '',
     opts.scan
       ? `- The scan saw ${first.scanTargets} targets, the lab's summary ${first.summaryTargets}: ${sameTargets ? 'the same in every run' : '**they differ**'}. Outcomes (run 1): ${outcomes}; ` +
-        `${countsOk ? 'in every run the same counts as the summary\'s expected outcomes' : '**the counts differ from the summary\'s expected outcomes** in some run'} ` +
+        `${countsOk ? "in every run the same counts as the summary's expected outcomes" : "**the counts differ from the summary's expected outcomes** in some run"} ` +
         '(the summary is computed for the default 10 s idle timeout; with 5 s no outcome of this world changes). ' +
         'The scan is there to make the lab generate, encode and serve every transferable zone; its own figures are in the scan section.'
       : '- No scan (`--no-scan`): the RSS is the lab idle after start.',

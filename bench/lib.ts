@@ -107,7 +107,11 @@ export function zonelogBuild(rev: string | undefined): ZonelogBuild {
     fs.cpSync(src, path.join(dir, 'dist', 'src'), { recursive: true });
     const head = git('rev-parse', '--short=12', 'HEAD');
     const dirty = git('status', '--porcelain', '--', 'src') !== '';
-    return { bin: path.join(dir, 'dist', 'src', 'cli', 'bin.js'), dir, describe: `dist/src as built from the work tree (HEAD ${head}${dirty ? ', src/ has uncommitted changes' : ''})` };
+    return {
+      bin: path.join(dir, 'dist', 'src', 'cli', 'bin.js'),
+      dir,
+      describe: `dist/src as built from the work tree (HEAD ${head}${dirty ? ', src/ has uncommitted changes' : ''})`,
+    };
   }
   const sha = git('rev-parse', '--verify', `${rev}^{commit}`);
   const tar = spawnSync('sh', ['-c', `git -C ${shellQuote(REPO_ROOT)} archive ${sha} src tsconfig.json | tar -x -C ${shellQuote(dir)}`], { encoding: 'utf8' });
@@ -135,9 +139,18 @@ export function capture(cmd: string, args: string[]): { status: number | null; s
 // Knot on loopback: test/support/servers.ts starts it, for the tests and the benchmarks alike.
 
 /** Knot serving one zone file on 127.0.0.1, and how long it took to answer for it. */
-export async function startKnot(opts: { zone: string; file: string; workers: number; readyTimeoutMs: number }): Promise<{ server: RunningServer; loadMs: number }> {
+export async function startKnot(opts: {
+  zone: string;
+  file: string;
+  workers: number;
+  readyTimeoutMs: number;
+}): Promise<{ server: RunningServer; loadMs: number }> {
   const started = Date.now();
-  const server = await startServer('knot', { zones: [{ name: opts.zone, file: opts.file, allowTransfer: true }], workers: opts.workers, startTimeoutMs: opts.readyTimeoutMs });
+  const server = await startServer('knot', {
+    zones: [{ name: opts.zone, file: opts.file, allowTransfer: true }],
+    workers: opts.workers,
+    startTimeoutMs: opts.readyTimeoutMs,
+  });
   return { server, loadMs: Date.now() - started };
 }
 
@@ -321,7 +334,10 @@ export function machineFacts(): { label: string; value: string }[] {
 }
 
 export function loadAverage(): string {
-  return os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  return os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 }
 
 // ---------------------------------------------------------------------------
@@ -405,7 +421,9 @@ export function cpuProfileTop(file: string, n = 10): { totalMs: number; top: Pro
     const key = `${cf.functionName || '(anonymous)'}${where}`;
     self.set(key, (self.get(key) ?? 0) + dt);
   });
-  const top = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, n)
+  const top = [...self.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
     .map(([name, us]) => ({ name, selfMs: us / 1000, share: totalUs ? us / totalUs : 0 }));
   return { totalMs: totalUs / 1000, top };
 }

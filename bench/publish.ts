@@ -115,7 +115,12 @@ function parseOptions(argv: string[]): Options | undefined {
   if (!parsed) return undefined;
   const { values, common } = parsed;
   const int = wholeNumber;
-  const parts = new Set(values.parts!.split(',').map((s) => s.trim()).filter(Boolean));
+  const parts = new Set(
+    values
+      .parts!.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
   for (const p of parts) if (!['a', 'b', 'c', 'd'].includes(p)) throw new Error(`--parts: unknown part ${p} (a, b, c, d)`);
   const o: Options = {
     runs: int('runs', values.runs!, 1),
@@ -137,7 +142,6 @@ function parseOptions(argv: string[]): Options | undefined {
 
 // ---------------------------------------------------------------------------
 // Zones: generated in master-file form, rendered to canonical text by zonelog's own code.
-
 
 const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
 const LABEL_CHARS = 'abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz0123456789-';
@@ -238,13 +242,16 @@ export function mutateZone(zone: string, lines: string[], rnd: () => number, o: 
   }
   const gone = new Set<string>();
   for (let k = 0; k < o.remove && delegations.length > 0; k++) gone.add(delegations.splice(Math.floor(rnd() * delegations.length), 1)[0]!);
-  const kept = gone.size === 0 ? out : out.filter((l, i) => {
-    if (i === 0) return true;
-    const owner = l.slice(0, l.indexOf(' '));
-    if (gone.has(owner)) return false;
-    const dot = owner.indexOf('.');
-    return !(dot >= 0 && gone.has(owner.slice(dot + 1)));
-  });
+  const kept =
+    gone.size === 0
+      ? out
+      : out.filter((l, i) => {
+          if (i === 0) return true;
+          const owner = l.slice(0, l.indexOf(' '));
+          if (gone.has(owner)) return false;
+          const dot = owner.indexOf('.');
+          return !(dot >= 0 && gone.has(owner.slice(dot + 1)));
+        });
   for (let k = 0; k < o.add; k++) kept.push(...delegationLines(rnd, randomChild(rnd, zone, `${o.tag}${k}`), zone));
   return kept;
 }
@@ -287,14 +294,29 @@ export async function writeResultsDir(dir: string, zones: ResultZone[], started:
     const stored = await w.storeZone([z.text]);
     for (const address of z.addresses) {
       targets.push({
-        zone: z.zone, address, port: 53, nameServers: [`a.nic.${z.zone}`], outcome: 'transferred', attempts: 1,
-        serial, records, bytes: stored.bytes, durationMs: 1, file: stored.file, sha256: stored.sha256,
+        zone: z.zone,
+        address,
+        port: 53,
+        nameServers: [`a.nic.${z.zone}`],
+        outcome: 'transferred',
+        attempts: 1,
+        serial,
+        records,
+        bytes: stored.bytes,
+        durationMs: 1,
+        file: stored.file,
+        sha256: stored.sha256,
       });
     }
   }
   const report: Report = {
-    version: 1, started: started.toISOString(), finished: new Date(started.getTime() + 60_000).toISOString(),
-    options: { dnssec }, shard: null, discovery: {}, targets,
+    version: 1,
+    started: started.toISOString(),
+    finished: new Date(started.getTime() + 60_000).toISOString(),
+    options: { dnssec },
+    shard: null,
+    discovery: {},
+    targets,
   };
   await w.writeReport(report);
   return dir;
@@ -334,7 +356,12 @@ function syncDisk(): void {
 
 export function packBytes(repo: string): number {
   const packDir = path.join(repo, '.git', 'objects', 'pack');
-  return fs.existsSync(packDir) ? fs.readdirSync(packDir).filter((f) => f.endsWith('.pack')).reduce((a, f) => a + fs.statSync(path.join(packDir, f)).size, 0) : 0;
+  return fs.existsSync(packDir)
+    ? fs
+        .readdirSync(packDir)
+        .filter((f) => f.endsWith('.pack'))
+        .reduce((a, f) => a + fs.statSync(path.join(packDir, f)).size, 0)
+    : 0;
 }
 
 /** Sizes after `git gc`: the whole .git and its packs. */
@@ -378,7 +405,9 @@ export function profileZonelog(zl: ZonelogBuild, args: string[], scratch: string
   const trace = path.join(dir, 'trace2.json');
   const t0 = process.hrtime.bigint();
   const r = spawnSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, zl.bin, ...args], {
-    encoding: 'utf8', maxBuffer: 1 << 30, env: { ...process.env, GIT_TRACE2_EVENT: trace },
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+    env: { ...process.env, GIT_TRACE2_EVENT: trace },
   });
   const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.status !== 0) throw new Error(`profiling ${display}: exit ${r.status}: ${r.stderr}`);
@@ -404,17 +433,27 @@ export function profileText(p: ProfileResult): string {
     }
     byCmd.set(sub, e);
   }
-  const clip = (s: string, n = 110) => { const t = s.replace(/[\x00-\x1f]/g, ''); return t.length > n ? t.slice(0, n - 1) + '…' : t; };
+  const clip = (s: string, n = 110) => {
+    const t = s.replace(/[\x00-\x1f]/g, '');
+    return t.length > n ? t.slice(0, n - 1) + '…' : t;
+  };
   return [
     `Profile of one run: \`${p.command}\` — ${fmt(p.wallS)} s wall (under the profiler), node's own profile ${fmt(p.nodeMs / 1000)} s, ` +
       `${p.gitProcs.length} git processes taking ${fmt(gitTotal)} s together (GIT_TRACE2_EVENT). Top self time in node:`,
     '',
-    markdownTable(['function', 'self ms', 'share'], p.top.map((t) => [`\`${t.name}\``, fmt(t.selfMs, 0), `${(t.share * 100).toFixed(1)}%`]), ['l', 'r', 'r']),
+    markdownTable(
+      ['function', 'self ms', 'share'],
+      p.top.map((t) => [`\`${t.name}\``, fmt(t.selfMs, 0), `${(t.share * 100).toFixed(1)}%`]),
+      ['l', 'r', 'r'],
+    ),
     '',
     'git processes started by zonelog (by subcommand):',
     '',
-    markdownTable(['git subcommand', 'processes', 'total s', 'slowest (s): its arguments'],
-      [...byCmd.entries()].sort((a, b) => b[1].s - a[1].s).map(([k, e]) => [k, e.n, fmt(e.s), `${fmt(e.max)}: \`${clip(e.example)}\``]), ['l', 'r', 'r', 'l']),
+    markdownTable(
+      ['git subcommand', 'processes', 'total s', 'slowest (s): its arguments'],
+      [...byCmd.entries()].sort((a, b) => b[1].s - a[1].s).map(([k, e]) => [k, e.n, fmt(e.s), `${fmt(e.max)}: \`${clip(e.example)}\``]),
+      ['l', 'r', 'r', 'l'],
+    ),
   ].join('\n');
 }
 
@@ -441,7 +480,9 @@ function buildWorld(o: Options): WorldZone[] {
     const addresses = [`127.1.${i >> 8}.${i & 255}`, `127.2.${i >> 8}.${i & 255}`];
     zones.push({ zone, big, lines, text: renderCanonical(zone, lines), addresses });
   }
-  log(`generated ${zones.length} zones (${zones.reduce((a, z) => a + z.lines.length, 0).toLocaleString('en-US')} records) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  log(
+    `generated ${zones.length} zones (${zones.reduce((a, z) => a + z.lines.length, 0).toLocaleString('en-US')} records) in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+  );
   return zones;
 }
 
@@ -473,12 +514,18 @@ async function setupWorld(o: Options, tmp: string, zl: ZonelogBuild): Promise<Pu
   const r0 = await writeResultsDir(path.join(tmp, 'results-0'), zones, new Date('2026-01-01T00:13:00Z'), false);
   const base = path.join(tmp, 'base');
   initRepo(base);
-  const initial = await measure([{ argv: [process.execPath, zl.bin, 'publish', r0, '--archive', path.join(base, 'archive'), '--commit'] }], { scratchDir: tmp, timeoutMs: COMMAND_TIMEOUT_MS });
+  const initial = await measure([{ argv: [process.execPath, zl.bin, 'publish', r0, '--archive', path.join(base, 'archive'), '--commit'] }], {
+    scratchDir: tmp,
+    timeoutMs: COMMAND_TIMEOUT_MS,
+  });
   git(base, ['gc', '-q']);
   const baseCommit = git(base, ['rev-parse', 'HEAD']).trim();
   log(`initial publish of ${zones.length} zones: ${fmt(initial.wallS)} s; base archive at ${baseCommit.slice(0, 12)}`);
   return {
-    base, zones, initial, baseCommit,
+    base,
+    zones,
+    initial,
+    baseCommit,
     textBytes: zones.reduce((a, z) => a + z.text.length, 0),
     records: zones.reduce((a, z) => a + z.lines.length, 0),
   };
@@ -488,23 +535,35 @@ async function runScenario(o: Options, tmp: string, zl: ZonelogBuild, w: Publish
   const rnd = prng(o.seed * 7919 + (key === 'big' ? 1 : 2));
   const big = w.zones.filter((z) => z.big);
   const small = w.zones.filter((z) => !z.big);
-  const pick: WorldZone[] = key === 'big'
-    ? [...big.slice(0, o.changed), ...small.slice(0, Math.max(0, o.changed - big.length))]
-    : small.filter((_, i) => i % Math.floor(small.length / o.changed) === 0).slice(0, o.changed);
+  const pick: WorldZone[] =
+    key === 'big'
+      ? [...big.slice(0, o.changed), ...small.slice(0, Math.max(0, o.changed - big.length))]
+      : small.filter((_, i) => i % Math.floor(small.length / o.changed) === 0).slice(0, o.changed);
   const changed = new Map<string, string>();
   for (const z of pick) {
     const m = z.big ? { modify: 100, add: 20, remove: 20, tag: 'n' } : { modify: 2, add: 0, remove: 0, tag: 'n' };
     changed.set(z.zone, renderCanonical(z.zone, mutateZone(z.zone, z.lines, rnd, m)));
   }
-  const results = await writeResultsDir(path.join(tmp, `results-${key}`), w.zones.map((z) => ({ ...z, text: changed.get(z.zone) ?? z.text })), new Date('2026-01-01T02:13:00Z'), false);
-  const label = key === 'big' ? `${pick.length} changed: the ${pick.filter((z) => z.big).length} big zones (100 records modified, 20 delegations added, 20 removed each)` : `${pick.length} changed: small zones (2 records modified each)`;
+  const results = await writeResultsDir(
+    path.join(tmp, `results-${key}`),
+    w.zones.map((z) => ({ ...z, text: changed.get(z.zone) ?? z.text })),
+    new Date('2026-01-01T02:13:00Z'),
+    false,
+  );
+  const label =
+    key === 'big'
+      ? `${pick.length} changed: the ${pick.filter((z) => z.big).length} big zones (100 records modified, 20 delegations added, 20 removed each)`
+      : `${pick.length} changed: small zones (2 records modified each)`;
 
   // The untimed warm-up gives the files zonelog writes, for the twin repository.
   const warm = path.join(tmp, `warm-${key}`);
   copyTree(w.base, warm);
   const warmRun = spawnSync(process.execPath, [zl.bin, 'publish', results, '--archive', path.join(warm, 'archive'), '--commit'], { encoding: 'utf8' });
   if (warmRun.status !== 0) throw new Error(`warm-up publish failed: ${warmRun.stderr}`);
-  const files = git(warm, ['diff', '--name-only', '--no-renames', `${w.baseCommit}`, 'HEAD']).trim().split('\n').filter(Boolean);
+  const files = git(warm, ['diff', '--name-only', '--no-renames', `${w.baseCommit}`, 'HEAD'])
+    .trim()
+    .split('\n')
+    .filter(Boolean);
   const numstat = git(warm, ['diff', '--numstat', '--no-renames', w.baseCommit, 'HEAD']).trim().split('\n');
   const lines = { added: 0, removed: 0 };
   for (const l of numstat) {
@@ -531,7 +590,16 @@ async function runScenario(o: Options, tmp: string, zl: ZonelogBuild, w: Publish
     syncDisk();
     const zStage: Stage = { argv: [process.execPath, zl.bin, 'publish', results, '--archive', path.join(a, 'archive'), '--commit'] };
     const gStage: Stage = { argv: ['sh', '-c', `cd ${shellQuote(t)} && git add -A && git commit -q -F ${shellQuote(message)}`] };
-    const order: ['z' | 'g', Stage][] = i % 2 === 0 ? [['z', zStage], ['g', gStage]] : [['g', gStage], ['z', zStage]];
+    const order: ['z' | 'g', Stage][] =
+      i % 2 === 0
+        ? [
+            ['z', zStage],
+            ['g', gStage],
+          ]
+        : [
+            ['g', gStage],
+            ['z', zStage],
+          ];
     for (const [k, st] of order) {
       const m = await measure([st], { scratchDir: tmp, timeoutMs: COMMAND_TIMEOUT_MS });
       (k === 'z' ? s.zonelog : s.git).push(m);
@@ -577,7 +645,11 @@ async function runUnchanged(o: Options, tmp: string, zl: ZonelogBuild, w: Publis
   const nStage: Stage = { argv: [process.execPath, zl.bin, '--help'] };
   const stdoutFile = path.join(tmp, 'unchanged-stdout.txt');
   for (let i = 0; i < o.runs; i++) {
-    const order: ['z' | 'g' | 'n', Stage][] = [['z', zStage], ['g', gStage], ['n', nStage]];
+    const order: ['z' | 'g' | 'n', Stage][] = [
+      ['z', zStage],
+      ['g', gStage],
+      ['n', nStage],
+    ];
     for (let k = 0; k < i % 3; k++) order.push(order.shift()!);
     for (const [k, st] of order) {
       const m = await measure([st], { scratchDir: tmp, timeoutMs: COMMAND_TIMEOUT_MS, stdout: k === 'z' ? stdoutFile : undefined });
@@ -588,7 +660,9 @@ async function runUnchanged(o: Options, tmp: string, zl: ZonelogBuild, w: Publis
         if (git(u, ['status', '--porcelain']).trim() !== '') out.clean = false;
       }
     }
-    log(`(b) run ${i + 1}/${o.runs}: zonelog ${fmt(out.zonelog.at(-1)!.wallS)} s, git status ${fmt(out.status.at(-1)!.wallS)} s, node startup ${fmt(out.startup.at(-1)!.wallS)} s`);
+    log(
+      `(b) run ${i + 1}/${o.runs}: zonelog ${fmt(out.zonelog.at(-1)!.wallS)} s, git status ${fmt(out.status.at(-1)!.wallS)} s, node startup ${fmt(out.startup.at(-1)!.wallS)} s`,
+    );
   }
   if (!out.noCommit) throw new Error('(b) publish of an unchanged world made a commit');
   const ratio = median(out.zonelog.map((m) => m.wallS)) / median(out.status.map((m) => m.wallS));
@@ -682,10 +756,46 @@ async function runChurn(o: Options, tmp: string, zl: ZonelogBuild): Promise<Chur
   log(`(c) zone ${zone}: ${data.length} data records, ${dnskey.length} DNSKEY, ${nsec.length} NSEC, ${signed.length} RRSIG per signing`);
 
   const variants: ChurnVariant[] = [
-    { key: 'default', label: 'zonelog publish (default: RRSIG, NSEC left out)', how: 'results built without --dnssec; `zonelog publish DIR --archive A --commit`', textBytes: 0, s0: { git: 0, pack: 0 }, sN: { git: 0, pack: 0 }, wholeCopies: 0, commits: 0 },
-    { key: 'dnssec', label: 'zonelog publish, scan with --dnssec (RRSIG, NSEC kept)', how: 'results built with `options.dnssec: true`; `zonelog publish DIR --archive A --commit`', textBytes: 0, s0: { git: 0, pack: 0 }, sN: { git: 0, pack: 0 }, wholeCopies: 0, commits: 0 },
-    { key: 'raw', label: 'raw `dig AXFR` output, records in a new order each round', how: 'dig-like text (header, footer, SOA first and last, RRSIGs) written to `churn.zone`; `git add -A && git commit`', textBytes: 0, s0: { git: 0, pack: 0 }, sN: { git: 0, pack: 0 }, wholeCopies: 0, commits: 0 },
-    { key: 'raw-stable', label: 'raw `dig AXFR` output, records in the same (unsorted) order each round', how: 'as above, but the server\'s order does not change between rounds', textBytes: 0, s0: { git: 0, pack: 0 }, sN: { git: 0, pack: 0 }, wholeCopies: 0, commits: 0 },
+    {
+      key: 'default',
+      label: 'zonelog publish (default: RRSIG, NSEC left out)',
+      how: 'results built without --dnssec; `zonelog publish DIR --archive A --commit`',
+      textBytes: 0,
+      s0: { git: 0, pack: 0 },
+      sN: { git: 0, pack: 0 },
+      wholeCopies: 0,
+      commits: 0,
+    },
+    {
+      key: 'dnssec',
+      label: 'zonelog publish, scan with --dnssec (RRSIG, NSEC kept)',
+      how: 'results built with `options.dnssec: true`; `zonelog publish DIR --archive A --commit`',
+      textBytes: 0,
+      s0: { git: 0, pack: 0 },
+      sN: { git: 0, pack: 0 },
+      wholeCopies: 0,
+      commits: 0,
+    },
+    {
+      key: 'raw',
+      label: 'raw `dig AXFR` output, records in a new order each round',
+      how: 'dig-like text (header, footer, SOA first and last, RRSIGs) written to `churn.zone`; `git add -A && git commit`',
+      textBytes: 0,
+      s0: { git: 0, pack: 0 },
+      sN: { git: 0, pack: 0 },
+      wholeCopies: 0,
+      commits: 0,
+    },
+    {
+      key: 'raw-stable',
+      label: 'raw `dig AXFR` output, records in the same (unsorted) order each round',
+      how: "as above, but the server's order does not change between rounds",
+      textBytes: 0,
+      s0: { git: 0, pack: 0 },
+      sN: { git: 0, pack: 0 },
+      wholeCopies: 0,
+      commits: 0,
+    },
   ];
   const repos = new Map(variants.map((v) => [v.key, path.join(tmp, `churn-${v.key}`)]));
   for (const r of repos.values()) initRepo(r);
@@ -708,7 +818,7 @@ async function runChurn(o: Options, tmp: string, zl: ZonelogBuild): Promise<Chur
     const sigRnd = prng(o.seed * 31 + round * 1_000_003);
     const rrsig = signed.map(([w, t]) => {
       const key = t === 'DNSKEY' ? 20326 : 41232;
-      const ttl = t === 'NSEC' ? 86400 : ttls.get(`${w} ${t}`) ?? 86400;
+      const ttl = t === 'NSEC' ? 86400 : (ttls.get(`${w} ${t}`) ?? 86400);
       return `${w} ${ttl} IN RRSIG ${t} 13 ${labelCount(w)} ${ttl} ${expiration} ${inception} ${key} ${zone} ${Buffer.from(randomHex(sigRnd, 64), 'hex').toString('base64')}`;
     });
     const p = parseZoneText([soa, ...rrsig].join('\n') + '\n', { file: zone });
@@ -804,10 +914,13 @@ async function runReplay(tmp: string, zl: ZonelogBuild): Promise<ReplayResult | 
   const r = spawnSync('git', ['clone', '-q', bundle, clone], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`git clone ${bundle}: ${r.stderr}`);
   const rawSizes = gcSizes(clone);
-  const versions = git(clone, ['log', '--reverse', '--format=%H %cI']).trim().split('\n').map((l) => {
-    const [rev, date] = l.split(' ');
-    return { rev: rev!, date: date! };
-  });
+  const versions = git(clone, ['log', '--reverse', '--format=%H %cI'])
+    .trim()
+    .split('\n')
+    .map((l) => {
+      const [rev, date] = l.split(' ');
+      return { rev: rev!, date: date! };
+    });
   const repo = path.join(tmp, 'replay');
   initRepo(repo);
   const server = new AuthServer({ port: 0 });
@@ -850,7 +963,16 @@ async function runReplay(tmp: string, zl: ZonelogBuild): Promise<ReplayResult | 
   const sizes = gcSizes(repo);
   removeTempDir(repo);
   removeTempDir(clone);
-  return { versions: versions.length, commits, outcomes, sizes, bundleBytes: fs.statSync(bundle).size, rawSizes, lastTextBytes, seconds: (Date.now() - t0) / 1000 };
+  return {
+    versions: versions.length,
+    commits,
+    outcomes,
+    sizes,
+    bundleBytes: fs.statSync(bundle).size,
+    rawSizes,
+    lastTextBytes,
+    seconds: (Date.now() - t0) / 1000,
+  };
 }
 
 // ---------------------------------------------------------------------------
@@ -874,8 +996,22 @@ function sectionA(w: PublishWorld, scenarios: Scenario[], runs: number): string 
   for (const s of scenarios) {
     const z = stats(s.zonelog);
     const g = stats(s.git);
-    rows.push([`${s.key}: zonelog`, '`zonelog publish DIR --archive A/archive --commit`', fmt(z.wall), `${fmt(z.min)}–${fmt(z.max)}`, fmt(z.cpu), fmt(z.rss, 0)]);
-    rows.push([`${s.key}: git`, '`git add -A && git commit -q -F MSG` (twin repository, same files)', fmt(g.wall), `${fmt(g.min)}–${fmt(g.max)}`, fmt(g.cpu), fmt(g.rss, 0)]);
+    rows.push([
+      `${s.key}: zonelog`,
+      '`zonelog publish DIR --archive A/archive --commit`',
+      fmt(z.wall),
+      `${fmt(z.min)}–${fmt(z.max)}`,
+      fmt(z.cpu),
+      fmt(z.rss, 0),
+    ]);
+    rows.push([
+      `${s.key}: git`,
+      '`git add -A && git commit -q -F MSG` (twin repository, same files)',
+      fmt(g.wall),
+      `${fmt(g.min)}–${fmt(g.max)}`,
+      fmt(g.cpu),
+      fmt(g.rss, 0),
+    ]);
     const r = z.wall / g.wall;
     ratios.push([s.key, s.label, `${fmt(r)}×`, `${fmt(z.cpu / g.cpu)}×`, `≤ ${GOALS.commitVsGit.toFixed(1)}×`, verdict(r <= GOALS.commitVsGit)]);
   }
@@ -887,12 +1023,15 @@ function sectionA(w: PublishWorld, scenarios: Scenario[], runs: number): string 
       `It was published and committed by zonelog (${fmt(w.initial.wallS)} s for the first publish of all zones), then \`git gc\`. ` +
       'Each run starts from a fresh copy of that repository (`cp -a`, then `git update-index --refresh`, as after a checkout, then `sync`); ' +
       'the twin repository gets exactly the files that zonelog wrote in an untimed warm-up publish, so `git add -A && git commit` has the same work tree change to record. ' +
-      'The two commands alternate which goes first. After each run, both commits have the same tree, and zonelog\'s commit is the only one on top of the base: ' +
+      "The two commands alternate which goes first. After each run, both commits have the same tree, and zonelog's commit is the only one on top of the base: " +
       (scenarios.every((s) => s.commitsOk) ? 'checked, OK.' : '**MISMATCH**.'),
     '',
     markdownTable(['', 'command', 'median wall s', 'min–max s', 'median CPU s', 'median peak RSS MiB'], rows, ['l', 'l', 'r', 'r', 'r', 'r']),
     '',
-    ...scenarios.map((s) => `- ${s.key}: ${s.label}; the commit changes ${s.files.length} files, +${s.lines.added.toLocaleString('en-US')} −${s.lines.removed.toLocaleString('en-US')} lines (zone files, \`index.json\`, \`README.md\`).`),
+    ...scenarios.map(
+      (s) =>
+        `- ${s.key}: ${s.label}; the commit changes ${s.files.length} files, +${s.lines.added.toLocaleString('en-US')} −${s.lines.removed.toLocaleString('en-US')} lines (zone files, \`index.json\`, \`README.md\`).`,
+    ),
     '',
     markdownTable(['ratio (medians)', 'scan', 'wall time', 'CPU time', 'goal', 'goal met?'], ratios, ['l', 'l', 'r', 'r', 'l', 'l']),
   ];
@@ -911,16 +1050,24 @@ function sectionB(u: Unchanged, runs: number): string {
     'A second scan of the same world (same texts, a later scan time) published onto the archive of (a). ' +
       `After every run: no new commit (HEAD is still the base commit: ${u.noCommit ? 'checked, OK' : '**a commit was made**'}) and \`git status --porcelain\` is empty (${u.clean ? 'OK' : '**files changed**'}). zonelog printed: \`${u.stdout}\`.`,
     '',
-    markdownTable(['command', 'median wall s', 'min–max s', 'median CPU s', 'median peak RSS MiB'], [
-      ['`zonelog publish DIR --archive A/archive --commit`', fmt(z.wall), `${fmt(z.min)}–${fmt(z.max)}`, fmt(z.cpu), fmt(z.rss, 0)],
-      ['`git -C A status`', fmt(g.wall, 3), `${fmt(g.min, 3)}–${fmt(g.max, 3)}`, fmt(g.cpu, 3), fmt(g.rss, 0)],
-      ['`zonelog --help` (node start-up and module loading alone, for scale)', fmt(n.wall), `${fmt(n.min)}–${fmt(n.max)}`, fmt(n.cpu), fmt(n.rss, 0)],
-    ], ['l', 'r', 'r', 'r', 'r']),
+    markdownTable(
+      ['command', 'median wall s', 'min–max s', 'median CPU s', 'median peak RSS MiB'],
+      [
+        ['`zonelog publish DIR --archive A/archive --commit`', fmt(z.wall), `${fmt(z.min)}–${fmt(z.max)}`, fmt(z.cpu), fmt(z.rss, 0)],
+        ['`git -C A status`', fmt(g.wall, 3), `${fmt(g.min, 3)}–${fmt(g.max, 3)}`, fmt(g.cpu, 3), fmt(g.rss, 0)],
+        ['`zonelog --help` (node start-up and module loading alone, for scale)', fmt(n.wall), `${fmt(n.min)}–${fmt(n.max)}`, fmt(n.cpu), fmt(n.rss, 0)],
+      ],
+      ['l', 'r', 'r', 'r', 'r'],
+    ),
     '',
-    markdownTable(['ratio (medians)', 'wall time', 'CPU time', 'goal', 'goal met?'], [
-      ['publish (unchanged) / git status', `${fmt(r)}×`, `${fmt(z.cpu / g.cpu)}×`, `≤ ${GOALS.unchangedVsStatus}×`, verdict(r <= GOALS.unchangedVsStatus)],
-      ['`zonelog --help` / git status', `${fmt(n.wall / g.wall)}×`, `${fmt(n.cpu / g.cpu)}×`, '—', '—'],
-    ], ['l', 'r', 'r', 'l', 'l']),
+    markdownTable(
+      ['ratio (medians)', 'wall time', 'CPU time', 'goal', 'goal met?'],
+      [
+        ['publish (unchanged) / git status', `${fmt(r)}×`, `${fmt(z.cpu / g.cpu)}×`, `≤ ${GOALS.unchangedVsStatus}×`, verdict(r <= GOALS.unchangedVsStatus)],
+        ['`zonelog --help` / git status', `${fmt(n.wall / g.wall)}×`, `${fmt(n.cpu / g.cpu)}×`, '—', '—'],
+      ],
+      ['l', 'r', 'r', 'l', 'l'],
+    ),
   ];
   if (u.profile) out.push('', `Where the time goes (goal missed). ${profileText(u.profile)}`);
   return out.join('\n');
@@ -931,21 +1078,48 @@ function sectionC(c: ChurnResult): string {
     const per = (v.sN.git - v.s0.git) / c.rounds;
     const perPack = (v.sN.pack - v.s0.pack) / c.rounds;
     const deep = v.sDeep ? `${Math.round((v.sDeep.git - v.s0.git) / c.rounds)} B` : '—';
-    return [v.label, v.how, kb(v.textBytes), kb(v.s0.git), kb(v.sN.git), `${fmt(per / 1024, 2)} KiB (${Math.round(per)} B)`, `${fmt(perPack / 1024, 2)} KiB`, v.wholeCopies, deep,
-      v.key === 'default' ? verdict(per <= GOALS.churnBytesPerRound) : '—'];
+    return [
+      v.label,
+      v.how,
+      kb(v.textBytes),
+      kb(v.s0.git),
+      kb(v.sN.git),
+      `${fmt(per / 1024, 2)} KiB (${Math.round(per)} B)`,
+      `${fmt(perPack / 1024, 2)} KiB`,
+      v.wholeCopies,
+      deep,
+      v.key === 'default' ? verdict(per <= GOALS.churnBytesPerRound) : '—',
+    ];
   });
   return [
     `### (c) Re-signing churn: ${c.rounds} rounds of a ${c.records.toLocaleString('en-US')}-record signed zone`,
     '',
     `Zone \`churn.\`: ${c.records.toLocaleString('en-US')} data records (TLD-shaped), ${c.dnssecRecords.dnskey} DNSKEY, ${c.dnssecRecords.nsec.toLocaleString('en-US')} NSEC, ` +
       `${c.dnssecRecords.rrsig.toLocaleString('en-US')} RRSIG (ECDSA P-256, 64-byte signatures). Every round re-signs it: new signature bytes, inception and expiration, ` +
-      'serial + 1, the data unchanged. Round 0 is committed, the repository `git gc`-ed and measured; then rounds 1…' + c.rounds + ', `git gc`, measured again. ' +
+      'serial + 1, the data unchanged. Round 0 is committed, the repository `git gc`-ed and measured; then rounds 1…' +
+      c.rounds +
+      ', `git gc`, measured again. ' +
       'Growth per round = (after − after round 0) / rounds. The size of `.git` counts everything under it (packs, index, reflogs, commit-graph, hook samples); the pack column is only the packs. ' +
-      'The canonical texts are rendered by src/zone/canonical.ts (with `dnssec: false` for the default, `true` for `--dnssec`); zonelog takes `dnssec` from the report\'s options.',
+      "The canonical texts are rendered by src/zone/canonical.ts (with `dnssec: false` for the default, `true` for `--dnssec`); zonelog takes `dnssec` from the report's options.",
     '',
-    markdownTable(['archive', 'how each round is committed', 'text per version', '.git after round 0', `.git after round ${c.rounds}`, '.git growth per round', 'pack growth per round', 'whole copies of the zone in the pack', '.git growth per round after `git repack -adf --depth=250 --window=50`', 'goal ≤ 1 KiB/round (plain `git gc`)'], rows, ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l']),
+    markdownTable(
+      [
+        'archive',
+        'how each round is committed',
+        'text per version',
+        '.git after round 0',
+        `.git after round ${c.rounds}`,
+        '.git growth per round',
+        'pack growth per round',
+        'whole copies of the zone in the pack',
+        '.git growth per round after `git repack -adf --depth=250 --window=50`',
+        'goal ≤ 1 KiB/round (plain `git gc`)',
+      ],
+      rows,
+      ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'],
+    ),
     '',
-    'Whole copies: blobs over 100 KiB that the pack stores whole rather than as a delta (`git verify-pack -v`). git\'s default delta chain depth is 50 (`pack.depth`), so a file that changes in every commit ' +
+    "Whole copies: blobs over 100 KiB that the pack stores whole rather than as a delta (`git verify-pack -v`). git's default delta chain depth is 50 (`pack.depth`), so a file that changes in every commit " +
       'gets a whole copy again about every 50 versions, whatever changed: for the default archive that copy (the zlib-compressed zone), spread over the rounds, is most of the growth per round, ' +
       'while the deltas themselves are a few hundred bytes, as the column with `--depth=250` (one chain for all versions) shows.',
     '',
@@ -960,14 +1134,20 @@ function sectionD(d: ReplayResult | string): string {
     '',
     `The ${d.versions} captures of the root zone (Feb–Mar 2018, \`test/fixtures/root-zone-2018.bundle\`), each served by the lab's AuthServer on 127.0.9.1, ` +
       'transferred by src/axfr/transfer.ts `transfer()`, stored as a results directory and published with `zonelog publish DIR --archive A --commit`, dated at the capture. ' +
-      `Transfers: ${Object.entries(d.outcomes).map(([k, n]) => `${n} ${k}`).join(', ')}; ${d.commits} commits (versions whose canonical text is the same as the one before make none). ` +
+      `Transfers: ${Object.entries(d.outcomes)
+        .map(([k, n]) => `${n} ${k}`)
+        .join(', ')}; ${d.commits} commits (versions whose canonical text is the same as the one before make none). ` +
       `The last \`archive/root.zone\` is ${kb(d.lastTextBytes)}. Replayed in ${d.seconds.toFixed(0)} s.`,
     '',
-    markdownTable(['repository', 'after `git gc`: .git', 'packs'], [
-      [`zonelog archive (${d.commits} commits)`, mb(d.sizes.git), mb(d.sizes.pack)],
-      [`the corpus itself: raw \`dig AXFR\` output, ${d.versions} commits, cloned and \`git gc\`-ed`, mb(d.rawSizes.git), mb(d.rawSizes.pack)],
-      ['the corpus bundle file', mb(d.bundleBytes), '—'],
-    ], ['l', 'r', 'r']),
+    markdownTable(
+      ['repository', 'after `git gc`: .git', 'packs'],
+      [
+        [`zonelog archive (${d.commits} commits)`, mb(d.sizes.git), mb(d.sizes.pack)],
+        [`the corpus itself: raw \`dig AXFR\` output, ${d.versions} commits, cloned and \`git gc\`-ed`, mb(d.rawSizes.git), mb(d.rawSizes.pack)],
+        ['the corpus bundle file', mb(d.bundleBytes), '—'],
+      ],
+      ['l', 'r', 'r'],
+    ),
   ].join('\n');
 }
 

@@ -38,7 +38,8 @@ import {
 import type { ExpectedTarget } from '../src/lab/world.js';
 import type { Report, TargetResult } from '../src/scan/results.js';
 
-export const description = 'Scan: zonelog scan of 1,500-TLD lab worlds (silence spread, concentrated, droppers, latency) vs dig AXFR one at a time and 25 at a time (xargs -P 25), outcomes checked';
+export const description =
+  'Scan: zonelog scan of 1,500-TLD lab worlds (silence spread, concentrated, droppers, latency) vs dig AXFR one at a time and 25 at a time (xargs -P 25), outcomes checked';
 
 const HEADING = '## Scan (issue: the scan)';
 const GOALS = { vsParallelDig: 0.2, wallS: 60, rssMB: 500 };
@@ -189,11 +190,21 @@ function pairsOf(expected: ExpectedTarget[]): { pairs: Pair[]; inconsistent: str
     const key = `${t.zone} ${t.address}`;
     const p = byKey.get(key);
     if (!p) {
-      byKey.set(key, { key, zone: t.zone, address: t.address, nsNames: [t.nsName], behaviour: t.behaviour, expected: t.expected, serial: t.serial, records: t.records });
+      byKey.set(key, {
+        key,
+        zone: t.zone,
+        address: t.address,
+        nsNames: [t.nsName],
+        behaviour: t.behaviour,
+        expected: t.expected,
+        serial: t.serial,
+        records: t.records,
+      });
       continue;
     }
     p.nsNames.push(t.nsName);
-    if (p.expected !== t.expected || p.serial !== t.serial || p.records !== t.records) inconsistent.push(`${key}: ${p.expected} vs ${t.expected} (via ${t.nsName})`);
+    if (p.expected !== t.expected || p.serial !== t.serial || p.records !== t.records)
+      inconsistent.push(`${key}: ${p.expected} vs ${t.expected} (via ${t.nsName})`);
   }
   return { pairs: [...byKey.values()], inconsistent };
 }
@@ -204,7 +215,10 @@ function tally(items: Iterable<string>): [string, number][] {
   return [...m].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
 }
 
-const tallyText = (items: Iterable<string>) => tally(items).map(([k, n]) => `${k} ${n.toLocaleString('en-US')}`).join(', ');
+const tallyText = (items: Iterable<string>) =>
+  tally(items)
+    .map(([k, n]) => `${k} ${n.toLocaleString('en-US')}`)
+    .join(', ');
 
 /**
  * A deterministic sample of `n` pairs, stratified by expected outcome: each
@@ -363,7 +377,10 @@ async function runDig(pairs: Pair[], parallel: number, port: number, timeoutS: n
     const d = digKind(fs.readFileSync(path.join(outDir, String(i)), 'latin1'));
     kinds.push(d.kind);
     if (digAgrees(p, d)) agree++;
-    else disagree.push(`${p.key}: expected ${p.expected}${p.records !== undefined ? ` (${p.records + 1} records with the SOA twice)` : ''}, dig ${d.kind}${d.records !== undefined ? ` ${d.records}` : ''}`);
+    else
+      disagree.push(
+        `${p.key}: expected ${p.expected}${p.records !== undefined ? ` (${p.records + 1} records with the SOA twice)` : ''}, dig ${d.kind}${d.records !== undefined ? ` ${d.records}` : ''}`,
+      );
   });
   fs.rmSync(outDir, { recursive: true, force: true });
   fs.rmSync(list, { force: true });
@@ -404,7 +421,10 @@ function topSelfTime(file: string, n: number): { totalMs: number; rows: { fn: st
     e.us += us;
     self.set(key, e);
   });
-  const rows = [...self.values()].sort((a, b) => b.us - a.us).slice(0, n).map((e) => ({ fn: e.fn, where: e.where, ms: e.us / 1000, pct: (100 * e.us) / total }));
+  const rows = [...self.values()]
+    .sort((a, b) => b.us - a.us)
+    .slice(0, n)
+    .map((e) => ({ fn: e.fn, where: e.where, ms: e.us / 1000, pct: (100 * e.us) / total }));
   return { totalMs: total / 1000, rows };
 }
 
@@ -435,7 +455,16 @@ async function runWorld(opts: Options, zl: ZonelogBuild, tmp: string, name: Worl
   const loadBefore = loadAverage();
   const zones = WORLDS[name].zones ?? opts.zones;
   const expectedFile = path.join(tmp, `expected-${name}.json`);
-  const labOptions = { zones, seed: opts.seed, port: 0, addresses: opts.addresses, mix: MIX, sizes: SIZES, serversPerTld: SERVERS_PER_TLD, ...WORLDS[name].lab };
+  const labOptions = {
+    zones,
+    seed: opts.seed,
+    port: 0,
+    addresses: opts.addresses,
+    mix: MIX,
+    sizes: SIZES,
+    serversPerTld: SERVERS_PER_TLD,
+    ...WORLDS[name].lab,
+  };
   const limits = { idleTimeoutMs: opts.timeoutS * 1000, deadlineMs: TRANSFER_DEADLINE_MS };
   const server = path.join(path.dirname(fileURLToPath(import.meta.url)), 'lab-server.js');
   const labModule = path.join(path.dirname(zl.bin), '..', 'lab', 'lab.js');
@@ -448,15 +477,34 @@ async function runWorld(opts: Options, zl: ZonelogBuild, tmp: string, name: Worl
     const roots = ready.rootServers as string[];
     const expected = JSON.parse(fs.readFileSync(expectedFile, 'utf8')) as ExpectedTarget[];
     const { pairs, inconsistent } = pairsOf(expected);
-    log(`lab ready in ${fmt((ready.startMs as number) / 1000)} s on port ${port}: ${ready.addresses} addresses, ${pairs.length} (zone, address) targets: ${tallyText(pairs.map((p) => p.expected))}`);
+    log(
+      `lab ready in ${fmt((ready.startMs as number) / 1000)} s on port ${port}: ${ready.addresses} addresses, ${pairs.length} (zone, address) targets: ${tallyText(pairs.map((p) => p.expected))}`,
+    );
 
-    const scanArgv = (out: string) => [process.execPath, zl.bin, 'scan', '--root', roots.join(','), '--port', String(port), '--out', out, '--timeout', String(opts.timeoutS), '--json'];
+    const scanArgv = (out: string) => [
+      process.execPath,
+      zl.bin,
+      'scan',
+      '--root',
+      roots.join(','),
+      '--port',
+      String(port),
+      '--out',
+      out,
+      '--timeout',
+      String(opts.timeoutS),
+      '--json',
+    ];
     const scanCommand = `zonelog scan --root ${roots.length} root addresses (${roots[0]},…) --port P --out DIR --timeout ${opts.timeoutS} --json`;
     let scanNo = 0;
     const runScan = async (label: string, prefix: string[] = [], suffix: string[] = []): Promise<{ m: Measurement; check: Check }> => {
       const out = path.join(tmp, `scan-${name}-${++scanNo}`);
       const argv = scanArgv(out);
-      const m = await measure([{ argv: [argv[0]!, ...prefix, ...argv.slice(1), ...suffix] }], { stdout: path.join(tmp, 'scan.json'), scratchDir: tmp, timeoutMs: COMMAND_TIMEOUT_MS });
+      const m = await measure([{ argv: [argv[0]!, ...prefix, ...argv.slice(1), ...suffix] }], {
+        stdout: path.join(tmp, 'scan.json'),
+        scratchDir: tmp,
+        timeoutMs: COMMAND_TIMEOUT_MS,
+      });
       const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')) as Report;
       const check = checkReport(report, pairs, opts.timeoutS);
       log(
@@ -484,7 +532,9 @@ async function runWorld(opts: Options, zl: ZonelogBuild, tmp: string, name: Worl
         } else {
           const d = await runDig(parPairs, opts.parallel, port, opts.timeoutS, tmp, 'parallel');
           par.push({ r: d, stats: await lab.command('stats'), load: loadAverage().split(' ')[0]! });
-          log(`run ${r}/${opts.digRuns}: ${opts.parallel} parallel dig over ${d.targets} targets ${fmt(d.m.wallS)} s, cpu ${fmt(d.m.cpuS)} s; agree with the lab: ${d.agree}/${d.targets}`);
+          log(
+            `run ${r}/${opts.digRuns}: ${opts.parallel} parallel dig over ${d.targets} targets ${fmt(d.m.wallS)} s, cpu ${fmt(d.m.cpuS)} s; agree with the lab: ${d.agree}/${d.targets}`,
+          );
         }
       }
     }
@@ -501,7 +551,9 @@ async function runWorld(opts: Options, zl: ZonelogBuild, tmp: string, name: Worl
       const sample = stratifiedSample(pairs, opts.sample);
       serial = await runDig(sample, 1, port, opts.timeoutS, tmp, 'serial');
       serialStats = await lab.command('stats');
-      log(`one dig at a time over a sample of ${serial.targets}: ${fmt(serial.m.wallS)} s (× ${fmt(pairs.length / serial.targets)} = ${fmt((serial.m.wallS * pairs.length) / serial.targets, 0)} s extrapolated)`);
+      log(
+        `one dig at a time over a sample of ${serial.targets}: ${fmt(serial.m.wallS)} s (× ${fmt(pairs.length / serial.targets)} = ${fmt((serial.m.wallS * pairs.length) / serial.targets, 0)} s extrapolated)`,
+      );
     }
 
     let profile: WorldResult['profile'];
@@ -564,7 +616,9 @@ function checkLines(label: string, c: Check, pairs: number): string[] {
   for (const k of c.extra.slice(0, 10)) lines.push(`  - extra: \`${k}\``);
   for (const m of c.mismatches.slice(0, show)) lines.push(`  - \`${m.key}\`: expected ${m.expected}, got ${m.got}`);
   if (c.mismatches.length > show) {
-    lines.push(`  - … and ${c.mismatches.length - show} more; by kind: ${tallyText(c.mismatches.map((m) => `${m.expected.split(' ')[0]} → ${m.got.split(' ')[0]}`))}`);
+    lines.push(
+      `  - … and ${c.mismatches.length - show} more; by kind: ${tallyText(c.mismatches.map((m) => `${m.expected.split(' ')[0]} → ${m.got.split(' ')[0]}`))}`,
+    );
   }
   return lines;
 }
@@ -572,10 +626,22 @@ function checkLines(label: string, c: Check, pairs: number): string[] {
 function worldSection(opts: Options, w: WorldResult): string {
   const N = w.pairs.length;
   const zw = w.zonelog.map((x) => x.m.wallS);
-  const z = { wall: median(zw), min: Math.min(...zw), max: Math.max(...zw), cpu: median(w.zonelog.map((x) => x.m.cpuS)), rss: median(w.zonelog.map((x) => x.m.maxRssMiB)) };
+  const z = {
+    wall: median(zw),
+    min: Math.min(...zw),
+    max: Math.max(...zw),
+    cpu: median(w.zonelog.map((x) => x.m.cpuS)),
+    rss: median(w.zonelog.map((x) => x.m.maxRssMiB)),
+  };
   const scale = w.parallelSampled ? N / w.parallel[0]!.r.targets : 1;
   const pw = w.parallel.map((x) => x.r.m.wallS * scale);
-  const p = { wall: median(pw), min: Math.min(...pw), max: Math.max(...pw), cpu: median(w.parallel.map((x) => x.r.m.cpuS)) * scale, rss: median(w.parallel.map((x) => x.r.m.maxRssMiB)) };
+  const p = {
+    wall: median(pw),
+    min: Math.min(...pw),
+    max: Math.max(...pw),
+    cpu: median(w.parallel.map((x) => x.r.m.cpuS)) * scale,
+    rss: median(w.parallel.map((x) => x.r.m.maxRssMiB)),
+  };
   const sScale = w.serial ? N / w.serial.targets : NaN;
   const s = w.serial ? { wall: w.serial.m.wallS * sScale, measured: w.serial.m.wallS, cpu: w.serial.m.cpuS * sScale, rss: w.serial.m.maxRssMiB } : undefined;
   const peakOf = (st: Record<string, unknown>) => `${st.peak} (${st.peakServing} answered at once)`;
@@ -635,29 +701,45 @@ function worldSection(opts: Options, w: WorldResult): string {
     ...(s ? [['zonelog / one dig at a time (extrapolated)', `${fmt(z.wall / s.wall, 4)}×`, `${fmt(z.cpu / s.cpu)}×`, '—', '—']] : []),
     ['zonelog / the politeness bound (medians)', `${fmt(z.wall / bound, 2)}×`, '', '—', '—'],
     ['zonelog scan wall time (median)', `${fmt(z.wall, 1)} s`, '', `< ${GOALS.wallS} s`, verdict(z.wall < GOALS.wallS)],
-    ['zonelog peak RSS (median)', `${fmt(z.rss, 0)} MiB (${fmt(z.rss / MB_IN_MIB, 0)} MB)`, '', `≤ ${GOALS.rssMB} MB`, verdict(z.rss <= GOALS.rssMB * MB_IN_MIB)],
+    [
+      'zonelog peak RSS (median)',
+      `${fmt(z.rss, 0)} MiB (${fmt(z.rss / MB_IN_MIB, 0)} MB)`,
+      '',
+      `≤ ${GOALS.rssMB} MB`,
+      verdict(z.rss <= GOALS.rssMB * MB_IN_MIB),
+    ],
   ];
   const ready = w.ready;
   const roles = ready.roles as Record<string, number>;
   const transferable = w.pairs.filter((x) => x.expected === 'transferred');
   const recs = transferable.map((x) => x.records ?? 0);
   const checks: string[] = [];
-  if (w.inconsistent.length) checks.push(`- the lab's expected list gives one (zone, address) different outcomes for different NS names: ${w.inconsistent.slice(0, 5).join('; ')}`);
+  if (w.inconsistent.length)
+    checks.push(`- the lab's expected list gives one (zone, address) different outcomes for different NS names: ${w.inconsistent.slice(0, 5).join('; ')}`);
   checks.push(...checkLines('warm-up scan (untimed)', w.warm.check, N));
   w.zonelog.forEach((x, i) => checks.push(...checkLines(`timed scan ${i + 1}`, x.check, N)));
   const z0 = w.zonelog[0]!.check;
-  checks.push(`- zonelog outcomes (timed scan 1): ${z0.outcomes.map(([k, c]) => `${k} ${n(c)}`).join(', ')}; ${n(z0.records)} records transferred; attempts: ${z0.attempts.map(([k, c]) => `${k}: ${n(c)}`).join(', ')}.`);
+  checks.push(
+    `- zonelog outcomes (timed scan 1): ${z0.outcomes.map(([k, c]) => `${k} ${n(c)}`).join(', ')}; ${n(z0.records)} records transferred; attempts: ${z0.attempts.map(([k, c]) => `${k}: ${n(c)}`).join(', ')}.`,
+  );
   const busy = (c: Check) =>
     `max(T, A / P) = max(${c.bound.timeoutS} s, ${fmt(c.bound.answeredS, 1)} s / ${c.bound.perAddress}) = ${fmt(c.bound.boundS, 1)} s, ` +
     `A set by ${c.bound.address} (${n(c.bound.targets)} targets, ${c.bound.timeouts} of them timeouts)`;
-  checks.push(`- Politeness bound, per timed scan: ${w.zonelog.map((x) => `${busy(x.check)}; the scan took ${fmt(x.m.wallS, 1)} s, ${fmt(x.m.wallS / x.check.bound.boundS, 2)}× the bound`).join('. ')}.`);
+  checks.push(
+    `- Politeness bound, per timed scan: ${w.zonelog.map((x) => `${busy(x.check)}; the scan took ${fmt(x.m.wallS, 1)} s, ${fmt(x.m.wallS / x.check.bound.boundS, 2)}× the bound`).join('. ')}.`,
+  );
   if (w.diagnostic) {
     checks.push(...checkLines(`diagnostic scan --per-address ${w.diagnostic.perAddress}`, w.diagnostic.check, N));
     checks.push(`- Politeness bound (diagnostic scan): ${busy(w.diagnostic.check)}.`);
   }
   const digLine = (label: string, d: DigResult) =>
     `- ${label}: dig's outputs say ${d.kinds.map(([k, c]) => `${k} ${n(c)}`).join(', ')}; ${n(d.agree)} of ${n(d.targets)} agree with the lab's expectation` +
-    (d.disagree.length ? ` — disagreeing: ${d.disagree.slice(0, 8).map((x) => `\`${x}\``).join('; ')}${d.disagree.length > 8 ? ` … (${d.disagree.length} in all)` : ''}` : '');
+    (d.disagree.length
+      ? ` — disagreeing: ${d.disagree
+          .slice(0, 8)
+          .map((x) => `\`${x}\``)
+          .join('; ')}${d.disagree.length > 8 ? ` … (${d.disagree.length} in all)` : ''}`
+      : '');
   checks.push(digLine(`(c) last run`, w.parallel[w.parallel.length - 1]!.r));
   const timeouts = w.pairs.filter((x) => x.expected === 'timeout').length;
   const floor = (timeouts * opts.timeoutS) / opts.parallel;
@@ -677,7 +759,9 @@ function worldSection(opts: Options, w: WorldResult): string {
     `${WORLDS[w.name].title[0]!.toUpperCase()}${WORLDS[w.name].title.slice(1)} (lab options \`${JSON.stringify(WORLDS[w.name].lab)}\`).`,
     '',
     `World (seed ${opts.seed}): ${n(ready.zones as number)} zones (${n(w.zones)} TLDs + \`arpa.\` + \`lab-net.\`) and the root; ${n(ready.addresses as number)} addresses ` +
-      `(${Object.entries(roles).map(([k, c]) => `${k} ${c}`).join(', ')}), ${ready.closed} closed to TCP (the lab's default 2 %). ` +
+      `(${Object.entries(roles)
+        .map(([k, c]) => `${k} ${c}`)
+        .join(', ')}), ${ready.closed} closed to TCP (the lab's default 2 %). ` +
       `Mix of TLD (zone, address) behaviours \`${JSON.stringify(MIX)}\` (weights), zone sizes log-uniform ${n(SIZES.min)}–${n(SIZES.max)} records; ` +
       `the lab was ready in ${fmt((ready.startMs as number) / 1000, 1)} s.`,
     '',
@@ -768,10 +852,12 @@ export async function run(argv: string[]): Promise<void> {
       `Machine: ${facts.map((f) => `${f.label} ${f.value}`).join('; ')}.`,
       '',
       `CPU time is that of the measured process and its children (for (a) the zonelog process; for (b) and (c) xargs, sh, timeout and dig), not the lab's. ` +
-        'Peak RSS is GNU time\'s `%M`: for (a) zonelog\'s node process, for (b) and (c) the largest single process (a dig).',
+        "Peak RSS is GNU time's `%M`: for (a) zonelog's node process, for (b) and (c) the largest single process (a dig).",
       '',
       ...worlds.map((w) => worldSection(opts, w)),
-    ].join('\n\n').replace(/\n{3,}/g, '\n\n');
+    ]
+      .join('\n\n')
+      .replace(/\n{3,}/g, '\n\n');
     if (opts.report) {
       const file = path.join(REPO_ROOT, 'BENCHMARKS.md');
       replaceSection(file, HEADING, body);
@@ -807,7 +893,16 @@ interface CoverageRun {
 async function runCoverage(opts: Options, scale: { suffixes: number; arpaZones: number }, zl: ZonelogBuild, tmp: string, argv: string[]): Promise<void> {
   const zones = opts.zones;
   const expectedFile = path.join(tmp, 'expected-coverage.json');
-  const labOptions = { zones, seed: opts.seed, port: 0, addresses: opts.addresses, mix: MIX, sizes: COVERAGE_SIZES, serversPerTld: SERVERS_PER_TLD, below: { scale } };
+  const labOptions = {
+    zones,
+    seed: opts.seed,
+    port: 0,
+    addresses: opts.addresses,
+    mix: MIX,
+    sizes: COVERAGE_SIZES,
+    serversPerTld: SERVERS_PER_TLD,
+    below: { scale },
+  };
   const limits = { idleTimeoutMs: opts.timeoutS * 1000, deadlineMs: TRANSFER_DEADLINE_MS };
   const server = path.join(path.dirname(fileURLToPath(import.meta.url)), 'lab-server.js');
   const labModule = path.join(path.dirname(zl.bin), '..', 'lab', 'lab.js');
@@ -831,13 +926,19 @@ async function runCoverage(opts: Options, scale: { suffixes: number; arpaZones: 
     const runScan = async (which: keyof typeof variants, label: string): Promise<CoverageRun> => {
       const v = variants[which];
       const out = path.join(tmp, `coverage-${++no}`);
-      const m = await measure([{ argv: [process.execPath, zl.bin, ...base, '--out', out, ...v.args] }], { stdout: path.join(tmp, 'scan.json'), scratchDir: tmp, timeoutMs: COMMAND_TIMEOUT_MS });
+      const m = await measure([{ argv: [process.execPath, zl.bin, ...base, '--out', out, ...v.args] }], {
+        stdout: path.join(tmp, 'scan.json'),
+        scratchDir: tmp,
+        timeoutMs: COMMAND_TIMEOUT_MS,
+      });
       const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')) as Report;
       const check = checkReport(report, v.pairs, opts.timeoutS);
-      const sources = ((report.sources as { sources?: CoverageRun['sources'] } | undefined)?.sources) ?? {};
+      const sources = (report.sources as { sources?: CoverageRun['sources'] } | undefined)?.sources ?? {};
       const questions = Number(report.discovery.resolverQueries ?? 0);
       const phasesS = Object.fromEntries(Object.entries((report.discovery.phasesMs ?? {}) as Record<string, number>).map(([k, v]) => [k, v / 1000]));
-      log(`${label} ${v.label}: ${fmt(m.wallS)} s, ${fmt(m.maxRssMiB, 0)} MiB; ${check.targets} targets, ${check.mismatches.length} mismatches, ${check.missing.length} missing, ${check.extra.length} beyond the lab's list; ${questions} discovery questions`);
+      log(
+        `${label} ${v.label}: ${fmt(m.wallS)} s, ${fmt(m.maxRssMiB, 0)} MiB; ${check.targets} targets, ${check.mismatches.length} mismatches, ${check.missing.length} missing, ${check.extra.length} beyond the lab's list; ${questions} discovery questions`,
+      );
       fs.rmSync(out, { recursive: true, force: true });
       return { m, check, sources, questions, phasesS };
     };
@@ -861,21 +962,46 @@ async function runCoverage(opts: Options, scale: { suffixes: number; arpaZones: 
   }
 }
 
-function coverageSection(opts: Options, scale: { suffixes: number; arpaZones: number }, zl: ZonelogBuild, argv: string[], runs: Record<'tld' | 'all', CoverageRun[]>, ready: Record<string, unknown>): string {
+function coverageSection(
+  opts: Options,
+  scale: { suffixes: number; arpaZones: number },
+  zl: ZonelogBuild,
+  argv: string[],
+  runs: Record<'tld' | 'all', CoverageRun[]>,
+  ready: Record<string, unknown>,
+): string {
   const med = (xs: CoverageRun[], f: (x: CoverageRun) => number) => median(xs.map(f));
   const tldS = med(runs.tld, (x) => x.m.wallS);
   const allS = med(runs.all, (x) => x.m.wallS);
   const last = runs.all[runs.all.length - 1]!;
   const row = (label: string, xs: CoverageRun[]) => {
     const c = xs[xs.length - 1]!.check;
-    return [label, fmt(med(xs, (x) => x.m.wallS)), xs.map((x) => fmt(x.m.wallS)).join(' / '), fmt(med(xs, (x) => x.m.maxRssMiB), 0), n(c.targets), `${c.mismatches.length} / ${c.missing.length}`, n(med(xs, (x) => x.questions)),
+    return [
+      label,
+      fmt(med(xs, (x) => x.m.wallS)),
+      xs.map((x) => fmt(x.m.wallS)).join(' / '),
+      fmt(
+        med(xs, (x) => x.m.maxRssMiB),
+        0,
+      ),
+      n(c.targets),
+      `${c.mismatches.length} / ${c.missing.length}`,
+      n(med(xs, (x) => x.questions)),
       `${c.bound.targets} targets, ${c.bound.timeouts} timeouts: ${fmt(c.bound.boundS)} s`,
-      ['root', 'arpa', 'psl', 'transfers', 'leaked'].filter((k) => xs[0]!.phasesS[k] !== undefined).map((k) => `${k} ${fmt(med(xs, (x) => x.phasesS[k] ?? 0))}`).join(', ')];
+      ['root', 'arpa', 'psl', 'transfers', 'leaked']
+        .filter((k) => xs[0]!.phasesS[k] !== undefined)
+        .map((k) => `${k} ${fmt(med(xs, (x) => x.phasesS[k] ?? 0))}`)
+        .join(', '),
+    ];
   };
   const facts = machineFacts().filter((f) => ['nproc', 'CPU', 'memory', 'node'].includes(f.label));
   return [
     `Produced by: \`${commandLine(argv)}\` (bench/scan.ts, --coverage). One lab world: ${n(opts.zones)} TLDs on ${n(opts.addresses)} addresses as in the scan benchmark above (6 to 10 servers each, ` +
-      `${n(COVERAGE_SIZES.min)} to ${n(COVERAGE_SIZES.max)} records: the lab indexes a whole zone to answer a question below its apex, which bigger TLDs would make the thing measured; behaviours ${Object.entries(MIX).map(([k, v]) => `${v} % ${k}`).join(', ')}), plus zones below them shaped like the real ones (src/lab/below.ts, scale): ` +
+      `${n(COVERAGE_SIZES.min)} to ${n(COVERAGE_SIZES.max)} records: the lab indexes a whole zone to answer a question below its apex, which bigger TLDs would make the thing measured; behaviours ${Object.entries(
+        MIX,
+      )
+        .map(([k, v]) => `${v} % ${k}`)
+        .join(', ')}), plus zones below them shaped like the real ones (src/lab/below.ts, scale): ` +
       `${n(scale.suffixes)} public suffixes spread over the TLDs by a Zipf law, half of them zone cuts on their TLD's servers; ${n(scale.arpaZones)} reverse zones ` +
       `(three quarters /8 zones under in-addr.arpa., the rest under ip6.arpa.) on five registries' servers; behaviours drawn from the same mix, pair by pair; and the lab's small leaking TLD. ` +
       `${n(ready.targets as number)} (zone, NS name, address) targets in all. The lab has no latency knob in this build: loopback round trips.`,
@@ -886,9 +1012,24 @@ function coverageSection(opts: Options, scale: { suffixes: number; arpaZones: nu
     '',
     `Goal: every source ≤ ${COVERAGE_GOAL}× the TLD-only time. **${fmt(allS / tldS)}×** (${fmt(allS)} s vs ${fmt(tldS)} s): ${verdict(allS / tldS <= COVERAGE_GOAL)}.`,
     '',
-    markdownTable(['scan', 'median s', 'runs s', 'peak RSS MiB', 'targets', 'mismatches / missing', 'discovery questions', 'busiest address (its transfer time at 2 at a time)', 'stages, median s'], [row('TLD-only', runs.tld), row('every source', runs.all)]),
+    markdownTable(
+      [
+        'scan',
+        'median s',
+        'runs s',
+        'peak RSS MiB',
+        'targets',
+        'mismatches / missing',
+        'discovery questions',
+        'busiest address (its transfer time at 2 at a time)',
+        'stages, median s',
+      ],
+      [row('TLD-only', runs.tld), row('every source', runs.all)],
+    ),
     '',
-    `What each source gave (last run, targets counted before --shard): ${Object.entries(last.sources).map(([k, v]) => `${k} ${n(v.zones)} zones / ${n(v.targets)} targets${v.cutZones ? ` (budget cut ${n(v.cutZones)} zones)` : ''}`).join('; ')}. ` +
+    `What each source gave (last run, targets counted before --shard): ${Object.entries(last.sources)
+      .map(([k, v]) => `${k} ${n(v.zones)} zones / ${n(v.targets)} targets${v.cutZones ? ` (budget cut ${n(v.cutZones)} zones)` : ''}`)
+      .join('; ')}. ` +
       `${n(last.check.extra.length)} targets beyond the lab's list are the delegations of leaked zones (the lab parks their glue on loopback addresses where nothing listens).`,
     '',
     `zonelog under test: ${zl.describe}. Machine: ${facts.map((f) => `${f.label} ${f.value}`).join('; ')}; other work runs on it.`,

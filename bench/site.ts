@@ -113,7 +113,9 @@ export async function run(argv: string[]): Promise<void> {
 
     const sides: Side[] = [
       {
-        key: 'scratch', display: 'zonelog site --archive R/archive --out S (no cache, no site)', stage: site,
+        key: 'scratch',
+        display: 'zonelog site --archive R/archive --out S (no cache, no site)',
+        stage: site,
         before: () => {
           fs.rmSync(cacheDir, { recursive: true, force: true });
           fs.rmSync(out, { recursive: true, force: true });
@@ -121,16 +123,26 @@ export async function run(argv: string[]): Promise<void> {
         runs: [],
       },
       {
-        key: 'incremental', display: 'zonelog site --archive R/archive --out S (cache and site as built at HEAD^)', stage: site,
+        key: 'incremental',
+        display: 'zonelog site --archive R/archive --out S (cache and site as built at HEAD^)',
+        stage: site,
         before: () => {
-          for (const [from, to] of [[path.join(saved, 'cache'), cacheDir], [path.join(saved, 'site'), out]] as const) {
+          for (const [from, to] of [
+            [path.join(saved, 'cache'), cacheDir],
+            [path.join(saved, 'site'), out],
+          ] as const) {
             fs.rmSync(to, { recursive: true, force: true });
             fs.cpSync(from, to, { recursive: true });
           }
         },
         runs: [],
       },
-      { key: 'git-ns', display: 'git log --name-status --format=%H %cI %an%n%B -- archive', stage: { argv: ['git', '-C', repo, 'log', '--no-color', '--no-renames', '--name-status', '--format=%H %cI %an%n%B', '--', 'archive'] }, runs: [] },
+      {
+        key: 'git-ns',
+        display: 'git log --name-status --format=%H %cI %an%n%B -- archive',
+        stage: { argv: ['git', '-C', repo, 'log', '--no-color', '--no-renames', '--name-status', '--format=%H %cI %an%n%B', '--', 'archive'] },
+        runs: [],
+      },
       { key: 'git-msg', display: 'git log --format=%H %cI%n%B', stage: { argv: ['git', '-C', repo, 'log', '--no-color', '--format=%H %cI%n%B'] }, runs: [] },
     ];
     git(repo, ['log', '--oneline', '-1']);
@@ -147,7 +159,9 @@ export async function run(argv: string[]): Promise<void> {
     const scratchOut = fs.readFileSync(path.join(tmp, 'scratch.out'), 'utf8').trim();
     const incOut = fs.readFileSync(path.join(tmp, 'incremental.out'), 'utf8').trim();
     const pages = fs.readdirSync(path.join(out, 'zones')).filter((f) => f.endsWith('.html')).length;
-    const touched = git(repo, ['show', '--name-only', '--format=', 'HEAD', '--', 'archive']).split('\n').filter((f) => f.endsWith('.zone')).length;
+    const touched = git(repo, ['show', '--name-only', '--format=', 'HEAD', '--', 'archive'])
+      .split('\n')
+      .filter((f) => f.endsWith('.zone')).length;
 
     const m = (s: Side) => median(s.runs.map((x) => x.wallS));
     const [scratch, inc, gitNs, gitMsg] = sides as [Side, Side, Side, Side];
@@ -164,18 +178,24 @@ export async function run(argv: string[]): Promise<void> {
       '',
       `zonelog under test: ${zl.describe}.`,
       '',
-      `Machine: ${machineFacts().map((f) => `${f.label} ${f.value}`).join('; ')}. Load average ${loadBefore} before, ${loadAverage()} after.`,
+      `Machine: ${machineFacts()
+        .map((f) => `${f.label} ${f.value}`)
+        .join('; ')}. Load average ${loadBefore} before, ${loadAverage()} after.`,
       '',
       `History: ${facts.commits.toLocaleString('en-US')} commits, ${facts.zones.toLocaleString('en-US')} zones (one of ${facts.bigRecords.toLocaleString('en-US')} records that changes in every commit), ${o.runs} runs each.`,
       '',
       markdownTable(['command', 'median wall s', 'min–max s', 'median CPU s', 'median peak RSS MiB'], rows, ['l', 'r', 'r', 'r', 'r']),
       '',
-      markdownTable(['ratio (medians, wall time)', 'value', 'goal', 'met?'], [
-        ['zonelog site from scratch', `${fmt(m(scratch))} s`, `≤ ${GOAL_S} s`, m(scratch) <= GOAL_S ? 'met' : '**not met**'],
-        ['from scratch / `git log --name-status … -- archive`', ratio(scratch, gitNs), '—', '—'],
-        ['after one commit / from scratch', ratio(inc, scratch), 'incremental', m(inc) < m(scratch) ? 'yes' : '**no**'],
-        ['after one commit / `git log --format=…%B`', ratio(inc, gitMsg), '—', '—'],
-      ], ['l', 'r', 'l', 'l']),
+      markdownTable(
+        ['ratio (medians, wall time)', 'value', 'goal', 'met?'],
+        [
+          ['zonelog site from scratch', `${fmt(m(scratch))} s`, `≤ ${GOAL_S} s`, m(scratch) <= GOAL_S ? 'met' : '**not met**'],
+          ['from scratch / `git log --name-status … -- archive`', ratio(scratch, gitNs), '—', '—'],
+          ['after one commit / from scratch', ratio(inc, scratch), 'incremental', m(inc) < m(scratch) ? 'yes' : '**no**'],
+          ['after one commit / `git log --format=…%B`', ratio(inc, gitMsg), '—', '—'],
+        ],
+        ['l', 'r', 'l', 'l'],
+      ),
       '',
       'Checks:',
       '',

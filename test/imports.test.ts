@@ -60,7 +60,10 @@ const folderOf = (rel: string) => rel.split(path.sep)[0]!;
 
 describe('imports between the folders of src/', () => {
   it('every folder of src/ has its place in the order, and imports only what it may', () => {
-    const folders = fs.readdirSync(SRC, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    const folders = fs
+      .readdirSync(SRC, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
     expect(folders.sort()).toEqual(Object.keys(ALLOWED).sort());
     const all = edges();
     expect(all.length).toBeGreaterThan(100);
@@ -78,7 +81,11 @@ describe('imports between the folders of src/', () => {
     const fromOutside = edges().filter(({ from, to }) => folderOf(to) === 'lab' && !['lab', 'cli'].includes(folderOf(from)));
     expect(fromOutside).toEqual([]);
     expect(ALLOWED.cli).toContain('lab');
-    expect(Object.entries(ALLOWED).filter(([, may]) => may.includes('lab')).map(([f]) => f)).toEqual(['cli']);
+    expect(
+      Object.entries(ALLOWED)
+        .filter(([, may]) => may.includes('lab'))
+        .map(([f]) => f),
+    ).toEqual(['cli']);
   });
 
   it('every exception is still needed', () => {

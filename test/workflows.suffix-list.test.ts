@@ -6,14 +6,14 @@ import { parse } from 'yaml';
 
 const file = path.resolve('.github/workflows/suffix-list.yml');
 
-describe('the suffix list\'s update workflow', () => {
+describe("the suffix list's update workflow", () => {
   it('passes action-validator', () => {
     const r = spawnSync(path.resolve('node_modules/.bin/action-validator'), [file], { encoding: 'utf8' });
     expect(r.stdout + r.stderr).not.toMatch(/"errors"/);
     expect(r.status).toBe(0);
   });
 
-  it('runs weekly and by hand, never beside a scan, checks the list with zonelog\'s reader, and writes only the shipped copy', () => {
+  it("runs weekly and by hand, never beside a scan, checks the list with zonelog's reader, and writes only the shipped copy", () => {
     const wf = parse(fs.readFileSync(file, 'utf8'));
     const scan = parse(fs.readFileSync(path.resolve('.github/workflows/scan.yml'), 'utf8'));
     expect(wf.on.schedule).toHaveLength(1);

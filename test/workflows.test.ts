@@ -95,13 +95,17 @@ describe('workflow files', () => {
     expect(pubSteps.some((s) => s.uses?.startsWith('actions/download-artifact'))).toBe(true);
   });
 
-  it.each([['scan.yml', /zonelog run\b/], ['scan-sharded.yml', /zonelog scan\b/]])('%s: the scan deadline, set-up and what follows fit in the job timeout, as its comment says', (file, command) => {
+  it.each([
+    ['scan.yml', /zonelog run\b/],
+    ['scan-sharded.yml', /zonelog scan\b/],
+  ])('%s: the scan deadline, set-up and what follows fit in the job timeout, as its comment says', (file, command) => {
     const text = fs.readFileSync(path.join(dir, file), 'utf8');
     const job = load(file).jobs.scan;
     const run = (job.steps as { run?: string }[]).find((s) => command.test(s.run ?? ''))!.run!;
     const deadline = Number(/--deadline (\d+)/.exec(run)?.[1]);
     expect(deadline).toBeGreaterThan(0);
-    const budget = /# Time budget: --deadline (\d+) s \((\d+) min[^)]*\) \+ set-up (\d+) min\s*#?\s*\+ [^\d]+ (\d+) min = (\d+) min < timeout-minutes (\d+)\./.exec(text);
+    const budget =
+      /# Time budget: --deadline (\d+) s \((\d+) min[^)]*\) \+ set-up (\d+) min\s*#?\s*\+ [^\d]+ (\d+) min = (\d+) min < timeout-minutes (\d+)\./.exec(text);
     expect(budget, 'the time budget comment').not.toBeNull();
     const [, s, min, setup, after, total, timeout] = budget!.map(Number);
     expect(s).toBe(deadline);
@@ -122,4 +126,3 @@ describe('workflow files', () => {
     expect(run).toMatch(/ZONELOG_REQUIRE_SERVERS=1 npm test/);
   });
 });
-

@@ -213,7 +213,12 @@ export function listedOwners(body: string, zone: string): string[] | undefined {
   for (let at = changed.end + 1; body.startsWith(OLD_OWNERS_LINE + ' ', at); ) {
     const nl = body.indexOf('\n', at);
     const end = nl < 0 ? body.length : nl;
-    owners.push(...body.slice(at + OLD_OWNERS_LINE.length + 1, end).split(' ').filter(Boolean));
+    owners.push(
+      ...body
+        .slice(at + OLD_OWNERS_LINE.length + 1, end)
+        .split(' ')
+        .filter(Boolean),
+    );
     at = end + 1;
   }
   return owners.length > 0 ? owners : undefined;

@@ -81,7 +81,14 @@ export function zoneOfArchivePath(rest: string): string | undefined {
   else return undefined;
   if (rest === ROOT_FILE || stem === 'root') return '.';
   // The stem's dots separate labels; %XX stands for one byte of a label (a dot inside one is %2E).
-  const wire = fromLabels(stem.split('.').map((part) => Buffer.from(part.replace(/%([0-9A-Fa-f]{2})/g, (_, x: string) => String.fromCharCode(parseInt(x, 16))), 'latin1')));
+  const wire = fromLabels(
+    stem.split('.').map((part) =>
+      Buffer.from(
+        part.replace(/%([0-9A-Fa-f]{2})/g, (_, x: string) => String.fromCharCode(parseInt(x, 16))),
+        'latin1',
+      ),
+    ),
+  );
   return nameToText(lowerName(wire));
 }
 

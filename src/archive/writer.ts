@@ -109,7 +109,9 @@ export function readIndex(archiveDir: string, dnssec: boolean): ArchiveIndex {
   const index = parseIndex(text, problems);
   // Never guess: an index that cannot be read would make every zone file look unlisted.
   if (!index || problems.length > 0) {
-    throw new IndexError(`${path.join(archiveDir, INDEX_FILE)} is not an index zonelog wrote (${problems[0] ?? 'not JSON of format 1'}); restore it from git (git checkout -- ${path.join(path.basename(archiveDir), INDEX_FILE)}) and run again`);
+    throw new IndexError(
+      `${path.join(archiveDir, INDEX_FILE)} is not an index zonelog wrote (${problems[0] ?? 'not JSON of format 1'}); restore it from git (git checkout -- ${path.join(path.basename(archiveDir), INDEX_FILE)}) and run again`,
+    );
   }
   return index;
 }
@@ -144,7 +146,14 @@ export function parseIndex(text: string, problems: string[] = []): ArchiveIndex 
       problems.push(`${JSON.stringify(key).slice(0, 80)} is not a zone name`);
       continue;
     }
-    if (!e || !isUint(e.serial) || !isUint(e.records, Number.MAX_SAFE_INTEGER) || !isUint(e.bytes, Number.MAX_SAFE_INTEGER) || !isDigest(e.digest) || !Array.isArray(e.servers)) {
+    if (
+      !e ||
+      !isUint(e.serial) ||
+      !isUint(e.records, Number.MAX_SAFE_INTEGER) ||
+      !isUint(e.bytes, Number.MAX_SAFE_INTEGER) ||
+      !isDigest(e.digest) ||
+      !Array.isArray(e.servers)
+    ) {
       problems.push(`the entry of ${zone} is not one zonelog writes`);
       continue;
     }
@@ -154,7 +163,9 @@ export function parseIndex(text: string, problems: string[] = []): ArchiveIndex 
         problems.push(`a server of ${zone} is not one zonelog writes`);
         continue;
       }
-      const names = Array.isArray(sv.names) ? sv.names.filter((n): n is string => typeof n === 'string' && n.length <= 254 && SIMPLE_NAME.test(n)).slice(0, 64) : [];
+      const names = Array.isArray(sv.names)
+        ? sv.names.filter((n): n is string => typeof n === 'string' && n.length <= 254 && SIMPLE_NAME.test(n)).slice(0, 64)
+        : [];
       servers.push({ address: normalizeAddress(sv.address), serial: sv.serial, digest: sv.digest, ...(names.length ? { names } : {}) });
     }
     const folder = typeof e.path === 'string' && e.path.endsWith('/');
@@ -162,7 +173,16 @@ export function parseIndex(text: string, problems: string[] = []): ArchiveIndex 
     const stem = zone !== '.' && zone !== 'root.' && SIMPLE_NAME.test(zone) ? zone.slice(0, -1) : zoneFolder(zone);
     // `since` is the one date an entry holds: a UTC second, as isoSecond writes it.
     const since = typeof e.since === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(e.since) ? e.since : undefined;
-    zones[zone] = { path: folder ? `${stem}/` : `${stem}.zone`, serial: e.serial!, records: e.records!, bytes: e.bytes!, digest: e.digest!, servers, ...(since ? { since } : {}), ...(isSourceName(e.source) ? { source: e.source } : {}) };
+    zones[zone] = {
+      path: folder ? `${stem}/` : `${stem}.zone`,
+      serial: e.serial!,
+      records: e.records!,
+      bytes: e.bytes!,
+      digest: e.digest!,
+      servers,
+      ...(since ? { since } : {}),
+      ...(isSourceName(e.source) ? { source: e.source } : {}),
+    };
   }
   return { format: 1, dnssec, omitted: dnssec ? [] : [...SIGNATURE_CHURN].map(typeName).sort(), zones };
 }
@@ -227,10 +247,12 @@ export async function writeArchive(archiveDir: string, decisions: ZoneDecision[]
     // Addresses that allowed transfer before and say nothing now (silent, skipped, in a
     // shard not given, excluded) keep their entry: a flapping server makes no commit
     // (docs/architecture.md §7.2). A definite answer, or discovery no longer listing the address, drops it.
-    const servers: IndexServer[] = d.versions.flatMap((v) => v.addresses.map((address) => {
-      const names = d.names?.get(address) ?? before?.servers.find((s) => s.address === address)?.names;
-      return { address, serial: v.serial, digest: v.sha256.slice(0, 16), ...(names?.length ? { names } : {}) };
-    }));
+    const servers: IndexServer[] = d.versions.flatMap((v) =>
+      v.addresses.map((address) => {
+        const names = d.names?.get(address) ?? before?.servers.find((s) => s.address === address)?.names;
+        return { address, serial: v.serial, digest: v.sha256.slice(0, 16), ...(names?.length ? { names } : {}) };
+      }),
+    );
     const gone = new Set([...d.answered, ...d.departed]);
     const silent = new Set<string>();
     for (const s of before?.servers ?? []) {
@@ -242,8 +264,8 @@ export async function writeArchive(archiveDir: string, decisions: ZoneDecision[]
     servers.sort((a, b) => compareAddresses(a.address, b.address));
 
     // Never go back to an older serial while an address that served the newer one is silent.
-    const stale = before && compareSerial(d.chosen.serial, before.serial) === -1 &&
-      before.servers.some((s) => s.serial === before.serial && silent.has(s.address));
+    const stale =
+      before && compareSerial(d.chosen.serial, before.serial) === -1 && before.servers.some((s) => s.serial === before.serial && silent.has(s.address));
     const repair = o.repair?.has(d.zone) ?? false;
     const source = d.source ?? before?.source;
     if (stale || (before && before.digest === d.chosen.sha256.slice(0, 16) && !repair)) {
@@ -258,10 +280,21 @@ export async function writeArchive(archiveDir: string, decisions: ZoneDecision[]
     if (before && before.path !== placed.path) journal.removals.push(path.join(archiveDir, before.path));
     const held = o.checked?.get(d.chosen.sha256) ?? d.chosen;
     const since = before ? before.since : o.scanTime ? isoSecond(o.scanTime) : undefined;
-    next.zones[d.zone] = { path: placed.path, serial: held.serial, records: held.records, bytes: placed.bytes, digest: d.chosen.sha256.slice(0, 16), servers, ...(since ? { since } : {}), ...(source ? { source } : {}) };
-    changes.push(before
-      ? { kind: 'changed', zone: d.zone, from: before.serial, to: d.chosen.serial, paths: [...new Set([before.path, placed.path])] }
-      : { kind: 'added', zone: d.zone, serial: d.chosen.serial, records: d.chosen.records, paths: [placed.path] });
+    next.zones[d.zone] = {
+      path: placed.path,
+      serial: held.serial,
+      records: held.records,
+      bytes: placed.bytes,
+      digest: d.chosen.sha256.slice(0, 16),
+      servers,
+      ...(since ? { since } : {}),
+      ...(source ? { source } : {}),
+    };
+    changes.push(
+      before
+        ? { kind: 'changed', zone: d.zone, from: before.serial, to: d.chosen.serial, paths: [...new Set([before.path, placed.path])] }
+        : { kind: 'added', zone: d.zone, serial: d.chosen.serial, records: d.chosen.records, paths: [placed.path] },
+    );
   }
 
   sweepUnlisted(archiveDir, next, journal);
@@ -341,7 +374,13 @@ async function copyFlushed(source: string, target: string): Promise<void> {
 }
 
 /** Stages a zone's text as one file, or as a folder of parts past the split threshold. */
-async function placeZone(archiveDir: string, zone: string, source: string, splitBytes: number, journal: StagingJournal): Promise<{ path: string; bytes: number }> {
+async function placeZone(
+  archiveDir: string,
+  zone: string,
+  source: string,
+  splitBytes: number,
+  journal: StagingJournal,
+): Promise<{ path: string; bytes: number }> {
   const size = fs.statSync(source).size;
   if (size <= splitBytes) {
     const rel = zoneFile(zone);
@@ -387,7 +426,11 @@ function sortedIndex(idx: ArchiveIndex): ArchiveIndex {
   for (const z of Object.keys(idx.zones).sort(compareZoneNames)) {
     const e = idx.zones[z]!;
     zones[z] = {
-      path: e.path, serial: e.serial, records: e.records, bytes: e.bytes, digest: e.digest,
+      path: e.path,
+      serial: e.serial,
+      records: e.records,
+      bytes: e.bytes,
+      digest: e.digest,
       servers: e.servers.map((s) => ({ address: s.address, ...(s.names?.length ? { names: s.names } : {}), serial: s.serial, digest: s.digest })),
       ...(e.since ? { since: e.since } : {}),
       ...(isSourceName(e.source) ? { source: e.source } : {}),
@@ -421,18 +464,29 @@ export function readmeText(idx: ArchiveIndex): string {
   const zones = Object.keys(idx.zones).sort(compareZoneNames);
   const sections: string[] = [];
   for (const [source, title] of README_GROUPS) {
-    const rows = zones.filter((z) => (isSourceName(idx.zones[z]!.source) ? idx.zones[z]!.source : undefined) === source).map((z) => {
-      const e = idx.zones[z]!;
-      return `| \`${z}\` | [${e.path}](${encodeURI(e.path)}) | ${e.serial} | ${e.records} | ${e.since ? e.since.slice(0, 10) : ''} | ${e.servers.map(serverText).join(', ')} |`;
-    });
+    const rows = zones
+      .filter((z) => (isSourceName(idx.zones[z]!.source) ? idx.zones[z]!.source : undefined) === source)
+      .map((z) => {
+        const e = idx.zones[z]!;
+        return `| \`${z}\` | [${e.path}](${encodeURI(e.path)}) | ${e.serial} | ${e.records} | ${e.since ? e.since.slice(0, 10) : ''} | ${e.servers.map(serverText).join(', ')} |`;
+      });
     if (rows.length === 0) continue;
-    sections.push(`## ${title} (${rows.length})`, '', '| zone | file | serial | records | since | servers that allowed transfer |', '| --- | --- | --- | --- | --- | --- |', ...rows, '');
+    sections.push(
+      `## ${title} (${rows.length})`,
+      '',
+      '| zone | file | serial | records | since | servers that allowed transfer |',
+      '| --- | --- | --- | --- | --- | --- |',
+      ...rows,
+      '',
+    );
   }
   return [
     '# Archived zones',
     '',
     `${zones.length} zones whose servers allow zone transfer (AXFR), as canonical text: one record per line, sorted in DNSSEC canonical order, the SOA first.`,
-    idx.dnssec ? 'DNSSEC records are kept.' : `Left out: ${idx.omitted.join(', ')} (they change at every re-signing). \`index.json\` has the same table for programs.`,
+    idx.dnssec
+      ? 'DNSSEC records are kept.'
+      : `Left out: ${idx.omitted.join(', ')} (they change at every re-signing). \`index.json\` has the same table for programs.`,
     '"since" is the day (UTC) of the scan that added the zone, this time.',
     '',
     ...sections,

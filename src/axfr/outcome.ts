@@ -57,12 +57,18 @@ export function isTransient(kind: OutcomeKind): boolean {
 
 export function rcodeKind(rcode: number): RcodeKind {
   switch (rcode) {
-    case 1: return 'formerr';
-    case 2: return 'servfail';
-    case 4: return 'notimp';
-    case 5: return 'refused';
-    case 9: return 'notauth';
-    default: return 'other-rcode';
+    case 1:
+      return 'formerr';
+    case 2:
+      return 'servfail';
+    case 4:
+      return 'notimp';
+    case 5:
+      return 'refused';
+    case 9:
+      return 'notauth';
+    default:
+      return 'other-rcode';
   }
 }
 
@@ -78,13 +84,21 @@ export function describeFailure(f: Failure, server: string): string {
       const verb = f.kind === 'refused' ? 'refused by' : f.kind === 'notauth' ? 'not authoritative at' : `${f.rcodeName} from`;
       return `${verb} ${server} (${f.rcodeName})`;
     }
-    case 'timeout': return `timed out at ${server}: ${f.detail}`;
-    case 'unreachable': return `${server} is unreachable: ${f.detail}`;
-    case 'connection-refused': return `connection refused by ${server}`;
-    case 'reset': return `connection reset by ${server}: ${f.detail}`;
-    case 'truncated': return `transfer from ${server} ended early: ${f.detail}`;
-    case 'malformed': return `malformed response from ${server}: ${f.detail}`;
-    case 'limit': return `transfer from ${server} stopped at a limit: ${f.detail}`;
-    case 'aborted': return `transfer from ${server} cut by the scan's deadline: ${f.detail}`;
+    case 'timeout':
+      return `timed out at ${server}: ${f.detail}`;
+    case 'unreachable':
+      return `${server} is unreachable: ${f.detail}`;
+    case 'connection-refused':
+      return `connection refused by ${server}`;
+    case 'reset':
+      return `connection reset by ${server}: ${f.detail}`;
+    case 'truncated':
+      return `transfer from ${server} ended early: ${f.detail}`;
+    case 'malformed':
+      return `malformed response from ${server}: ${f.detail}`;
+    case 'limit':
+      return `transfer from ${server} stopped at a limit: ${f.detail}`;
+    case 'aborted':
+      return `transfer from ${server} cut by the scan's deadline: ${f.detail}`;
   }
 }

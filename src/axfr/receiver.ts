@@ -20,9 +20,7 @@ import { type Failure, type OtherFailure, type TransferStats, type Transferred, 
 type Unmeasured<T> = T extends unknown ? Omit<T, keyof TransferStats> : never;
 
 /** How the transfer ended, by the messages alone. */
-export type ReceiverEnd =
-  | { outcome: Unmeasured<Transferred>; zone: CanonicalZone }
-  | { outcome: Unmeasured<Failure>; zone?: undefined };
+export type ReceiverEnd = { outcome: Unmeasured<Transferred>; zone: CanonicalZone } | { outcome: Unmeasured<Failure>; zone?: undefined };
 
 export interface ReceiverOptions extends CanonicalZoneOptions {
   /** Records received before the transfer fails as `limit` (architecture §4.3). */

@@ -72,11 +72,16 @@ export function transfer(req: TransferRequest): Promise<TransferResult> {
 
     const connectTimer = setTimeout(() => fail('timeout', `no connection within ${limits.connectTimeoutMs / 1000} s`), limits.connectTimeoutMs);
     const deadlineTimer = setTimeout(() => fail('timeout', `transfer not complete within the deadline of ${limits.deadlineMs / 1000} s`), limits.deadlineMs);
-    const firstByteTimer = req.firstByteTimeoutMs === undefined ? undefined
-      : setTimeout(() => fail('timeout', `no response within ${req.firstByteTimeoutMs! / 1000} s`), req.firstByteTimeoutMs);
+    const firstByteTimer =
+      req.firstByteTimeoutMs === undefined
+        ? undefined
+        : setTimeout(() => fail('timeout', `no response within ${req.firstByteTimeoutMs! / 1000} s`), req.firstByteTimeoutMs);
     const onAbort = () => {
       const p = receiver.progress;
-      fail('aborted', p.begun ? `cut after ${Date.now() - started} ms, ${p.records} records received` : `cut after ${Date.now() - started} ms, before the zone began`);
+      fail(
+        'aborted',
+        p.begun ? `cut after ${Date.now() - started} ms, ${p.records} records received` : `cut after ${Date.now() - started} ms, before the zone began`,
+      );
     };
     if (req.signal?.aborted) queueMicrotask(onAbort);
     else req.signal?.addEventListener('abort', onAbort, { once: true });
@@ -89,11 +94,15 @@ export function transfer(req: TransferRequest): Promise<TransferResult> {
     socket.on('timeout', () => fail('timeout', `no data for ${limits.idleTimeoutMs / 1000} s`));
     socket.on('error', (err: NodeJS.ErrnoException) => {
       switch (err.code) {
-        case 'ECONNREFUSED': return fail('connection-refused', err.message);
+        case 'ECONNREFUSED':
+          return fail('connection-refused', err.message);
         case 'ECONNRESET':
-        case 'EPIPE': return fail('reset', err.message);
-        case 'ETIMEDOUT': return fail('timeout', err.message);
-        default: return fail('unreachable', err.message);
+        case 'EPIPE':
+          return fail('reset', err.message);
+        case 'ETIMEDOUT':
+          return fail('timeout', err.message);
+        default:
+          return fail('unreachable', err.message);
       }
     });
     socket.on('close', () => {

@@ -128,54 +128,84 @@ function buildProgram(io: Io): Command {
     exitCode.value = await runCommand(opts, io);
   });
 
-  command('lab').action(async (opts: { zones: number; seed: number; port: number; rootZone?: string; rounds: number; every: number; latency?: true | { min: number; max: number }; silentAddresses: boolean; droppers?: number }) => {
-    const stop = new AbortController();
-    const onSignal = () => stop.abort();
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-    try {
-      const { runLab } = await import('../lab/lab.js');
-      const silence = {
-        latency: opts.latency === true ? { min: 20, max: 300 } : opts.latency,
-        silentAddresses: opts.silentAddresses ? {} : undefined,
-        droppers: opts.droppers,
-      };
-      exitCode.value = await runLab(
-        { zones: opts.zones, seed: opts.seed, port: opts.port, rootZoneFile: opts.rootZone, below: opts.rootZone === undefined, rounds: opts.rounds, everyMs: opts.every, ...silence },
-        io,
-        stop.signal,
-      );
-    } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    }
-  });
+  command('lab').action(
+    async (opts: {
+      zones: number;
+      seed: number;
+      port: number;
+      rootZone?: string;
+      rounds: number;
+      every: number;
+      latency?: true | { min: number; max: number };
+      silentAddresses: boolean;
+      droppers?: number;
+    }) => {
+      const stop = new AbortController();
+      const onSignal = () => stop.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        const { runLab } = await import('../lab/lab.js');
+        const silence = {
+          latency: opts.latency === true ? { min: 20, max: 300 } : opts.latency,
+          silentAddresses: opts.silentAddresses ? {} : undefined,
+          droppers: opts.droppers,
+        };
+        exitCode.value = await runLab(
+          {
+            zones: opts.zones,
+            seed: opts.seed,
+            port: opts.port,
+            rootZoneFile: opts.rootZone,
+            below: opts.rootZone === undefined,
+            rounds: opts.rounds,
+            everyMs: opts.every,
+            ...silence,
+          },
+          io,
+          stop.signal,
+        );
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+    },
+  );
 
   command('demo').action(async (opts: { zones: number; seed: number; dir?: string }) => {
     const { runDemo } = await import('../lab/demo.js');
     exitCode.value = await runDemo({ zones: opts.zones, seed: opts.seed, dir: opts.dir, env: io.env }, io.stdout);
   });
 
-  command('site')
-    .action(async (opts: { archive: string; out: string; minChange: number; recentDays: number; baseUrl?: string }) => {
-      const [{ findRepo }, { buildSite, SiteError }] = await Promise.all([import('../git/git.js'), import('../site/site.js')]);
-      const archiveDir = path.resolve(cwdOf(io), opts.archive);
-      const repoDir = findRepo(archiveDir);
-      if (!repoDir) throw new UsageError(`${archiveDir} is not inside a git repository`);
-      try {
-        const r = await buildSite({ repoDir, archive: path.relative(repoDir, archiveDir) || '.', outDir: path.resolve(cwdOf(io), opts.out), env: io.env, minChange: opts.minChange, recentDays: opts.recentDays, baseUrl: opts.baseUrl });
-        io.stdout.write(`site: ${r.zones} zones (${r.transferable} transferable now), ${r.zonePagesWritten} zone pages written, ${r.events} events in the feed\n`);
-        io.stdout.write(`open ${path.join(r.outDir, 'index.html')}\n`);
-        if (r.cacheError) io.stderr.write(`zonelog: the build cache was not kept (${r.cacheError}): the next build reads the whole history\n`);
-      } catch (e) {
-        if (e instanceof SiteError) throw new UsageError(e.message);
-        const code = (e as NodeJS.ErrnoException).code;
-        if (!code) throw e;
-        // The site could not be written (permissions, disk full …): failed work.
-        io.stderr.write(`zonelog: could not write the site: ${(e as Error).message}\n`);
-        exitCode.value = 2;
-      }
-    });
+  command('site').action(async (opts: { archive: string; out: string; minChange: number; recentDays: number; baseUrl?: string }) => {
+    const [{ findRepo }, { buildSite, SiteError }] = await Promise.all([import('../git/git.js'), import('../site/site.js')]);
+    const archiveDir = path.resolve(cwdOf(io), opts.archive);
+    const repoDir = findRepo(archiveDir);
+    if (!repoDir) throw new UsageError(`${archiveDir} is not inside a git repository`);
+    try {
+      const r = await buildSite({
+        repoDir,
+        archive: path.relative(repoDir, archiveDir) || '.',
+        outDir: path.resolve(cwdOf(io), opts.out),
+        env: io.env,
+        minChange: opts.minChange,
+        recentDays: opts.recentDays,
+        baseUrl: opts.baseUrl,
+      });
+      io.stdout.write(
+        `site: ${r.zones} zones (${r.transferable} transferable now), ${r.zonePagesWritten} zone pages written, ${r.events} events in the feed\n`,
+      );
+      io.stdout.write(`open ${path.join(r.outDir, 'index.html')}\n`);
+      if (r.cacheError) io.stderr.write(`zonelog: the build cache was not kept (${r.cacheError}): the next build reads the whole history\n`);
+    } catch (e) {
+      if (e instanceof SiteError) throw new UsageError(e.message);
+      const code = (e as NodeJS.ErrnoException).code;
+      if (!code) throw e;
+      // The site could not be written (permissions, disk full …): failed work.
+      io.stderr.write(`zonelog: could not write the site: ${(e as Error).message}\n`);
+      exitCode.value = 2;
+    }
+  });
 
   command('log').action(async (zone: string, opts: HistoryCliOptions & TableCliOptions & { since?: string; until?: string }, cmd: Command) => {
     const format = tableFormat(opts, cmd);
@@ -185,7 +215,13 @@ function buildProgram(io: Io): Command {
       if (format === 'json') return entries;
       return table(
         ['date', 'commit', 'serial', 'added', 'removed'],
-        entries.map((e) => [e.date, e.commit.slice(0, 12), e.serial, format === 'table' ? `+${e.added}` : e.added, format === 'table' ? `-${e.removed}` : e.removed]),
+        entries.map((e) => [
+          e.date,
+          e.commit.slice(0, 12),
+          e.serial,
+          format === 'table' ? `+${e.added}` : e.added,
+          format === 'table' ? `-${e.removed}` : e.removed,
+        ]),
         format,
         opts.header,
       );
@@ -412,7 +448,9 @@ async function publishCommand(dirs: string[], opts: PublishCliOptions, io: Io): 
 async function runCommand(opts: ScanCliOptions & PublishCliOptions, io: Io): Promise<number> {
   const archive = path.resolve(cwdOf(io), opts.archive);
   if (!findRepo(archive)) {
-    throw new UsageError(`zonelog run commits, but ${archive} is not inside a git repository: run git init where the archive should live, or pass --archive DIR inside a repository`);
+    throw new UsageError(
+      `zonelog run commits, but ${archive} is not inside a git repository: run git init where the archive should live, or pass --archive DIR inside a repository`,
+    );
   }
   const author = authorOf(opts, io);
   if (opts.push) await checkRemote(archive, opts.remote, io);
@@ -457,7 +495,11 @@ async function checkRemote(archive: string, remote: string, io: Io): Promise<voi
   try {
     await g.raw(['ls-remote', '--heads', remote]);
   } catch (e) {
-    const why = (e as Error).message.split('\n').map((l) => l.trim()).find((l) => /^(fatal|error):/.test(l)) ?? 'no answer';
+    const why =
+      (e as Error).message
+        .split('\n')
+        .map((l) => l.trim())
+        .find((l) => /^(fatal|error):/.test(l)) ?? 'no answer';
     throw new UsageError(`the remote ${remote} (${url}) cannot be reached: ${why.replace(/^(fatal|error): /, '')}; check its URL and your credentials`);
   }
 }
@@ -496,7 +538,10 @@ interface ScanSummary {
 async function scanCommand(opts: ScanCliOptions, io: Io, standalone: boolean): Promise<{ code: number; summary: ScanSummary }> {
   if (opts.ipv4Only && opts.ipv6Only) throw new UsageError('--ipv4-only and --ipv6-only exclude each other');
   const roots: ServerAddress[] = [];
-  for (const r of (opts.root ?? DEFAULT_ROOTS.join(',')).split(',').map((x) => x.trim()).filter(Boolean)) {
+  for (const r of (opts.root ?? DEFAULT_ROOTS.join(','))
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean)) {
     const parsed = parseAddress(r, opts.port);
     if (!parsed.ok) throw new UsageError(parsed.error);
     if (!net.isIP(parsed.address.host)) throw new UsageError(`--root takes IP addresses, not ${JSON.stringify(r)}`);
@@ -525,7 +570,11 @@ async function scanCommand(opts: ScanCliOptions, io: Io, standalone: boolean): P
     zones = parsed.zones;
   }
   const sources = await sourceOptions(opts);
-  const [{ checkOutDir }, { Progress }, { scan, discoveryFailure }] = await Promise.all([import('../scan/results.js'), import('../scan/progress.js'), import('../scan/scan.js')]);
+  const [{ checkOutDir }, { Progress }, { scan, discoveryFailure }] = await Promise.all([
+    import('../scan/results.js'),
+    import('../scan/progress.js'),
+    import('../scan/scan.js'),
+  ]);
   const out = path.resolve(cwdOf(io), opts.out);
   const outCheck = checkOutDir(out);
   if (!outCheck.ok) throw new UsageError(outCheck.error);
@@ -554,7 +603,9 @@ async function scanCommand(opts: ScanCliOptions, io: Io, standalone: boolean): P
     memoryBudget: opts.memoryBudget,
     out,
     // Shards of one CI run share its id, so publish can name the scan a missing shard belongs to.
-    scanId: /^[0-9]+$/.test(io.env.GITHUB_RUN_ID ?? '') ? `github-run-${io.env.GITHUB_RUN_ID}-${/^[0-9]+$/.test(io.env.GITHUB_RUN_ATTEMPT ?? '') ? io.env.GITHUB_RUN_ATTEMPT : '1'}` : undefined,
+    scanId: /^[0-9]+$/.test(io.env.GITHUB_RUN_ID ?? '')
+      ? `github-run-${io.env.GITHUB_RUN_ID}-${/^[0-9]+$/.test(io.env.GITHUB_RUN_ATTEMPT ?? '') ? io.env.GITHUB_RUN_ATTEMPT : '1'}`
+      : undefined,
     progress,
     sources,
   });
@@ -578,7 +629,8 @@ function shellWord(s: string): string {
 /** `--budget`, `--leaked-max` and `--suffix-list`. */
 async function sourceOptions(opts: ScanCliOptions): Promise<import('../scan/scan.js').SourceOptions> {
   const [{ DEFAULT_BUDGETS, parseBudget }, { parseSuffixList, shippedSuffixListPath, SHIPPED_SUFFIX_LIST }] = await Promise.all([
-    import('../scan/sources/budget.js'), import('../scan/sources/psl.js'),
+    import('../scan/sources/budget.js'),
+    import('../scan/sources/psl.js'),
   ]);
   const budgets = { ...DEFAULT_BUDGETS };
   for (const b of opts.budget ?? []) {
@@ -588,7 +640,8 @@ async function sourceOptions(opts: ScanCliOptions): Promise<import('../scan/scan
   let suffixes: string[] = [];
   if (budgets.psl > 0) {
     const file = opts.suffixList ?? shippedSuffixListPath();
-    if (file === undefined) throw new UsageError(`the suffix list ${SHIPPED_SUFFIX_LIST} is missing from this installation; give --suffix-list FILE or --budget psl=0`);
+    if (file === undefined)
+      throw new UsageError(`the suffix list ${SHIPPED_SUFFIX_LIST} is missing from this installation; give --suffix-list FILE or --budget psl=0`);
     let text: string;
     try {
       text = fs.readFileSync(file, 'utf8');
@@ -644,7 +697,9 @@ async function axfrCommand(zoneText: string, opts: AxfrOptions, io: Io): Promise
     });
   } catch (e) {
     // Not the server's doing: the disk (sort spill files) failed us.
-    io.stderr.write(`zonelog: the transfer failed here, not at the server: ${(e as Error).message}; check that ${output ? path.dirname(output) : 'the temporary folder'} exists and has room\n`);
+    io.stderr.write(
+      `zonelog: the transfer failed here, not at the server: ${(e as Error).message}; check that ${output ? path.dirname(output) : 'the temporary folder'} exists and has room\n`,
+    );
     return 2;
   }
   const where = formatAddress(server);

@@ -37,6 +37,9 @@ export function describeGitFailure(message: string): string | undefined {
   }
   if (/No space left on device/i.test(message)) return ERRNO.ENOSPC!('');
   if (/Read-only file system/i.test(message)) return ERRNO.EROFS!('');
-  const line = message.split('\n').map((l) => l.trim()).find((l) => /^(fatal|error): /.test(l));
+  const line = message
+    .split('\n')
+    .map((l) => l.trim())
+    .find((l) => /^(fatal|error): /.test(l));
   return line ? `git failed: ${line.replace(/^(fatal|error): /, '')}` : undefined;
 }

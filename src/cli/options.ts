@@ -46,7 +46,11 @@ export interface CommandSpec {
 }
 
 const seconds = (flags: string, help: string, defaultMs?: number): OptionSpec => ({
-  flags, help, parse: parseSeconds, default: defaultMs, shown: defaultMs === undefined ? undefined : String(defaultMs / 1000),
+  flags,
+  help,
+  parse: parseSeconds,
+  default: defaultMs,
+  shown: defaultMs === undefined ? undefined : String(defaultMs / 1000),
 });
 const sized = (flags: string, help: string, bytes: number, shown: string): OptionSpec => ({ flags, help, parse: parseSize, default: bytes, shown });
 
@@ -58,7 +62,12 @@ export const TRANSFER_OPTIONS: OptionGroup = {
     { flags: '--dnssec', help: 'keep RRSIG, NSEC and NSEC3 records (left out by default)', default: false },
     seconds('--timeout <seconds>', 'idle timeout: give up after this long without a byte', DEFAULT_LIMITS.idleTimeoutMs),
     seconds('--connect-timeout <seconds>', 'give up when the TCP connection takes longer', DEFAULT_LIMITS.connectTimeoutMs),
-    { flags: '--max-records <n>', help: 'stop a transfer after this many records', parse: countParser(Number.MAX_SAFE_INTEGER), default: DEFAULT_LIMITS.maxRecords },
+    {
+      flags: '--max-records <n>',
+      help: 'stop a transfer after this many records',
+      parse: countParser(Number.MAX_SAFE_INTEGER),
+      default: DEFAULT_LIMITS.maxRecords,
+    },
     sized('--max-bytes <size>', 'stop a transfer after this many bytes (suffixes KB, MB, GB, GiB)', DEFAULT_LIMITS.maxBytes, '8GiB'),
     sized('--memory-budget <size>', 'memory for sorting before records spill to disk', DEFAULT_MEMORY_BUDGET, '256MiB'),
   ],
@@ -73,8 +82,17 @@ export const SCAN_OPTIONS: OptionGroup = {
     { flags: '--shard <i/n>', help: 'scan only shard I of N (shards 1..N together cover every target once)' },
     { flags: '--exclude <zone-or-address>', help: 'never contact this zone or address (repeatable)', repeat: true },
     { flags: '--config <file>', help: `exclusion list (default ./${CONFIG_FILE} when it exists)` },
-    { flags: '--budget <source=n>', help: 'targets allowed per run or per source (run, root, list, arpa, psl, leaked; N or "none"; 0 leaves a source out; repeatable)', repeat: true },
-    { flags: '--leaked-max <n>', help: 'try the zones a leaked zone delegates when it has at most N delegations (0: never)', parse: countParser(1_000_000, 0), default: DEFAULT_LEAKED_MAX_DELEGATIONS },
+    {
+      flags: '--budget <source=n>',
+      help: 'targets allowed per run or per source (run, root, list, arpa, psl, leaked; N or "none"; 0 leaves a source out; repeatable)',
+      repeat: true,
+    },
+    {
+      flags: '--leaked-max <n>',
+      help: 'try the zones a leaked zone delegates when it has at most N delegations (0: never)',
+      parse: countParser(1_000_000, 0),
+      default: DEFAULT_LEAKED_MAX_DELEGATIONS,
+    },
     { flags: '--suffix-list <file>', help: "public suffixes, in the Public Suffix List's format (default: the copy shipped with zonelog)" },
     { flags: '--ipv4-only', help: 'only IPv4 addresses', default: false },
     { flags: '--ipv6-only', help: 'only IPv6 addresses', default: false },
@@ -108,7 +126,12 @@ export const HISTORY_OPTIONS: OptionGroup = {
   ],
 };
 
-const formatOption = (fallback: string): OptionSpec => ({ flags: '--format <format>', help: 'output format (table is tab-separated)', choices: FORMATS, default: fallback });
+const formatOption = (fallback: string): OptionSpec => ({
+  flags: '--format <format>',
+  help: 'output format (table is tab-separated)',
+  choices: FORMATS,
+  default: fallback,
+});
 const NO_HEADER: OptionSpec = { flags: '--no-header', help: 'leave out the header row of table and csv' };
 const DATE_HELP = '(YYYY-MM-DD[THH:MM[:SS][Z|±HH:MM]], today, yesterday, now, N days ago; UTC)';
 
@@ -211,9 +234,19 @@ export const COMMANDS: CommandSpec[] = [
       { flags: '--seed <n>', help: 'the world is deterministic from this seed', parse: countParser(2 ** 31 - 1), default: 1 },
       { flags: '--port <n>', help: 'DNS port on every address', parse: parsePortOption, default: 5300 },
       { flags: '--root-zone <file>', help: 'serve this root zone (e.g. a real one) with its addresses mapped to loopback' },
-      { flags: '--rounds <n>', help: 'advance the world this many times (serials bump, delegations and servers change), then keep serving', parse: countParser(1_000_000), default: 0, shown: '0' },
+      {
+        flags: '--rounds <n>',
+        help: 'advance the world this many times (serials bump, delegations and servers change), then keep serving',
+        parse: countParser(1_000_000),
+        default: 0,
+        shown: '0',
+      },
       seconds('--every <seconds>', 'time between two rounds', 60_000),
-      { flags: '--latency [MIN-MAX]', help: 'delay every response by a round trip drawn per address from MIN-MAX ms (20-300 when none is given)', parse: parseMsRange },
+      {
+        flags: '--latency [MIN-MAX]',
+        help: 'delay every response by a round trip drawn per address from MIN-MAX ms (20-300 when none is given)',
+        parse: parseMsRange,
+      },
       { flags: '--silent-addresses', help: 'put the silent targets (5 % of all) on a few addresses that never answer, 40 to 60 targets each', default: false },
       { flags: '--droppers <n>', help: 'addresses that drop AXFR silently for the zones they do not allow and answer the others', parse: countParser(10_000) },
     ],

@@ -36,7 +36,22 @@ export function parsePortOption(text: string): number {
   return p;
 }
 
-const SIZE_UNITS: Record<string, number> = { '': 1, B: 1, K: 1e3, KB: 1e3, M: 1e6, MB: 1e6, G: 1e9, GB: 1e9, KIB: 1024, MIB: 1024 ** 2, GIB: 1024 ** 3, T: 1e12, TB: 1e12, TIB: 1024 ** 4 };
+const SIZE_UNITS: Record<string, number> = {
+  '': 1,
+  B: 1,
+  K: 1e3,
+  KB: 1e3,
+  M: 1e6,
+  MB: 1e6,
+  G: 1e9,
+  GB: 1e9,
+  KIB: 1024,
+  MIB: 1024 ** 2,
+  GIB: 1024 ** 3,
+  T: 1e12,
+  TB: 1e12,
+  TIB: 1024 ** 4,
+};
 /** Sizes stay exact integers (2^53 bytes is 8 PiB). */
 const MAX_SIZE = Number.MAX_SAFE_INTEGER;
 

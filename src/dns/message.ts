@@ -119,17 +119,30 @@ export function decodeMessage(msg: Buffer): DecodeResult {
  */
 type Field = 'n' | 's' | 'r' | number;
 const NAME_LAYOUT = new Map<number, readonly Field[]>([
-  [TYPE.NS, ['n']], [TYPE.MD, ['n']], [TYPE.MF, ['n']], [TYPE.CNAME, ['n']], [TYPE.MB, ['n']],
-  [TYPE.MG, ['n']], [TYPE.MR, ['n']], [TYPE.PTR, ['n']], [TYPE.DNAME, ['n']],
+  [TYPE.NS, ['n']],
+  [TYPE.MD, ['n']],
+  [TYPE.MF, ['n']],
+  [TYPE.CNAME, ['n']],
+  [TYPE.MB, ['n']],
+  [TYPE.MG, ['n']],
+  [TYPE.MR, ['n']],
+  [TYPE.PTR, ['n']],
+  [TYPE.DNAME, ['n']],
   [TYPE.SOA, ['n', 'n', 20]],
-  [TYPE.MINFO, ['n', 'n']], [TYPE.RP, ['n', 'n']],
-  [TYPE.MX, [2, 'n']], [TYPE.AFSDB, [2, 'n']], [TYPE.RT, [2, 'n']], [TYPE.KX, [2, 'n']],
+  [TYPE.MINFO, ['n', 'n']],
+  [TYPE.RP, ['n', 'n']],
+  [TYPE.MX, [2, 'n']],
+  [TYPE.AFSDB, [2, 'n']],
+  [TYPE.RT, [2, 'n']],
+  [TYPE.KX, [2, 'n']],
   [TYPE.PX, [2, 'n', 'n']],
   [TYPE.SRV, [6, 'n']],
   [TYPE.NAPTR, [4, 's', 's', 's', 'n']],
   [TYPE.NXT, ['n', 'r']],
-  [TYPE.SIG, [18, 'n', 'r']], [TYPE.RRSIG, [18, 'n', 'r']],
-  [TYPE.SVCB, [2, 'n', 'r']], [TYPE.HTTPS, [2, 'n', 'r']],
+  [TYPE.SIG, [18, 'n', 'r']],
+  [TYPE.RRSIG, [18, 'n', 'r']],
+  [TYPE.SVCB, [2, 'n', 'r']],
+  [TYPE.HTTPS, [2, 'n', 'r']],
 ]);
 
 /** Per type number: its layout, whether pointers are allowed in it, whether its names are lowercased (looked up once per type, not per record). */

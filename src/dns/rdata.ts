@@ -158,7 +158,11 @@ export function ipv6(b: Uint8Array): string {
     }
     i = j;
   }
-  const part = (from: number, to: number) => g.slice(from, to).map((x) => x.toString(16)).join(':');
+  const part = (from: number, to: number) =>
+    g
+      .slice(from, to)
+      .map((x) => x.toString(16))
+      .join(':');
   if (bestStart < 0) return part(0, 8);
   return `${part(0, bestStart)}::${part(bestStart + bestLen, 8)}`;
 }
@@ -342,11 +346,20 @@ function ipseckey(r: Cursor): string {
   const alg = r.u8();
   let gw: string;
   switch (gwType) {
-    case 0: gw = '.'; break;
-    case 1: gw = ipv4(r.bytes(4)); break;
-    case 2: gw = ipv6(r.bytes(16)); break;
-    case 3: gw = r.name(); break;
-    default: throw new NoPresentation();
+    case 0:
+      gw = '.';
+      break;
+    case 1:
+      gw = ipv4(r.bytes(4));
+      break;
+    case 2:
+      gw = ipv6(r.bytes(16));
+      break;
+    case 3:
+      gw = r.name();
+      break;
+    default:
+      throw new NoPresentation();
   }
   const key = r.rest();
   return `${precedence} ${gwType} ${alg} ${gw}` + (key.length ? ` ${key.toString('base64')}` : '');
@@ -373,9 +386,7 @@ function nsec3(r: Cursor): string {
 const RENDERERS = new Map<number, (r: Cursor) => string>([
   [TYPE.A, fixed(4, ipv4)],
   [TYPE.AAAA, fixed(16, ipv6)],
-  ...[TYPE.NS, TYPE.MD, TYPE.MF, TYPE.CNAME, TYPE.MB, TYPE.MG, TYPE.MR, TYPE.PTR, TYPE.DNAME].map(
-    (t) => [t, (r: Cursor) => r.name()] as const,
-  ),
+  ...[TYPE.NS, TYPE.MD, TYPE.MF, TYPE.CNAME, TYPE.MB, TYPE.MG, TYPE.MR, TYPE.PTR, TYPE.DNAME].map((t) => [t, (r: Cursor) => r.name()] as const),
   [TYPE.SOA, (r) => `${r.name()} ${r.name()} ${r.u32()} ${r.u32()} ${r.u32()} ${r.u32()} ${r.u32()}`],
   [TYPE.MINFO, (r) => `${r.name()} ${r.name()}`],
   [TYPE.RP, (r) => `${r.name()} ${r.name()}`],
@@ -395,27 +406,36 @@ const RENDERERS = new Map<number, (r: Cursor) => string>([
   ...[TYPE.DNSKEY, TYPE.CDNSKEY, TYPE.KEY].map((t) => [t, dnskey] as const),
   [TYPE.RRSIG, rrsig],
   [TYPE.SIG, rrsig],
-  [TYPE.NSEC, (r) => {
-    const next = r.name();
-    const types = typeBitmap(r);
-    return types ? `${next} ${types}` : next;
-  }],
+  [
+    TYPE.NSEC,
+    (r) => {
+      const next = r.name();
+      const types = typeBitmap(r);
+      return types ? `${next} ${types}` : next;
+    },
+  ],
   [TYPE.NSEC3, nsec3],
-  [TYPE.NSEC3PARAM, (r) => {
-    const head = `${r.u8()} ${r.u8()} ${r.u16()}`;
-    const salt = r.bytes(r.u8());
-    return `${head} ${salt.length ? hex(salt) : '-'}`;
-  }],
+  [
+    TYPE.NSEC3PARAM,
+    (r) => {
+      const head = `${r.u8()} ${r.u8()} ${r.u16()}`;
+      const salt = r.bytes(r.u8());
+      return `${head} ${salt.length ? hex(salt) : '-'}`;
+    },
+  ],
   [TYPE.ZONEMD, (r) => `${r.u32()} ${r.u8()} ${r.u8()} ${hex(r.rest())}`],
   [TYPE.SVCB, svcb],
   [TYPE.HTTPS, svcb],
   [TYPE.LOC, loc],
   [TYPE.URI, (r) => `${r.u16()} ${r.u16()} ${quote(r.rest())}`],
-  [TYPE.CSYNC, (r) => {
-    const head = `${r.u32()} ${r.u16()}`;
-    const types = typeBitmap(r);
-    return types ? `${head} ${types}` : head;
-  }],
+  [
+    TYPE.CSYNC,
+    (r) => {
+      const head = `${r.u32()} ${r.u16()}`;
+      const types = typeBitmap(r);
+      return types ? `${head} ${types}` : head;
+    },
+  ],
   [TYPE.CERT, (r) => `${r.u16()} ${r.u16()} ${r.u8()} ${base64(r.rest())}`],
   [TYPE.IPSECKEY, ipseckey],
   [TYPE.DHCID, (r) => base64(r.rest())],

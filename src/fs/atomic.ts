@@ -60,16 +60,17 @@ export async function writeToStream(out: Writable, chunks: Iterable<string | Uin
     const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : Buffer.from(chunk);
     hash.update(buf);
     bytes += buf.length;
-    if (!out.write(buf)) await new Promise<void>((resolve, reject) => {
-      const done = (err?: Error) => {
-        out.off('drain', done);
-        out.off('error', done);
-        if (err) reject(err);
-        else resolve();
-      };
-      out.on('drain', done);
-      out.on('error', done);
-    });
+    if (!out.write(buf))
+      await new Promise<void>((resolve, reject) => {
+        const done = (err?: Error) => {
+          out.off('drain', done);
+          out.off('error', done);
+          if (err) reject(err);
+          else resolve();
+        };
+        out.on('drain', done);
+        out.on('error', done);
+      });
   }
   return { bytes, sha256: hash.digest('hex') };
 }

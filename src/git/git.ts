@@ -70,7 +70,13 @@ export function findRepo(dir: string): string | undefined {
  * same clean environment as `git`. Resolves to stdout; rejects with git's own
  * message (its `fatal:`/`error:` line) as the error's message.
  */
-export function gitWithInput(repoDir: string, env: Record<string, string | undefined>, args: string[], input: string, extra: Record<string, string> = {}): Promise<string> {
+export function gitWithInput(
+  repoDir: string,
+  env: Record<string, string | undefined>,
+  args: string[],
+  input: string,
+  extra: Record<string, string> = {},
+): Promise<string> {
   const all: Record<string, string> = { ...gitEnv(env), ...extra };
   return new Promise((resolve, reject) => {
     const child = execFile('git', args, { cwd: repoDir, env: all, maxBuffer: 1 << 30, encoding: 'utf8' }, (err, stdout, stderr) => {
@@ -92,7 +98,16 @@ const USER_GIT_SETTINGS: Record<string, string> = {
   GIT_ASKPASS: 'allowUnsafeAskPass',
 };
 /** Git variables that change which programs git runs, and that publish has no use for: left out. */
-const DROPPED_GIT_ENV = new Set(['GIT_EDITOR', 'GIT_SEQUENCE_EDITOR', 'GIT_PAGER', 'GIT_EXTERNAL_DIFF', 'GIT_EXEC_PATH', 'GIT_TEMPLATE_DIR', 'GIT_PROXY_COMMAND', 'GIT_CONFIG']);
+const DROPPED_GIT_ENV = new Set([
+  'GIT_EDITOR',
+  'GIT_SEQUENCE_EDITOR',
+  'GIT_PAGER',
+  'GIT_EXTERNAL_DIFF',
+  'GIT_EXEC_PATH',
+  'GIT_TEMPLATE_DIR',
+  'GIT_PROXY_COMMAND',
+  'GIT_CONFIG',
+]);
 
 export function gitEnv(env: Record<string, string | undefined>): Record<string, string> {
   const clean: Record<string, string> = {};
@@ -102,7 +117,11 @@ export function gitEnv(env: Record<string, string | undefined>): Record<string, 
 
 /** The line of git's output that says what went wrong, as one line. */
 export function gitMessage(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
-  const line = lines.find((l) => /^(fatal|error):/i.test(l)) ?? lines.find((l) => /rejected|conflict|denied|unable|could not|cannot/i.test(l)) ?? lines[0] ?? text;
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const line =
+    lines.find((l) => /^(fatal|error):/i.test(l)) ?? lines.find((l) => /rejected|conflict|denied|unable|could not|cannot/i.test(l)) ?? lines[0] ?? text;
   return line.replace(/[\x00-\x1f\x7f]/g, ' ');
 }

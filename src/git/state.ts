@@ -99,12 +99,19 @@ export function checkRepoState(repoDir: string): StateCheck {
     const lock = path.join(gitDir, rel);
     const { provable, pids } = lockHolders(lock, roots);
     if (pids.length > 0) return { ok: false, error: `${lock} is held by a running process (pid ${pids.join(', ')}); wait for it to finish, then run again` };
-    if (!provable) return { ok: false, error: `${lock} exists, left by a git command that was killed or is still running; if no git command runs in ${repoDir}, remove it (rm ${lock}) and run again` };
+    if (!provable)
+      return {
+        ok: false,
+        error: `${lock} exists, left by a git command that was killed or is still running; if no git command runs in ${repoDir}, remove it (rm ${lock}) and run again`,
+      };
     try {
       fs.rmSync(lock, { force: true });
       recovered.push(`removed ${lock}, left by a killed git command (no process holds it)`);
     } catch (e) {
-      return { ok: false, error: `${lock} is left by a killed git command and cannot be removed (${(e as NodeJS.ErrnoException).code}); remove it by hand and run again` };
+      return {
+        ok: false,
+        error: `${lock} is left by a killed git command and cannot be removed (${(e as NodeJS.ErrnoException).code}); remove it by hand and run again`,
+      };
     }
   }
   const inProgress: [string, string, string][] = [
@@ -132,10 +139,19 @@ export function checkRepoState(repoDir: string): StateCheck {
 /** Uncommitted changes under the archive (a publish's own temporary files aside), or undefined when clean. */
 export async function uncommittedChanges(repoDir: string, rel: string): Promise<string | undefined> {
   const out = await new Promise<string | undefined>((resolve) => {
-    execFile('git', ['--no-optional-locks', 'status', '--porcelain', '-z', '--untracked-files=all', '--', rel], { cwd: repoDir, encoding: 'utf8', maxBuffer: 1 << 28 }, (err, stdout) => resolve(err ? undefined : stdout));
+    execFile(
+      'git',
+      ['--no-optional-locks', 'status', '--porcelain', '-z', '--untracked-files=all', '--', rel],
+      { cwd: repoDir, encoding: 'utf8', maxBuffer: 1 << 28 },
+      (err, stdout) => resolve(err ? undefined : stdout),
+    );
   });
   if (out === undefined) return undefined;
-  const files = out.split('\0').filter(Boolean).map((l) => l.slice(3)).filter((f) => !f.endsWith(TEMP_SUFFIX));
+  const files = out
+    .split('\0')
+    .filter(Boolean)
+    .map((l) => l.slice(3))
+    .filter((f) => !f.endsWith(TEMP_SUFFIX));
   if (files.length === 0) return undefined;
   const shown = files.slice(0, 2).join(', ') + (files.length > 2 ? ` and ${files.length - 2} more` : '');
   return `${rel}/ has uncommitted changes in ${repoDir} (${shown}); commit them, or discard them (git checkout -- ${rel} && git clean -fd -- ${rel}), then run again`;

@@ -152,11 +152,14 @@ export async function zoneLog(h: HistoryRepo, zoneArg: string, opts: { since?: s
 /** Commits with their full messages, newest first (git log's own order, or as `args` say). */
 async function messageLog(h: HistoryRepo, args: string[]): Promise<{ commit: string; date: string; body: string }[]> {
   const out = await h.g.raw(['log', '--no-color', `--format=${COMMIT_MARK}%H %cI%n%B`, ...args]);
-  return out.split(COMMIT_MARK).slice(1).map((block) => {
-    const nl = block.indexOf('\n');
-    const [commit, date] = block.slice(0, nl).split(' ') as [string, string];
-    return { commit, date, body: block.slice(nl + 1) };
-  });
+  return out
+    .split(COMMIT_MARK)
+    .slice(1)
+    .map((block) => {
+      const nl = block.indexOf('\n');
+      const [commit, date] = block.slice(0, nl).split(' ') as [string, string];
+      return { commit, date, body: block.slice(nl + 1) };
+    });
 }
 
 async function serialAt(h: HistoryRepo, zone: string, rev: string): Promise<number | undefined> {
@@ -385,5 +388,10 @@ export function statsCsv(rows: StatsRow[]): string {
   const types = [...new Set(rows.flatMap((r) => Object.keys(r.byType)))].sort();
   const head = ['date', 'commit', 'zone', 'serial', 'records', 'delegations', ...types];
   const q = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-  return [head.join(','), ...rows.map((r) => [r.date, r.commit, q(r.zone), r.serial ?? '', r.records, r.delegations, ...types.map((t) => r.byType[t] ?? 0)].join(','))].join('\n') + '\n';
+  return (
+    [
+      head.join(','),
+      ...rows.map((r) => [r.date, r.commit, q(r.zone), r.serial ?? '', r.records, r.delegations, ...types.map((t) => r.byType[t] ?? 0)].join(',')),
+    ].join('\n') + '\n'
+  );
 }

@@ -34,8 +34,18 @@ export type AxfrBehaviour =
   | 'drip';
 
 export const AXFR_BEHAVIOURS: readonly AxfrBehaviour[] = [
-  'allow', 'refused', 'notauth', 'silent', 'close', 'reset', 'older-serial',
-  'different-content', 'one-per-message', 'one-message', 'out-of-zone', 'drip',
+  'allow',
+  'refused',
+  'notauth',
+  'silent',
+  'close',
+  'reset',
+  'older-serial',
+  'different-content',
+  'one-per-message',
+  'one-message',
+  'out-of-zone',
+  'drip',
 ];
 
 /** The records of one version of a zone. */
@@ -116,7 +126,17 @@ export interface ConnectionStats {
   tcpQueries: number;
 }
 
-const zeroStats = (): ConnectionStats => ({ current: 0, peak: 0, accepted: 0, transfers: 0, peakTransfers: 0, serving: 0, peakServing: 0, udpQueries: 0, tcpQueries: 0 });
+const zeroStats = (): ConnectionStats => ({
+  current: 0,
+  peak: 0,
+  accepted: 0,
+  transfers: 0,
+  peakTransfers: 0,
+  serving: 0,
+  peakServing: 0,
+  udpQueries: 0,
+  tcpQueries: 0,
+});
 
 type Packing = 'normal' | 'single' | 'max';
 
@@ -255,7 +275,10 @@ class ZoneIndex {
   private readonly names = new Set<string>();
   readonly records: number;
 
-  constructor(readonly apex: Buffer, records: Iterable<WireRecord>) {
+  constructor(
+    readonly apex: Buffer,
+    records: Iterable<WireRecord>,
+  ) {
     let soa: WireRecord | undefined;
     let n = 0;
     const apexLen = apex.length;
@@ -477,7 +500,7 @@ export class AuthServer {
         const first = fresh.find((s) => !s.tcpClosed) ?? fresh[0]!;
         try {
           await this.bind(first, 0);
-          this.boundPort = first.tcp ? (first.tcp.address() as net.AddressInfo).port : (first.udp!.address().port);
+          this.boundPort = first.tcp ? (first.tcp.address() as net.AddressInfo).port : first.udp!.address().port;
           await Promise.all(fresh.filter((s) => s !== first).map((s) => this.bind(s, this.boundPort)));
           return;
         } catch (e) {

@@ -60,7 +60,10 @@ const A = (n: number, k: number) => `127.1.${n}.${k}`;
  * three of them, the leaking TLD gets a name none of them has.
  */
 export function belowShape(
-  seed: number, tlds: readonly { name: string; nsNames: string[] }[], used: ReadonlySet<string>, o: BelowOptions = {},
+  seed: number,
+  tlds: readonly { name: string; nsNames: string[] }[],
+  used: ReadonlySet<string>,
+  o: BelowOptions = {},
   mix: Readonly<Record<AxfrBehaviour, number>> = { allow: 1 } as Record<AxfrBehaviour, number>,
 ): BelowShape {
   const rng = new Rng(hash32('below', seed));
@@ -72,7 +75,8 @@ export function belowShape(
     return name;
   };
   const zones: Designed[] = [];
-  const zone = (name: string, parent: string, nsNames: string[], behaviours: AxfrBehaviour[], size = 30) => zones.push({ name, parent, nsNames, behaviours, size });
+  const zone = (name: string, parent: string, nsNames: string[], behaviours: AxfrBehaviour[], size = 30) =>
+    zones.push({ name, parent, nsNames, behaviours, size });
 
   // The arpa tree: name servers named inside arpa. (glue there), registries in lab-net.
   const inAddr = [host('a.in-addr-servers.arpa.', A(2, 1), false), host('b.in-addr-servers.arpa.', A(2, 2), false)];
@@ -117,8 +121,12 @@ export function belowShape(
   const leaky = `${label}.`;
   zone(leaky, '.', [host(`ns1.${leaky}`, A(4, 1), true), host(`ns2.${leaky}`, A(4, 2), true)], ['allow'], 0);
   const children: [string, AxfrBehaviour[]][] = [
-    ['star', ['allow']], ['kcna', ['refused', 'allow']], ['naenara', ['refused']],
-    ['air', ['notauth']], ['rodong', ['allow', 'refused']], ['friend', ['refused']],
+    ['star', ['allow']],
+    ['kcna', ['refused', 'allow']],
+    ['naenara', ['refused']],
+    ['air', ['notauth']],
+    ['rodong', ['allow', 'refused']],
+    ['friend', ['refused']],
   ];
   for (const [child, behaviours] of children) {
     const name = `${child}.${leaky}`;
@@ -128,7 +136,7 @@ export function belowShape(
   if (o.scale) scaled(rng, o.scale, plain, mix, zones, suffixNames, host);
 
   const suffixList = [
-    '// The lab\'s public suffix list (the Public Suffix List\'s format).',
+    "// The lab's public suffix list (the Public Suffix List's format).",
     '// ===BEGIN ICANN DOMAINS===',
     ...suffixNames.map((s) => s.replace(/\.$/, '')),
     '// ===END ICANN DOMAINS===',
@@ -168,15 +176,22 @@ export function isParkedAddress(address: string): boolean {
 
 /** The `scale` part of the shape: see BelowOptions.scale. */
 function scaled(
-  rng: Rng, scale: { suffixes: number; arpaZones: number }, tlds: readonly { name: string; nsNames: string[] }[],
-  mix: Readonly<Record<AxfrBehaviour, number>>, zones: Designed[], suffixNames: string[], host: (name: string, address: string, glue: boolean) => string,
+  rng: Rng,
+  scale: { suffixes: number; arpaZones: number },
+  tlds: readonly { name: string; nsNames: string[] }[],
+  mix: Readonly<Record<AxfrBehaviour, number>>,
+  zones: Designed[],
+  suffixNames: string[],
+  host: (name: string, address: string, glue: boolean) => string,
 ): void {
   const kinds = Object.keys(mix) as AxfrBehaviour[];
   const weights = kinds.map((k) => Math.max(0, mix[k]));
   const draw = (n: number) => Array.from({ length: n }, () => kinds[rng.weighted(weights)]!);
   const taken = new Set(zones.map((z) => z.name));
   // Five registries, three server addresses each.
-  const rirs = Array.from({ length: 5 }, (_, r) => Array.from({ length: 3 }, (_, k) => host(`ns${k + 1}.reg${r + 1}.lab-net.`, `127.1.5.${r * 3 + k + 1}`, false)));
+  const rirs = Array.from({ length: 5 }, (_, r) =>
+    Array.from({ length: 3 }, (_, k) => host(`ns${k + 1}.reg${r + 1}.lab-net.`, `127.1.5.${r * 3 + k + 1}`, false)),
+  );
   const v4 = Math.min(256, Math.round(scale.arpaZones * 0.75));
   const octets = rng.shuffle(Array.from({ length: 256 }, (_, i) => i)).filter((i) => !taken.has(`${i}.in-addr.arpa.`));
   for (const i of octets.slice(0, v4)) {

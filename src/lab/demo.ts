@@ -38,15 +38,27 @@ const DEMO_LIMITS = { ...DEFAULT_LIMITS, connectTimeoutMs: 1000, idleTimeoutMs: 
 
 export async function runDemo(o: DemoOptions, out: Writable): Promise<number> {
   const say = (s = '') => out.write(s + '\n');
-  const lab = await startLab({ zones: o.zones, seed: o.seed, port: 0, below: true, clientLimits: { idleTimeoutMs: DEMO_LIMITS.idleTimeoutMs, deadlineMs: DEMO_LIMITS.deadlineMs } });
-  const sources = { suffixes: parseSuffixList(lab.world.suffixList ?? '').suffixes, leakedMaxDelegations: DEFAULT_LEAKED_MAX_DELEGATIONS, budgets: DEFAULT_BUDGETS };
+  const lab = await startLab({
+    zones: o.zones,
+    seed: o.seed,
+    port: 0,
+    below: true,
+    clientLimits: { idleTimeoutMs: DEMO_LIMITS.idleTimeoutMs, deadlineMs: DEMO_LIMITS.deadlineMs },
+  });
+  const sources = {
+    suffixes: parseSuffixList(lab.world.suffixList ?? '').suffixes,
+    leakedMaxDelegations: DEFAULT_LEAKED_MAX_DELEGATIONS,
+    budgets: DEFAULT_BUDGETS,
+  };
   const repo = o.dir ? path.resolve(o.dir) : fs.mkdtempSync(path.join(os.tmpdir(), 'zonelog-demo-'));
   try {
     fs.mkdirSync(repo, { recursive: true });
     const g = git(repo, o.env);
     await g.raw(['init', '-q', '-b', 'main']);
     const below = [...lab.world.tlds.values()].filter((z) => z.designed).length;
-    say(`The lab: ${lab.world.tlds.size - below} TLDs and ${below} zones below them on ${lab.world.addresses.length} loopback addresses, root servers ${lab.rootServers.slice(0, 3).join(' ')} …`);
+    say(
+      `The lab: ${lab.world.tlds.size - below} TLDs and ${below} zones below them on ${lab.world.addresses.length} loopback addresses, root servers ${lab.rootServers.slice(0, 3).join(' ')} …`,
+    );
     say(`The archive: a new git repository at ${repo}`);
     say();
 
@@ -64,17 +76,37 @@ export async function runDemo(o: DemoOptions, out: Writable): Promise<number> {
           return p.address;
         });
         const report = await scan({
-          roots, port: lab.port, zones: [], fallbackZones: [], family: 'any', exclusions: emptyExclusions(),
-          concurrency: 64, perAddress: 2, limits: DEMO_LIMITS, dnssec: false, memoryBudget: DEFAULT_MEMORY_BUDGET,
-          out: results, sources,
+          roots,
+          port: lab.port,
+          zones: [],
+          fallbackZones: [],
+          family: 'any',
+          exclusions: emptyExclusions(),
+          concurrency: 64,
+          perAddress: 2,
+          limits: DEMO_LIMITS,
+          dnssec: false,
+          memoryBudget: DEFAULT_MEMORY_BUDGET,
+          out: results,
+          sources,
         });
         const counts = new Map<string, number>();
         for (const t of report.targets) counts.set(t.outcome, (counts.get(t.outcome) ?? 0) + 1);
-        say(`Round ${round}: scanned ${report.targets.length} targets: ${[...counts].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${n} ${k}`).join(', ')}`);
+        say(
+          `Round ${round}: scanned ${report.targets.length} targets: ${[...counts]
+            .sort((a, b) => b[1] - a[1])
+            .map(([k, n]) => `${n} ${k}`)
+            .join(', ')}`,
+        );
         say(`Round ${round}: zones transferred by source: ${sourceCounts(report.targets)}`);
         const r = await publish({
-          dirs: [results], archiveDir: path.join(repo, 'archive'), splitBytes: DEFAULT_SPLIT_BYTES,
-          commit: true, push: false, remote: 'origin', env: o.env,
+          dirs: [results],
+          archiveDir: path.join(repo, 'archive'),
+          splitBytes: DEFAULT_SPLIT_BYTES,
+          commit: true,
+          push: false,
+          remote: 'origin',
+          env: o.env,
         });
         if (!r.ok) throw new Error(r.error);
         say(r.commit?.committed ? `Round ${round}: committed "${r.commit.subject}"` : `Round ${round}: nothing changed, no commit`);
@@ -85,7 +117,13 @@ export async function runDemo(o: DemoOptions, out: Writable): Promise<number> {
     }
 
     say('$ grep "^## " archive/README.md');
-    say(fs.readFileSync(path.join(repo, 'archive', 'README.md'), 'utf8').split('\n').filter((l) => l.startsWith('## ')).join('\n'));
+    say(
+      fs
+        .readFileSync(path.join(repo, 'archive', 'README.md'), 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('## '))
+        .join('\n'),
+    );
     say();
     say('$ ls archive');
     say(fs.readdirSync(path.join(repo, 'archive')).sort().join('  '));
@@ -94,7 +132,10 @@ export async function runDemo(o: DemoOptions, out: Writable): Promise<number> {
     say((await g.raw(['log', '--stat', '--format=commit %h%nDate: %cI%n%n    %s%n%w(0,4,4)%b'])).trimEnd());
     say();
     const h = openHistory(repo, 'archive', o.env);
-    const changed = (await g.raw(['show', '--name-only', '--format=', 'HEAD'])).split('\n').filter((f) => f.endsWith('.zone')).slice(0, 3);
+    const changed = (await g.raw(['show', '--name-only', '--format=', 'HEAD']))
+      .split('\n')
+      .filter((f) => f.endsWith('.zone'))
+      .slice(0, 3);
     for (const file of changed) {
       const zone = zoneOfPath(h, file);
       if (!zone) continue;
@@ -105,7 +146,14 @@ export async function runDemo(o: DemoOptions, out: Writable): Promise<number> {
     }
     // The web report, as the scheduled workflow publishes it (without links to a forge: this repository has none).
     say('$ zonelog site --out site');
-    const site = await buildSite({ repoDir: repo, archive: 'archive', outDir: path.join(repo, 'site'), env: { ...o.env, GITHUB_REPOSITORY: undefined }, minChange: 100, recentDays: 7 });
+    const site = await buildSite({
+      repoDir: repo,
+      archive: 'archive',
+      outDir: path.join(repo, 'site'),
+      env: { ...o.env, GITHUB_REPOSITORY: undefined },
+      minChange: 100,
+      recentDays: 7,
+    });
     say(`site: ${site.zones} zones (${site.transferable} transferable now), ${site.zonePagesWritten} zone pages written, ${site.events} events in the feed`);
     say();
     say(`The repository is at ${repo}: try  cd ${repo} && git log -p archive/root.zone`);

@@ -11,8 +11,17 @@ import type { Writable } from 'node:stream';
 import { formatAddress } from '../dns/address.js';
 import { AuthServer, type ConnectionStats } from './authserver.js';
 import {
-  DEFAULT_CLIENT_LIMITS, createWorld, expectedTargets, mutate as mutateWorld, servingPlan, zoneAddresses,
-  type Behaviour, type ClientLimits, type ExpectedTarget, type World, type WorldOptions,
+  DEFAULT_CLIENT_LIMITS,
+  createWorld,
+  expectedTargets,
+  mutate as mutateWorld,
+  servingPlan,
+  zoneAddresses,
+  type Behaviour,
+  type ClientLimits,
+  type ExpectedTarget,
+  type World,
+  type WorldOptions,
 } from './world.js';
 
 export interface LabOptions extends WorldOptions {
@@ -151,7 +160,10 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
 function tally(items: Iterable<string>): string {
   const m = new Map<string, number>();
   for (const i of items) m.set(i, (m.get(i) ?? 0) + 1);
-  return [...m].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([k, n]) => `${k} ${n}`).join(', ');
+  return [...m]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
 }
 
 /** What `zonelog lab` prints: the root servers, and counts of zones, addresses and behaviours. */
@@ -177,10 +189,13 @@ export function labSummary(lab: Lab, suffixListFile?: string): string {
   ];
   const below = [...w.tlds.values()].filter((z) => z.designed);
   if (below.length > 0) {
-    const kind = (name: string, parent?: string) => (name.endsWith('.arpa.') ? 'arpa tree' : !parent ? 'leaking TLD' : w.tlds.get(parent)?.designed ? 'below the leaking TLD' : 'public suffixes');
+    const kind = (name: string, parent?: string) =>
+      name.endsWith('.arpa.') ? 'arpa tree' : !parent ? 'leaking TLD' : w.tlds.get(parent)?.designed ? 'below the leaking TLD' : 'public suffixes';
     lines.push(`below the TLDs: ${tally(below.map((z) => kind(z.name, z.parent)))}`);
   }
-  lines.push(`scan it: zonelog scan --root ${lab.rootServers.join(',')} --port ${lab.port}${suffixListFile ? ` --suffix-list ${suffixListFile}` : ' --budget psl=0'} --out DIR`);
+  lines.push(
+    `scan it: zonelog scan --root ${lab.rootServers.join(',')} --port ${lab.port}${suffixListFile ? ` --suffix-list ${suffixListFile}` : ' --budget psl=0'} --out DIR`,
+  );
   return lines.join('\n') + '\n';
 }
 
@@ -203,7 +218,9 @@ function silenceLines(w: World): string[] {
     l.push(b);
   }
   const silent = [...by.values()].filter((l) => l.length > 1 && l.every((b) => b === 'silent'));
-  const lines = [`addresses that never answer AXFR: ${silent.length} (${silent.reduce((n, l) => n + l.length, 0)} targets, at most ${Math.max(0, ...silent.map((l) => l.length))} on one)`];
+  const lines = [
+    `addresses that never answer AXFR: ${silent.length} (${silent.reduce((n, l) => n + l.length, 0)} targets, at most ${Math.max(0, ...silent.map((l) => l.length))} on one)`,
+  ];
   if (w.latency?.size) {
     const ms = [...w.latency.values()];
     lines.push(`latency: every response waits ${Math.min(...ms)} to ${Math.max(...ms)} ms, per address`);
@@ -225,10 +242,13 @@ export async function runLab(options: RunLabOptions, io: { stdout: Writable; std
     const err = e as NodeJS.ErrnoException;
     const port = options.port ?? 53;
     const why =
-      err.code === 'EACCES' ? `port ${port} needs privileges here: run as root or pass --port 5300`
-      : err.code === 'EADDRINUSE' ? `port ${port} is already in use on ${err.message.split(' ').pop()}: pass another --port`
-      : err.code === 'EADDRNOTAVAIL' ? `a loopback address is not available (${err.message})`
-      : err.message;
+      err.code === 'EACCES'
+        ? `port ${port} needs privileges here: run as root or pass --port 5300`
+        : err.code === 'EADDRINUSE'
+          ? `port ${port} is already in use on ${err.message.split(' ').pop()}: pass another --port`
+          : err.code === 'EADDRNOTAVAIL'
+            ? `a loopback address is not available (${err.message})`
+            : err.message;
     io.stderr.write(`zonelog: the lab could not start: ${why}\n`);
     return 2;
   }
@@ -241,7 +261,8 @@ export async function runLab(options: RunLabOptions, io: { stdout: Writable; std
   io.stdout.write(labSummary(lab, suffixDir && path.join(suffixDir, 'suffixes.dat')));
   const rounds = options.rounds ?? 0;
   const every = options.everyMs ?? 60_000;
-  if (rounds > 0) io.stdout.write(`the world moves on ${rounds === 1 ? 'once' : `${rounds} times`}, every ${every / 1000} s: scan and publish between the rounds\n`);
+  if (rounds > 0)
+    io.stdout.write(`the world moves on ${rounds === 1 ? 'once' : `${rounds} times`}, every ${every / 1000} s: scan and publish between the rounds\n`);
   for (let round = 1; round <= rounds && !signal.aborted; round++) {
     if (!(await sleepUnlessAborted(every, signal))) break;
     await lab.mutate((options.seed ?? 1) + round);

@@ -81,11 +81,18 @@ function classNumber(text: string, next: Token | undefined): number | undefined 
   if (text === 'IN') return 1;
   const u = text.toUpperCase();
   switch (u) {
-    case 'IN': return 1;
-    case 'CS': return 2;
-    case 'CH': case 'CHAOS': return 3;
-    case 'HS': case 'HESIOD': return 4;
-    case 'NONE': case 'ANY':
+    case 'IN':
+      return 1;
+    case 'CS':
+      return 2;
+    case 'CH':
+    case 'CHAOS':
+      return 3;
+    case 'HS':
+    case 'HESIOD':
+      return 4;
+    case 'NONE':
+    case 'ANY':
       // Also type names (ANY): a class only when a type follows.
       return next && !next.quoted && typeNumber(next.text) !== undefined ? (u === 'NONE' ? 254 : 255) : undefined;
   }
@@ -459,7 +466,10 @@ export async function readZoneFile(
 ): Promise<{ ok: true; count: number } | { ok: false; error: string }> {
   let count = 0;
   try {
-    for await (const batch of readZone(createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>, { ...options, file: options.file ?? path })) {
+    for await (const batch of readZone(createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>, {
+      ...options,
+      file: options.file ?? path,
+    })) {
       count += batch.length;
       await onRecords(batch);
     }
@@ -474,11 +484,7 @@ export async function readZoneFile(
  * The canonical wire RDATA of one record's presentation RDATA (`text` on one line or
  * in parentheses), read with the same tokenizer as a zone. Errors name `<rdata>:line:col`.
  */
-export function parseRdataText(
-  type: number,
-  text: string,
-  origin?: Buffer,
-): { ok: true; rdata: Buffer } | { ok: false; error: string } {
+export function parseRdataText(type: number, text: string, origin?: Buffer): { ok: true; rdata: Buffer } | { ok: false; error: string } {
   // Read as a record of the root with the RDATA on a line of its own (so columns are the text's own).
   const r = parseZoneText(`. 0 CLASS1 ${typeName(type)} (\n${text}\n)\n`, { origin, file: '<rdata>' });
   if (r.ok) return { ok: true, rdata: r.records[0]!.rdata };

@@ -31,7 +31,10 @@ export interface Token {
 
 export class RdataSyntaxError extends Error {
   override name = 'RdataSyntaxError';
-  constructor(message: string, readonly token?: Token) {
+  constructor(
+    message: string,
+    readonly token?: Token,
+  ) {
     super(message);
   }
 }
@@ -400,14 +403,36 @@ export function typeOf(text: string): number | undefined {
 
 /** DNSSEC algorithm mnemonics (IANA "DNS Security Algorithm Numbers"), as BIND and ldns accept them. */
 const DNSSEC_ALGORITHMS: Record<string, number> = {
-  RSAMD5: 1, DH: 2, DSA: 3, RSASHA1: 5, 'DSA-NSEC3-SHA1': 6, 'RSASHA1-NSEC3-SHA1': 7,
-  RSASHA256: 8, RSASHA512: 10, 'ECC-GOST': 12, ECDSAP256SHA256: 13, ECDSAP384SHA384: 14,
-  ED25519: 15, ED448: 16, INDIRECT: 252, PRIVATEDNS: 253, PRIVATEOID: 254,
+  RSAMD5: 1,
+  DH: 2,
+  DSA: 3,
+  RSASHA1: 5,
+  'DSA-NSEC3-SHA1': 6,
+  'RSASHA1-NSEC3-SHA1': 7,
+  RSASHA256: 8,
+  RSASHA512: 10,
+  'ECC-GOST': 12,
+  ECDSAP256SHA256: 13,
+  ECDSAP384SHA384: 14,
+  ED25519: 15,
+  ED448: 16,
+  INDIRECT: 252,
+  PRIVATEDNS: 253,
+  PRIVATEOID: 254,
 };
 
 /** RFC 4398 §2.1 certificate types. */
 const CERT_TYPES: Record<string, number> = {
-  PKIX: 1, SPKI: 2, PGP: 3, IPKIX: 4, ISPKI: 5, IPGP: 6, ACPKIX: 7, IACPKIX: 8, URI: 253, OID: 254,
+  PKIX: 1,
+  SPKI: 2,
+  PGP: 3,
+  IPKIX: 4,
+  ISPKI: 5,
+  IPGP: 6,
+  ACPKIX: 7,
+  IACPKIX: 8,
+  URI: 253,
+  OID: 254,
 };
 
 /* ------------------------------------------------------------------------------------------ */
@@ -707,7 +732,15 @@ function loc(p: P): void {
 
 /** RFC 9460 §14.3.2 SvcParamKeys. */
 const SVC_KEYS: Record<string, number> = {
-  mandatory: 0, alpn: 1, 'no-default-alpn': 2, port: 3, ipv4hint: 4, ech: 5, ipv6hint: 6, dohpath: 7, ohttp: 8,
+  mandatory: 0,
+  alpn: 1,
+  'no-default-alpn': 2,
+  port: 3,
+  ipv4hint: 4,
+  ech: 5,
+  ipv6hint: 6,
+  dohpath: 7,
+  ohttp: 8,
 };
 
 function svcKeyNumber(text: string): number | undefined {
@@ -936,7 +969,6 @@ const tlsa = (p: P) => {
   p.restHex('certificate association data');
 };
 
-
 /*
  * Types that src/dns/rdata.ts prints in RFC 3597 form, read here in the presentation that
  * BIND's dig and named-compilezone (and, for some, kdig and ldns) print, so that their
@@ -1001,14 +1033,17 @@ function amtrelay(p: P): void {
       if (t !== undefined && t.text === '.') p.i++;
       return;
     }
-    case 1: return p.ipv4();
-    case 2: return p.ipv6();
+    case 1:
+      return p.ipv4();
+    case 2:
+      return p.ipv6();
     case 3: {
       const t = p.next('relay');
       p.at(t, () => writeName(p.out, t.text, p.origin));
       return;
     }
-    default: p.fail(tt!, `relay type ${type} has no presentation format (use \\#)`);
+    default:
+      p.fail(tt!, `relay type ${type} has no presentation format (use \\#)`);
   }
 }
 
@@ -1118,58 +1153,82 @@ const PARSERS = new Map<number, (p: P) => void>([
   [TYPE.A, (p) => p.ipv4()],
   [TYPE.AAAA, (p) => p.ipv6()],
   ...[TYPE.NS, TYPE.MD, TYPE.MF, TYPE.CNAME, TYPE.MB, TYPE.MG, TYPE.MR, TYPE.PTR, TYPE.DNAME].map((t) => [t, nameOnly] as const),
-  [TYPE.SOA, (p) => {
-    p.name('MNAME');
-    p.name('RNAME');
-    p.u32('serial');
-    p.ttl('refresh');
-    p.ttl('retry');
-    p.ttl('expire');
-    p.ttl('minimum');
-  }],
-  [TYPE.MINFO, (p) => {
-    p.name('RMAILBX');
-    p.name('EMAILBX');
-  }],
-  [TYPE.RP, (p) => {
-    p.name('mailbox');
-    p.name('TXT owner');
-  }],
+  [
+    TYPE.SOA,
+    (p) => {
+      p.name('MNAME');
+      p.name('RNAME');
+      p.u32('serial');
+      p.ttl('refresh');
+      p.ttl('retry');
+      p.ttl('expire');
+      p.ttl('minimum');
+    },
+  ],
+  [
+    TYPE.MINFO,
+    (p) => {
+      p.name('RMAILBX');
+      p.name('EMAILBX');
+    },
+  ],
+  [
+    TYPE.RP,
+    (p) => {
+      p.name('mailbox');
+      p.name('TXT owner');
+    },
+  ],
   [TYPE.MX, prefName('exchange')],
   [TYPE.AFSDB, prefName('hostname')],
   [TYPE.RT, prefName('intermediate host')],
   [TYPE.KX, prefName('exchanger')],
-  [TYPE.PX, (p) => {
-    p.u16('preference');
-    p.name('MAP822');
-    p.name('MAPX400');
-  }],
+  [
+    TYPE.PX,
+    (p) => {
+      p.u16('preference');
+      p.name('MAP822');
+      p.name('MAPX400');
+    },
+  ],
   [TYPE.TXT, strings],
   [TYPE.SPF, strings],
-  [TYPE.HINFO, (p) => {
-    p.string('CPU');
-    p.string('OS');
-  }],
-  [TYPE.SRV, (p) => {
-    p.u16('priority');
-    p.u16('weight');
-    p.u16('port');
-    p.name('target');
-  }],
-  [TYPE.NAPTR, (p) => {
-    p.u16('order');
-    p.u16('preference');
-    p.string('flags');
-    p.string('services');
-    p.string('regexp');
-    p.name('replacement');
-  }],
+  [
+    TYPE.HINFO,
+    (p) => {
+      p.string('CPU');
+      p.string('OS');
+    },
+  ],
+  [
+    TYPE.SRV,
+    (p) => {
+      p.u16('priority');
+      p.u16('weight');
+      p.u16('port');
+      p.name('target');
+    },
+  ],
+  [
+    TYPE.NAPTR,
+    (p) => {
+      p.u16('order');
+      p.u16('preference');
+      p.string('flags');
+      p.string('services');
+      p.string('regexp');
+      p.name('replacement');
+    },
+  ],
   [TYPE.CAA, caa],
-  [TYPE.SSHFP, (p) => {
-    p.u8('algorithm');
-    p.u8('fingerprint type');
-    p.restHex('fingerprint');
-  }],
+  [
+    TYPE.SSHFP,
+    (p) => {
+      p.u8('algorithm');
+      p.u8('fingerprint type');
+      p.restHex('fingerprint');
+    },
+  ],
   [TYPE.TLSA, tlsa],
   [TYPE.SMIMEA, tlsa],
   [TYPE.OPENPGPKEY, (p) => p.restBase64('public key')],
@@ -1179,55 +1238,76 @@ const PARSERS = new Map<number, (p: P) => void>([
   [TYPE.KEY, dnskey(false)],
   [TYPE.RRSIG, rrsig(true)],
   [TYPE.SIG, rrsig(false)],
-  [TYPE.NSEC, (p) => {
-    p.name('next domain name');
-    p.bitmap();
-  }],
-  [TYPE.NSEC3, (p) => {
-    p.u8('hash algorithm');
-    p.u8('flags');
-    p.u16('iterations');
-    p.salt();
-    const t = p.next('next hashed owner name');
-    const h = parseBase32hex(t.text);
-    if (!h || h.length === 0) return p.fail(t, `bad base32hex next hashed owner name ${show(t.text)}`);
-    if (h.length > 255) p.fail(t, 'next hashed owner name longer than 255 octets');
-    p.out.u8(h.length);
-    p.out.bytes(h);
-    p.bitmap();
-  }],
-  [TYPE.NSEC3PARAM, (p) => {
-    p.u8('hash algorithm');
-    p.u8('flags');
-    p.u16('iterations');
-    p.salt();
-  }],
-  [TYPE.ZONEMD, (p) => {
-    p.u32('serial');
-    p.u8('scheme');
-    p.u8('hash algorithm');
-    p.restHex('digest');
-  }],
+  [
+    TYPE.NSEC,
+    (p) => {
+      p.name('next domain name');
+      p.bitmap();
+    },
+  ],
+  [
+    TYPE.NSEC3,
+    (p) => {
+      p.u8('hash algorithm');
+      p.u8('flags');
+      p.u16('iterations');
+      p.salt();
+      const t = p.next('next hashed owner name');
+      const h = parseBase32hex(t.text);
+      if (!h || h.length === 0) return p.fail(t, `bad base32hex next hashed owner name ${show(t.text)}`);
+      if (h.length > 255) p.fail(t, 'next hashed owner name longer than 255 octets');
+      p.out.u8(h.length);
+      p.out.bytes(h);
+      p.bitmap();
+    },
+  ],
+  [
+    TYPE.NSEC3PARAM,
+    (p) => {
+      p.u8('hash algorithm');
+      p.u8('flags');
+      p.u16('iterations');
+      p.salt();
+    },
+  ],
+  [
+    TYPE.ZONEMD,
+    (p) => {
+      p.u32('serial');
+      p.u8('scheme');
+      p.u8('hash algorithm');
+      p.restHex('digest');
+    },
+  ],
   [TYPE.SVCB, svcb],
   [TYPE.HTTPS, svcb],
   [TYPE.LOC, loc],
-  [TYPE.URI, (p) => {
-    p.u16('priority');
-    p.u16('weight');
-    const t = p.next('target');
-    p.at(t, () => writeString(p.out, t.text, 'target'));
-  }],
-  [TYPE.CSYNC, (p) => {
-    p.u32('SOA serial');
-    p.u16('flags');
-    p.bitmap();
-  }],
-  [TYPE.CERT, (p) => {
-    p.out.u16(p.mnemonic('certificate type', CERT_TYPES, 0xffff));
-    p.u16('key tag');
-    p.alg();
-    p.restBase64('certificate');
-  }],
+  [
+    TYPE.URI,
+    (p) => {
+      p.u16('priority');
+      p.u16('weight');
+      const t = p.next('target');
+      p.at(t, () => writeString(p.out, t.text, 'target'));
+    },
+  ],
+  [
+    TYPE.CSYNC,
+    (p) => {
+      p.u32('SOA serial');
+      p.u16('flags');
+      p.bitmap();
+    },
+  ],
+  [
+    TYPE.CERT,
+    (p) => {
+      p.out.u16(p.mnemonic('certificate type', CERT_TYPES, 0xffff));
+      p.u16('key tag');
+      p.alg();
+      p.restBase64('certificate');
+    },
+  ],
   [TYPE.IPSECKEY, ipseckey],
   [TYPE.DHCID, (p) => p.restBase64('digest')],
   [TYPE.EUI48, eui(6)],
@@ -1235,25 +1315,37 @@ const PARSERS = new Map<number, (p: P) => void>([
   // Printed by rdata.ts in RFC 3597 form; read in the forms BIND prints.
   ...[TYPE.NINFO, TYPE.AVC, TYPE.RESINFO, TYPE.WALLET].map((t) => [t, strings] as const),
   [TYPE.X25, (p) => p.string('PSDN address')],
-  [TYPE.ISDN, (p) => {
-    p.string('ISDN address');
-    if (p.more) p.string('subaddress');
-  }],
-  [TYPE.GPOS, (p) => {
-    p.string('longitude');
-    p.string('latitude');
-    p.string('altitude');
-  }],
-  [TYPE.L32, (p) => {
-    p.u16('preference');
-    p.ipv4();
-  }],
+  [
+    TYPE.ISDN,
+    (p) => {
+      p.string('ISDN address');
+      if (p.more) p.string('subaddress');
+    },
+  ],
+  [
+    TYPE.GPOS,
+    (p) => {
+      p.string('longitude');
+      p.string('latitude');
+      p.string('altitude');
+    },
+  ],
+  [
+    TYPE.L32,
+    (p) => {
+      p.u16('preference');
+      p.ipv4();
+    },
+  ],
   [TYPE.L64, locator64],
   [TYPE.NID, locator64],
-  [TYPE.LP, (p) => {
-    p.u16('preference');
-    p.name('FQDN');
-  }],
+  [
+    TYPE.LP,
+    (p) => {
+      p.u16('preference');
+      p.name('FQDN');
+    },
+  ],
   [TYPE.TALINK, twoNames('previous name', 'next name')],
   [TYPE.APL, apl],
   [TYPE.HIP, hip],
@@ -1266,12 +1358,15 @@ const PARSERS = new Map<number, (p: P) => void>([
   [TYPE.NIMLOC, (p) => p.restHex('nimrod locator')],
   [TYPE.ATMA, atma],
   [TYPE.DOA, doa],
-  [TYPE.SINK, (p) => {
-    p.u8('meaning');
-    p.u8('coding');
-    p.u8('subcoding');
-    p.restBase64('data', false);
-  }],
+  [
+    TYPE.SINK,
+    (p) => {
+      p.u8('meaning');
+      p.u8('coding');
+      p.u8('subcoding');
+      p.restBase64('data', false);
+    },
+  ],
   [TYPE.RKEY, dnskey(true)],
 ]);
 
@@ -1301,13 +1396,7 @@ function generic(p: P): Buffer {
  * The canonical wire RDATA of a record of `type` written as `tokens[start..end)`.
  * Relative names are completed with `origin`. Throws RdataSyntaxError.
  */
-export function parseRdata(
-  type: number,
-  tokens: readonly Token[],
-  start: number,
-  origin: Buffer | undefined,
-  end = tokens.length,
-): Buffer {
+export function parseRdata(type: number, tokens: readonly Token[], start: number, origin: Buffer | undefined, end = tokens.length): Buffer {
   const out = OUT;
   out.pos = 0;
   const p: P = THE_P.reset(tokens, start, end, type, origin);

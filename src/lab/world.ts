@@ -22,8 +22,14 @@ import { ROOT, compareCanonical, labelCount, lowerName, nameToText, textToName }
 import type { OutcomeKind } from '../axfr/outcome.js';
 import { CLASS_IN, TYPE } from '../dns/types.js';
 import {
-  AXFR_BEHAVIOURS, DEFAULT_DRIP, DEFAULT_OUT_OF_ZONE_RECORDS,
-  type AddressConfig, type AxfrBehaviour, type DripOptions, type ServedZone, type ZoneContent,
+  AXFR_BEHAVIOURS,
+  DEFAULT_DRIP,
+  DEFAULT_OUT_OF_ZONE_RECORDS,
+  type AddressConfig,
+  type AxfrBehaviour,
+  type DripOptions,
+  type ServedZone,
+  type ZoneContent,
 } from './authserver.js';
 import { Rng, hash32, hashBytes, scatter32, syllableLabel } from './rng.js';
 import { belowShape, designedBehaviours, type BelowOptions, type BelowShape } from './below.js';
@@ -209,11 +215,19 @@ export function createWorld(options: WorldOptions = {}): World {
   const totalWeight = AXFR_BEHAVIOURS.reduce((s, b) => s + base.mix[b], 0);
   if (!(totalWeight > 0)) throw new Error('the behaviour mix needs at least one positive weight');
   let draft = options.rootZoneText !== undefined ? realDraft(options, seed, options.rootZoneText) : generatedDraft(options, seed);
-  const shape = options.below && options.rootZoneText === undefined
-    ? belowShape(seed, [...draft.tlds.values()], draft.usedNames, options.below === true ? {} : options.below, base.mix)
-    : undefined;
+  const shape =
+    options.below && options.rootZoneText === undefined
+      ? belowShape(seed, [...draft.tlds.values()], draft.usedNames, options.below === true ? {} : options.below, base.mix)
+      : undefined;
   if (shape) draft = withBelow(draft, shape, seed);
-  const world: World = { ...base, ...draft, behaviours: new Map(), nextIndex: draft.tlds.size, real: options.rootZoneText !== undefined, suffixList: shape?.suffixList };
+  const world: World = {
+    ...base,
+    ...draft,
+    behaviours: new Map(),
+    nextIndex: draft.tlds.size,
+    real: options.rootZoneText !== undefined,
+    suffixList: shape?.suffixList,
+  };
   let assigned = assignBehaviours(world, options, seed);
   if (shape) {
     const behaviours = new Map(assigned.behaviours);
@@ -658,10 +672,12 @@ function soaRdata(mname: string, rname: string, serial: number, refresh: number,
 }
 
 function txtRdata(...strings: string[]): Buffer {
-  return Buffer.concat(strings.map((s) => {
-    const b = Buffer.from(s, 'latin1');
-    return Buffer.concat([Buffer.from([b.length]), b]);
-  }));
+  return Buffer.concat(
+    strings.map((s) => {
+      const b = Buffer.from(s, 'latin1');
+      return Buffer.concat([Buffer.from([b.length]), b]);
+    }),
+  );
 }
 
 function dnskeyRdata(flags: number, ...seedParts: (string | number)[]): Buffer {
@@ -768,7 +784,7 @@ export function* zoneRecords(world: World, zone: string, variant: Variant = 'bas
     const nsCount = 2 + (h & 1);
     const inside = ((h >>> 1) & 3) === 0;
     const v6 = ((h >>> 3) & 1) === 1;
-    const ds = spec.dnssec && ((h >>> 4) % 3) === 0;
+    const ds = spec.dnssec && (h >>> 4) % 3 === 0;
     const c = nsCount + (inside ? nsCount * (v6 ? 2 : 1) : 0) + (ds ? 1 : 0);
     if (c > remaining) {
       // The last few records: TXT at one name, to reach the size exactly.
@@ -822,7 +838,9 @@ export function rootRecords(world: World): WireRecord[] {
     if (z.ds) for (const d of z.ds) out.push(rr(owner, TYPE.DS, 86400, d));
     else if (z.dnssec) out.push(rr(owner, TYPE.DS, 86400, dsRdata(hash32(z.seed, 'tag') & 0xffff, z.seed, 'root-ds')));
   }
-  const glueHosts = [...world.hosts.values()].filter((h) => h.glue && world.tlds.has(tldOf(h.name))).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const glueHosts = [...world.hosts.values()]
+    .filter((h) => h.glue && world.tlds.has(tldOf(h.name)))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const h of glueHosts) {
     const owner = textToName(h.name);
     for (const a of h.v4) out.push(rr(owner, TYPE.A, 172800, Buffer.from(a.split('.').map(Number))));
@@ -850,7 +868,13 @@ export function zoneContent(world: World, zone: string, variant: Variant = 'base
   const apex = textToName(zone);
   if (zone === '.') {
     const records = rootRecords(world);
-    return { key: contentKey(world, zone, variant), apex, size: records.length, records: () => records, apexRecords: () => records.filter((r) => r.owner.length === 1) };
+    return {
+      key: contentKey(world, zone, variant),
+      apex,
+      size: records.length,
+      records: () => records,
+      apexRecords: () => records.filter((r) => r.owner.length === 1),
+    };
   }
   const spec = world.tlds.get(zone);
   if (!spec) throw new Error(`no zone ${zone}`);
@@ -903,7 +927,13 @@ export function expectedTargets(world: World, limits: ClientLimits = DEFAULT_CLI
   return out;
 }
 
-function outcomeOf(world: World, zone: string, spec: ZoneSpec | undefined, b: Behaviour, limits: ClientLimits): Omit<ExpectedTarget, 'zone' | 'nsName' | 'address' | 'behaviour'> {
+function outcomeOf(
+  world: World,
+  zone: string,
+  spec: ZoneSpec | undefined,
+  b: Behaviour,
+  limits: ClientLimits,
+): Omit<ExpectedTarget, 'zone' | 'nsName' | 'address' | 'behaviour'> {
   const transferred = (variant: Variant, outOfZone = 0) => {
     const serial = spec ? serialAt(spec, variant === 'older' ? spec.generation - 1 : spec.generation) : world.root.serial;
     return { expected: 'transferred' as const, serial, records: expectedRecordCount(world, zone, variant), outOfZone };

@@ -9,7 +9,17 @@ import path from 'node:path';
 import type { SimpleGit } from 'simple-git';
 import { git, gitMessage, gitWithInput } from '../git/git.js';
 import { zoneFile, zoneFolder, zoneOfArchivePath } from '../archive/layout.js';
-import { INDEX_FILE, README_FILE, emptyIndex, indexText, parseIndex, readmeText, type ArchiveIndex, type IndexZone, type ZoneChange } from '../archive/writer.js';
+import {
+  INDEX_FILE,
+  README_FILE,
+  emptyIndex,
+  indexText,
+  parseIndex,
+  readmeText,
+  type ArchiveIndex,
+  type IndexZone,
+  type ZoneChange,
+} from '../archive/writer.js';
 import { writeAtomic } from '../fs/atomic.js';
 import { commitMessage, isZonelogMessage, type FileStat } from '../archive/commit-message.js';
 import { type FilePatch, PATCH_OPTIONS, readNumstat, readPatches } from '../git/patch.js';
@@ -163,8 +173,10 @@ export function indexChanges(before: ArchiveIndex | undefined, after: ArchiveInd
   for (const [zone, e] of Object.entries(a)) {
     const old = b[zone];
     if (!old) out.push({ kind: 'added', zone, serial: e.serial, records: e.records, paths: [e.path] });
-    else if (old.digest !== e.digest || old.path !== e.path) out.push({ kind: 'changed', zone, from: old.serial, to: e.serial, paths: [...new Set([old.path, e.path])] });
-    else if (JSON.stringify(old.servers) !== JSON.stringify(e.servers)) out.push({ kind: 'servers', zone, before: old.servers.length, after: e.servers.length });
+    else if (old.digest !== e.digest || old.path !== e.path)
+      out.push({ kind: 'changed', zone, from: old.serial, to: e.serial, paths: [...new Set([old.path, e.path])] });
+    else if (JSON.stringify(old.servers) !== JSON.stringify(e.servers))
+      out.push({ kind: 'servers', zone, before: old.servers.length, after: e.servers.length });
   }
   for (const [zone, old] of Object.entries(b)) {
     if (a[zone]) continue;
@@ -190,7 +202,8 @@ export type PushResult = { ok: true; attempts: number; rebuilt: number } | { ok:
 /** Push refusals that a fetch and a rebuild can answer. */
 const REJECTED = /failed to push some refs|\[rejected\]|\[remote rejected\].*(cannot lock|incorrect old value)|non-fast-forward|fetch first|stale info/i;
 /** Failures of the network that may pass; everything else (no such remote, no access) will not. */
-const TRANSIENT = /could not resolve host|connection (timed out|reset|refused)|timed out|early eof|the remote end hung up|http[^\n]* 5\d\d|temporary failure|network is unreachable|RPC failed/i;
+const TRANSIENT =
+  /could not resolve host|connection (timed out|reset|refused)|timed out|early eof|the remote end hung up|http[^\n]* 5\d\d|temporary failure|network is unreachable|RPC failed/i;
 
 /**
  * Pushes the current branch to its upstream (or, without one, to the branch of the
@@ -211,7 +224,12 @@ export async function pushWithRetry(o: PushOptions): Promise<PushResult> {
   const upMerge = await config(`branch.${branch}.merge`);
   const remote = upRemote && upRemote !== '.' ? upRemote : o.remote;
   const target = upRemote && upRemote !== '.' && upMerge ? upMerge : `refs/heads/${branch}`;
-  if (!(await g.raw(['remote', 'get-url', remote]).then(() => true, () => false))) {
+  if (
+    !(await g.raw(['remote', 'get-url', remote]).then(
+      () => true,
+      () => false,
+    ))
+  ) {
     return { ok: false, attempts: 0, error: `there is no remote named ${remote} in ${o.repoDir}; add it (git remote add ${remote} URL) or give --remote` };
   }
   const attempts = o.attempts ?? 5;
@@ -269,11 +287,18 @@ async function rebuildOnto(upstream: string, o: PushOptions & { rel: string; bra
   }
   if (base === upstream) return { ok: true, done: false };
   const outside = (await g.raw(['diff', '--name-only', base, ours, '--', '.', `:(exclude)${o.rel}`])).trim();
-  if (outside) return { ok: false, error: `the remote moved on and ${o.branch} has commits outside ${o.rel}/ (${outside.split('\n')[0]}); rebase them by hand (git pull --rebase) and push` };
+  if (outside)
+    return {
+      ok: false,
+      error: `the remote moved on and ${o.branch} has commits outside ${o.rel}/ (${outside.split('\n')[0]}); rebase them by hand (git pull --rebase) and push`,
+    };
   const [ourScan, theirScan] = await Promise.all([lastScanTime(g, ours, o.rel), lastScanTime(g, upstream, o.rel)]);
   if (theirScan > ourScan) {
     await g.raw(['reset', '-q', '--keep', upstream]);
-    return { ok: false, error: `the remote's archive holds a newer scan (${new Date(theirScan).toISOString()}) than these results (${new Date(ourScan).toISOString()}); they were not pushed, and ${o.branch} now matches the remote` };
+    return {
+      ok: false,
+      error: `the remote's archive holds a newer scan (${new Date(theirScan).toISOString()}) than these results (${new Date(ourScan).toISOString()}); they were not pushed, and ${o.branch} now matches the remote`,
+    };
   }
   const [b, mine, theirs] = await Promise.all([base, ours, upstream].map((rev) => indexAt(g, `${rev}:${indexPath(o.rel)}`)));
   const merged: Record<string, IndexZone> = {};
@@ -301,7 +326,12 @@ async function rebuildOnto(upstream: string, o: PushOptions & { rel: string; bra
   const archiveDir = path.resolve(o.archiveDir);
   for (const p of drop) fs.rmSync(path.join(archiveDir, p), { recursive: true, force: true });
   if (fromUpstream.length > 0) {
-    await gitWithInput(o.repoDir, o.env, ['checkout', upstream, '--pathspec-from-file=-', '--pathspec-file-nul'], fromUpstream.map((p) => path.posix.join(o.rel, p)).join('\0'));
+    await gitWithInput(
+      o.repoDir,
+      o.env,
+      ['checkout', upstream, '--pathspec-from-file=-', '--pathspec-file-nul'],
+      fromUpstream.map((p) => path.posix.join(o.rel, p)).join('\0'),
+    );
   }
   const index: ArchiveIndex = { ...(mine ?? theirs ?? emptyIndex(false)), zones: merged };
   await writeAtomic(path.join(archiveDir, INDEX_FILE), [indexText(index)], false);

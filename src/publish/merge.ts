@@ -125,7 +125,19 @@ export function decideZone(zone: string, targets: Target[]): ZoneDecision {
   const serving = list.flatMap((v) => v.addresses.map((address) => ({ address, serial: v.serial }))).sort((a, b) => compareAddresses(a.address, b.address));
   // Shards agree on a zone's source; the first valid one stands for all (results are untrusted).
   const source = targets.map((t) => t.source).find(isSourceName);
-  return { kind: 'transferred', zone, chosen: list[0]!, versions: list, serving, refusing, unsure, answered, departed: [], names, ...(source ? { source } : {}) };
+  return {
+    kind: 'transferred',
+    zone,
+    chosen: list[0]!,
+    versions: list,
+    serving,
+    refusing,
+    unsure,
+    answered,
+    departed: [],
+    names,
+    ...(source ? { source } : {}),
+  };
 }
 
 /** What this publish knows beyond the targets: whether every shard is here, and what discovery found. */
@@ -162,7 +174,13 @@ export function weighEvidence(
       const o = outcome.get(s.address);
       if (o !== undefined && REFUSALS.has(o)) continue;
       if (departedFrom(s.address)) continue;
-      return { kind: 'unknown', zone: d.zone, refusing: d.refusing, unsure: [], why: `${s.address} allowed transfer and ${o === undefined ? 'was not asked' : `gave ${o}`}` };
+      return {
+        kind: 'unknown',
+        zone: d.zone,
+        refusing: d.refusing,
+        unsure: [],
+        why: `${s.address} allowed transfer and ${o === undefined ? 'was not asked' : `gave ${o}`}`,
+      };
     }
     return d;
   });
@@ -206,4 +224,3 @@ function computeAddressKey(a: string): Buffer {
   }
   return Buffer.from([4, ...a.split('.').map(Number)]);
 }
-

@@ -105,7 +105,11 @@ async function publishChecked(o: PublishOptions): Promise<PublishResult> {
     const [dirty, last] = await Promise.all([uncommittedChanges(repoDir, rel), lastScanTime(git(repoDir, o.env), 'HEAD', rel)]);
     if (dirty) return { ok: false, usage: false, error: dirty };
     if (scanTime.getTime() < last) {
-      return { ok: false, usage: false, error: `these results are from a scan that began at ${scanTime.toISOString()}, before the archive's last scan at ${new Date(last).toISOString()}; publish newer results` };
+      return {
+        ok: false,
+        usage: false,
+        error: `these results are from a scan that began at ${scanTime.toISOString()}, before the archive's last scan at ${new Date(last).toISOString()}; publish newer results`,
+      };
     }
   }
 
@@ -121,7 +125,12 @@ async function publishChecked(o: PublishOptions): Promise<PublishResult> {
     { complete: shards.complete, zoneAddresses },
   );
   const transferred = decisions.filter((d): d is Extract<ZoneDecision, { kind: 'transferred' }> => d.kind === 'transferred');
-  const repair = await zonesToRepair(archiveDir, previous, transferred.map((d) => d.zone), repo && { ...repo, env: o.env });
+  const repair = await zonesToRepair(
+    archiveDir,
+    previous,
+    transferred.map((d) => d.zone),
+    repo && { ...repo, env: o.env },
+  );
   // Every version whose text may enter the archive is read and checked; the serial and
   // record count come from the file. A version the archive holds already is known.
   const checked = new Map<string, { serial: number; records: number }>();
@@ -155,13 +164,22 @@ async function publishChecked(o: PublishOptions): Promise<PublishResult> {
   if (!repo) return { ok: true, changes, decisions, scanTime, notes };
 
   const commit = await commitArchive(changes, { repoDir: repo.repoDir, archiveDir, date: scanTime, author: o.author, env: o.env });
-  if (changes.length > 0) await rememberDigests(readIndex(archiveDir, dnssec), transferred.map((d) => d.zone), { ...repo, env: o.env });
+  if (changes.length > 0)
+    await rememberDigests(
+      readIndex(archiveDir, dnssec),
+      transferred.map((d) => d.zone),
+      { ...repo, env: o.env },
+    );
   const push = o.push ? await pushWithRetry({ repoDir: repo.repoDir, remote: o.remote, env: o.env, archiveDir, identity: o.author }) : undefined;
   fs.rmSync(path.join(repo.gitDir, UNDER_WAY), { force: true });
   return { ok: true, changes, decisions, commit, push, scanTime, notes };
 }
 
-function claimError(zone: string, v: { dir: string; rel: string; serial: number; records: number; addresses: string[] }, held: { serial: number; records: number }): string {
+function claimError(
+  zone: string,
+  v: { dir: string; rel: string; serial: number; records: number; addresses: string[] },
+  held: { serial: number; records: number },
+): string {
   return `${v.dir}: ${zone} from ${v.addresses[0]}: the report says serial ${v.serial} and ${v.records} records, ${v.rel} holds serial ${held.serial} and ${held.records} records`;
 }
 
@@ -188,8 +206,16 @@ function unionAddresses(reports: ReadReport[]): Map<string, Set<string>> | undef
 async function restoreArchive(repoDir: string, rel: string, archiveDir: string, env: Record<string, string | undefined>): Promise<void> {
   const g = git(repoDir, env);
   fs.rmSync(journalPath(archiveDir), { force: true });
-  const hasHead = await g.raw(['rev-parse', '-q', '--verify', 'HEAD']).then(() => true, () => false);
-  const inHead = hasHead && (await g.raw(['cat-file', '-e', `HEAD:${rel}`]).then(() => true, () => false));
+  const hasHead = await g.raw(['rev-parse', '-q', '--verify', 'HEAD']).then(
+    () => true,
+    () => false,
+  );
+  const inHead =
+    hasHead &&
+    (await g.raw(['cat-file', '-e', `HEAD:${rel}`]).then(
+      () => true,
+      () => false,
+    ));
   await g.raw(['rm', '-r', '-q', '--cached', '--ignore-unmatch', '--', rel]);
   if (inHead) await g.raw(['checkout', '-q', 'HEAD', '--', rel]);
   await g.raw(['clean', '-q', '-fdx', '--', rel]);

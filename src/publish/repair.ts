@@ -29,7 +29,9 @@ const CACHE = 'zonelog-digests';
 /** The files of a zone's entry, in the order their texts join. */
 function filesOf(entryPath: string, listing: (folder: string) => string[]): string[] {
   if (!entryPath.endsWith('/')) return [entryPath];
-  const parts = listing(entryPath).filter((f) => f.endsWith('.zone')).map((f) => f.slice(0, -5));
+  const parts = listing(entryPath)
+    .filter((f) => f.endsWith('.zone'))
+    .map((f) => f.slice(0, -5));
   return sortParts(parts).map((stem) => `${entryPath}${stem}.zone`);
 }
 

@@ -21,18 +21,29 @@ export function checkShards(reports: ReadReport[], partial: boolean): ShardCheck
     const [a, b] = [...counts];
     const da = reports.find((r) => (r.shard?.count ?? 1) === a)!;
     const db = reports.find((r) => (r.shard?.count ?? 1) === b)!;
-    return { ok: false, error: `the results mix ${label(da)} (${da.dir}) with ${label(db)} (${db.dir}); give the shards of one scan, or --partial to publish without removing any zone` };
+    return {
+      ok: false,
+      error: `the results mix ${label(da)} (${da.dir}) with ${label(db)} (${db.dir}); give the shards of one scan, or --partial to publish without removing any zone`,
+    };
   }
   const count = [...counts][0] ?? 1;
   const seen = new Map<number, ReadReport>();
   for (const r of reports) {
     const index = r.shard?.index ?? 1;
     const twice = seen.get(index);
-    if (twice) return { ok: false, error: `${label(r)} is given twice (${twice.dir} and ${r.dir}); give each shard once, or --partial to publish without removing any zone` };
+    if (twice)
+      return {
+        ok: false,
+        error: `${label(r)} is given twice (${twice.dir} and ${r.dir}); give each shard once, or --partial to publish without removing any zone`,
+      };
     seen.set(index, r);
   }
   for (let i = 1; i <= count; i++) {
-    if (!seen.has(i)) return { ok: false, error: `shard ${i}/${count}${reports[0]?.scanId ? ` of scan ${reports[0].scanId}` : ''} is missing; give its results directory too, or --partial to publish without removing any zone` };
+    if (!seen.has(i))
+      return {
+        ok: false,
+        error: `shard ${i}/${count}${reports[0]?.scanId ? ` of scan ${reports[0].scanId}` : ''} is missing; give its results directory too, or --partial to publish without removing any zone`,
+      };
   }
   return { ok: true, complete: true };
 }

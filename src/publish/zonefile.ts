@@ -111,7 +111,10 @@ export class CanonicalChecker {
   private readonly starts = new Int32Array(256);
   private lastType = -1;
 
-  constructor(private readonly zone: string, private readonly dnssec: boolean) {
+  constructor(
+    private readonly zone: string,
+    private readonly dnssec: boolean,
+  ) {
     this.apex = textToName(zone);
   }
 
@@ -160,7 +163,8 @@ export class CanonicalChecker {
   }
 
   private badByte(buf: Buffer, s: number, e: number): string | undefined {
-    for (let i = s; i < e; i++) if (!ALLOWED[buf[i]!]) return `byte 0x${buf[i]!.toString(16).padStart(2, '0')} at offset ${this.offset + i - s}: not canonical text`;
+    for (let i = s; i < e; i++)
+      if (!ALLOWED[buf[i]!]) return `byte 0x${buf[i]!.toString(16).padStart(2, '0')} at offset ${this.offset + i - s}: not canonical text`;
     return undefined;
   }
 
@@ -308,24 +312,25 @@ export async function checkZoneFiles(claims: (ZoneFileClaim & { size: number })[
   // Largest first, so that no thread is left with a big file at the end.
   const order = claims.map((c, i) => i).sort((a, b) => claims[b]!.size - claims[a]!.size);
   let next = 0;
-  const run = (): Promise<void> => new Promise((resolve, reject) => {
-    const w = new Worker(script);
-    const send = () => {
-      const i = order[next++];
-      if (i === undefined) {
-        void w.terminate().then(() => resolve());
-        return;
-      }
-      const { size: _size, ...claim } = claims[i]!;
-      w.postMessage({ id: i, claim });
-    };
-    w.on('message', (m: { id: number; result: CheckedZoneFile }) => {
-      out[m.id] = m.result;
+  const run = (): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const w = new Worker(script);
+      const send = () => {
+        const i = order[next++];
+        if (i === undefined) {
+          void w.terminate().then(() => resolve());
+          return;
+        }
+        const { size: _size, ...claim } = claims[i]!;
+        w.postMessage({ id: i, claim });
+      };
+      w.on('message', (m: { id: number; result: CheckedZoneFile }) => {
+        out[m.id] = m.result;
+        send();
+      });
+      w.on('error', reject);
       send();
     });
-    w.on('error', reject);
-    send();
-  });
   await Promise.all(Array.from({ length: threads }, run));
   return out;
 }

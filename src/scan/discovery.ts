@@ -41,7 +41,6 @@ export function delegationsFromZoneText(text: string, apex: string): { delegatio
   return { delegations, glue, apexNs };
 }
 
-
 export interface ResolveReport {
   /** NS names that had no glue. */
   glueless: number;

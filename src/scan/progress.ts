@@ -102,9 +102,7 @@ export class Progress implements ScanProgress {
     const left = this.total - this.done;
     const eta = rate > 0 ? left / rate : Infinity;
     const quiet = (now - this.lastResultAt) / 1000;
-    const when = left > 0 && quiet >= 1 && quiet > eta
-      ? `waiting for the last ${left} (no answer for ${duration(quiet)})`
-      : `ETA ${duration(eta)}`;
+    const when = left > 0 && quiet >= 1 && quiet > eta ? `waiting for the last ${left} (no answer for ${duration(quiet)})` : `ETA ${duration(eta)}`;
     return `${this.done}/${this.total} targets · ${this.transferred} transferred · ${this.refused} refused · ${this.notauth} notauth · ${this.failed} failed · ${rate.toFixed(0)}/s · ${when}`;
   }
 
@@ -170,19 +168,24 @@ export function scanSummaryMarkdown(report: Report): string {
     byAddress.set(t.address, (byAddress.get(t.address) ?? 0) + (t.durationMs ?? 0));
   }
   const rows = [...byOutcome].sort((a, b) => b[1] - a[1]).map(([k, v]) => `| ${k} | ${v} |`);
-  const slow = [...byAddress].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([a, ms]) => `| ${a} | ${(ms / 1000).toFixed(1)} s |`);
-  return [
-    `## zonelog scan${report.shard ? ` (shard ${report.shard.index}/${report.shard.count})` : ''}`,
-    '',
-    `${report.targets.length} targets, ${zones.size} zones transferred.`,
-    '',
-    '| outcome | targets |',
-    '| --- | --- |',
-    ...rows,
-    '',
-    '| slowest addresses | time spent |',
-    '| --- | --- |',
-    ...slow,
-    '',
-  ].join('\n') + '\n';
+  const slow = [...byAddress]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 10)
+    .map(([a, ms]) => `| ${a} | ${(ms / 1000).toFixed(1)} s |`);
+  return (
+    [
+      `## zonelog scan${report.shard ? ` (shard ${report.shard.index}/${report.shard.count})` : ''}`,
+      '',
+      `${report.targets.length} targets, ${zones.size} zones transferred.`,
+      '',
+      '| outcome | targets |',
+      '| --- | --- |',
+      ...rows,
+      '',
+      '| slowest addresses | time spent |',
+      '| --- | --- |',
+      ...slow,
+      '',
+    ].join('\n') + '\n'
+  );
 }

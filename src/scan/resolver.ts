@@ -86,7 +86,8 @@ export class Resolver {
     for (const r of ns) {
       const host = lowerName(r.rdata);
       const glue = isInZone(host, target)
-        ? m.additional.filter((g) => (g.type === TYPE.A || g.type === TYPE.AAAA) && lowerName(g.owner).equals(host))
+        ? m.additional
+            .filter((g) => (g.type === TYPE.A || g.type === TYPE.AAAA) && lowerName(g.owner).equals(host))
             .map((g) => (g.type === TYPE.A ? ipv4(g.rdata) : ipv6(g.rdata)))
         : [];
       out.set(nameToText(host), glue.length > 0 ? glue : await this.addresses(host));
@@ -127,9 +128,7 @@ export class Resolver {
     for (const r of ns) {
       const target = lowerName(r.rdata);
       // Glue is trusted only for names inside the zone it was given for.
-      const glue = isInZone(target, cut)
-        ? additional.filter((g) => (g.type === TYPE.A || g.type === TYPE.AAAA) && lowerName(g.owner).equals(target))
-        : [];
+      const glue = isInZone(target, cut) ? additional.filter((g) => (g.type === TYPE.A || g.type === TYPE.AAAA) && lowerName(g.owner).equals(target)) : [];
       if (glue.length === 0) glueless.push(target);
       for (const g of glue) out.push({ host: g.type === TYPE.A ? ipv4(g.rdata) : ipv6(g.rdata), port });
     }

@@ -123,8 +123,8 @@ export interface ReadTarget {
   sha256?: string;
   /** What the report claims; publish takes serial and records from the file itself. */
   serial?: number;
-  records?: number;  /** The name servers' names that led to this address, normalized. */
-  nameServers?: string[];  /** The source of the scan that found the zone, when the report names a known one. */
+  records?: number /** The name servers' names that led to this address, normalized. */;
+  nameServers?: string[] /** The source of the scan that found the zone, when the report names a known one. */;
   source?: SourceName;
 }
 
@@ -145,8 +145,21 @@ export interface ReadReport {
 export type ReadResults = ({ ok: true } & ReadReport) | { ok: false; error: string; usage?: boolean };
 
 const OUTCOMES: ReadonlySet<string> = new Set<TargetOutcome>([
-  'transferred', 'refused', 'notauth', 'notimp', 'servfail', 'formerr', 'other-rcode', 'timeout', 'unreachable',
-  'connection-refused', 'reset', 'truncated', 'malformed', 'limit', 'skipped',
+  'transferred',
+  'refused',
+  'notauth',
+  'notimp',
+  'servfail',
+  'formerr',
+  'other-rcode',
+  'timeout',
+  'unreachable',
+  'connection-refused',
+  'reset',
+  'truncated',
+  'malformed',
+  'limit',
+  'skipped',
 ]);
 
 class Invalid extends Error {}
@@ -262,7 +275,8 @@ function parseReport(raw: unknown, dir: string): ReadReport {
       targets.push({ zone, address: addr, outcome, ...(isSourceName(t.source) ? { source: t.source } : {}) });
       return;
     }
-    if (typeof t.file !== 'string' || !isPlainRelative(t.file)) throw new Invalid(`${where} (${zone}): the file ${JSON.stringify(t.file)?.slice(0, 80)} is not a plain path inside the results directory`);
+    if (typeof t.file !== 'string' || !isPlainRelative(t.file))
+      throw new Invalid(`${where} (${zone}): the file ${JSON.stringify(t.file)?.slice(0, 80)} is not a plain path inside the results directory`);
     if (typeof t.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(t.sha256)) throw new Invalid(`${where} (${zone}): sha256 is not 64 hex digits`);
     let nameServers: string[] | undefined;
     if (t.nameServers !== undefined) {
@@ -270,7 +284,13 @@ function parseReport(raw: unknown, dir: string): ReadReport {
       nameServers = t.nameServers.map((n) => zoneName(n, `${where} (${zone}) nameServers`));
     }
     targets.push({
-      zone, address: addr, outcome, file: t.file, sha256: t.sha256, ...(nameServers ? { nameServers } : {}), ...(isSourceName(t.source) ? { source: t.source } : {}),
+      zone,
+      address: addr,
+      outcome,
+      file: t.file,
+      sha256: t.sha256,
+      ...(nameServers ? { nameServers } : {}),
+      ...(isSourceName(t.source) ? { source: t.source } : {}),
       serial: uint(t.serial, 0xffffffff, `${where} (${zone}): serial`),
       records: uint(t.records, Number.MAX_SAFE_INTEGER, `${where} (${zone}): records`),
     });

@@ -9,9 +9,7 @@ import path from 'node:path';
 import { formatAddress, type ServerAddress } from '../dns/address.js';
 import { transfer, type TransferResult } from '../axfr/transfer.js';
 import type { TransferLimits } from '../axfr/limits.js';
-import {
-  addDelegationTargets, delegationsByQuery, delegationsFromZoneText, resolveGlueless, type Delegations, type ResolveReport,
-} from './discovery.js';
+import { addDelegationTargets, delegationsByQuery, delegationsFromZoneText, resolveGlueless, type Delegations, type ResolveReport } from './discovery.js';
 import { compareCanonical, textToName } from '../dns/name.js';
 import { describeFailure, isTransient, type Outcome } from '../axfr/outcome.js';
 import { Resolver } from './resolver.js';
@@ -122,7 +120,16 @@ async function scanUntil(o: ScanOptions, started: Date, deadline: AbortSignal): 
     o.progress?.result(res);
   };
   const skip = (t: Target, detail: string, attempts: number, stats?: { bytes: number; durationMs: number }) => {
-    const res: TargetResult = { zone: t.zone, address: t.address, port: portOf(t, o), nameServers: t.nameServers, outcome: 'skipped', attempts, detail, ...stats };
+    const res: TargetResult = {
+      zone: t.zone,
+      address: t.address,
+      port: portOf(t, o),
+      nameServers: t.nameServers,
+      outcome: 'skipped',
+      attempts,
+      detail,
+      ...stats,
+    };
     results.set(keyOf(t), res);
     o.progress?.result(res);
   };
@@ -168,14 +175,19 @@ async function scanUntil(o: ScanOptions, started: Date, deadline: AbortSignal): 
   o.progress?.phase('transferring the root zone');
   const rootTargets = new TargetSet();
   for (const r of o.roots) rootTargets.add('.', r.host);
-  const root = await transferText('.', rootTargets.list().map((t) => t.address));
+  const root = await transferText(
+    '.',
+    rootTargets.list().map((t) => t.address),
+  );
   const rootText = root?.text;
 
   // 2. Delegations: from the root zone, else by asking the root servers.
   o.progress?.phase('discovering name servers');
   const resolver = new Resolver({ roots: o.roots, timeoutMs: Math.min(o.limits.idleTimeoutMs, 3000), excluded: excludedAddress });
   let delegations: Delegations;
-  const discovery: Record<string, unknown> = { rootAttempts: discoveryAttempts.filter((a) => a.zone === '.').map(({ address, outcome }) => ({ address, outcome })) };
+  const discovery: Record<string, unknown> = {
+    rootAttempts: discoveryAttempts.filter((a) => a.zone === '.').map(({ address, outcome }) => ({ address, outcome })),
+  };
   if (rootText !== undefined) {
     delegations = delegationsFromZoneText(rootText, '.').delegations;
     discovery.source = 'root-axfr';
@@ -249,26 +261,32 @@ async function scanUntil(o: ScanOptions, started: Date, deadline: AbortSignal): 
       const done = results.get(keyOf(t));
       if (done) o.progress?.result(done);
     }
-    await schedule<Target, TransferResult>(phase.filter((t) => !results.has(keyOf(t))), {
-      concurrency: o.concurrency,
-      perAddress: o.perAddress,
-      signal: deadline,
-      shortTimeoutMs: o.shortTimeoutMs ?? Math.min(SHORT_TIMEOUT_MS, o.limits.idleTimeoutMs, o.limits.connectTimeoutMs),
-      addressOf: (t) => normalizeAddress(t.address),
-      run: (t, attempt) => runTarget(t, attempt),
-      answered: (r) => r.outcome.bytes > 0 || !SILENT_KINDS.has(r.outcome.kind),
-      silent: (r) => r.outcome.kind === 'timeout' && r.outcome.bytes === 0,
-      // A timeout is never tried again: the scheduler gives silence its full wait once.
-      transient: (r) => isTransient(r.outcome.kind) && r.outcome.kind !== 'timeout',
-      done: (t, r, attempts) => record(t, r, attempts),
-      skipped: async (t, last, attempts) => {
-        if (last?.outcome.kind === 'aborted') {
-          last.zone?.dispose();
-          skip(t, `the scan deadline cut this transfer: ${last.outcome.detail}`, attempts, { bytes: last.outcome.bytes, durationMs: last.outcome.durationMs });
-        } else if (last) await record(t, last, attempts);
-        else skip(t, 'the scan deadline passed before this target started', 0);
+    await schedule<Target, TransferResult>(
+      phase.filter((t) => !results.has(keyOf(t))),
+      {
+        concurrency: o.concurrency,
+        perAddress: o.perAddress,
+        signal: deadline,
+        shortTimeoutMs: o.shortTimeoutMs ?? Math.min(SHORT_TIMEOUT_MS, o.limits.idleTimeoutMs, o.limits.connectTimeoutMs),
+        addressOf: (t) => normalizeAddress(t.address),
+        run: (t, attempt) => runTarget(t, attempt),
+        answered: (r) => r.outcome.bytes > 0 || !SILENT_KINDS.has(r.outcome.kind),
+        silent: (r) => r.outcome.kind === 'timeout' && r.outcome.bytes === 0,
+        // A timeout is never tried again: the scheduler gives silence its full wait once.
+        transient: (r) => isTransient(r.outcome.kind) && r.outcome.kind !== 'timeout',
+        done: (t, r, attempts) => record(t, r, attempts),
+        skipped: async (t, last, attempts) => {
+          if (last?.outcome.kind === 'aborted') {
+            last.zone?.dispose();
+            skip(t, `the scan deadline cut this transfer: ${last.outcome.detail}`, attempts, {
+              bytes: last.outcome.bytes,
+              durationMs: last.outcome.durationMs,
+            });
+          } else if (last) await record(t, last, attempts);
+          else skip(t, 'the scan deadline passed before this target started', 0);
+        },
       },
-    });
+    );
   };
   await runPhase(targets);
   phaseDone('transfers');
@@ -388,7 +406,8 @@ export function discoveryFailure(report: Report): string | undefined {
     if (tried === 0) return 'no root server was tried (every --root address is excluded or the deadline passed first)';
     return `no root server answered (${tried} addresses tried); check --root, --port and the network`;
   }
-  if (d.zonesFound === 0) return 'discovery found no zone: the root servers answered but delegated nothing (no root server allows transfer and no zone list was found, see --zones)';
+  if (d.zonesFound === 0)
+    return 'discovery found no zone: the root servers answered but delegated nothing (no root server allows transfer and no zone list was found, see --zones)';
   return undefined;
 }
 
@@ -431,7 +450,16 @@ async function toTargetResult(t: Target, r: TransferResult, attempts: number, po
   if (r.zone) {
     try {
       const stored = await writer.storeZone(r.zone.byteChunks());
-      return { ...base, outcome: 'transferred', serial: r.outcome.serial, records: r.zone.written, ...stats, file: stored.file, sha256: stored.sha256, counts: r.outcome.counts };
+      return {
+        ...base,
+        outcome: 'transferred',
+        serial: r.outcome.serial,
+        records: r.zone.written,
+        ...stats,
+        file: stored.file,
+        sha256: stored.sha256,
+        counts: r.outcome.counts,
+      };
     } finally {
       r.zone.dispose();
     }

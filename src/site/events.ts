@@ -33,7 +33,13 @@ export function zoneEvents(t: ZoneTimeline, minChange: number): ZoneEvent[] {
   const out: ZoneEvent[] = [];
   for (const entry of t.entries) {
     const kind: EventKind | undefined =
-      entry.kind === 'added' ? 'started' : entry.kind === 'removed' ? 'stopped' : entry.kind === 'changed' && entry.added + entry.removed > minChange ? 'changed' : undefined;
+      entry.kind === 'added'
+        ? 'started'
+        : entry.kind === 'removed'
+          ? 'stopped'
+          : entry.kind === 'changed' && entry.added + entry.removed > minChange
+            ? 'changed'
+            : undefined;
     if (kind) out.push({ id: eventId(kind, t.zone, entry.commit), kind, zone: t.zone, entry });
   }
   return out;

@@ -94,7 +94,12 @@ export function chart(id: string, title: string, description: string, dates: str
   // `<` never appears raw inside the block, so no text can end it.
   const json = JSON.stringify(data).replace(/</g, '\\u003c');
   const rows = dates.map((d, i) => [time(d), ...series.map((s) => (s.values[i] === null ? '' : String(s.values[i])))]).reverse();
-  const tableHtml = table(`${title}, newest first`, ['date', ...series.map((s) => s.label)], rows, series.map((_, i) => i + 1));
+  const tableHtml = table(
+    `${title}, newest first`,
+    ['date', ...series.map((s) => s.label)],
+    rows,
+    series.map((_, i) => i + 1),
+  );
   return `<figure class="chart" aria-labelledby="${id}-title">
 <figcaption id="${id}-title">${esc(title)}</figcaption>
 <div class="plot" data-chart="${id}-data" role="img" aria-label="${esc(`${description} The same data is in the table below.`)}"></div>

@@ -103,21 +103,74 @@ export function homePage(ctx: SiteContext): string {
 Follow new leaks in the <a href="feed.atom">Atom feed</a>.</p>
 
 <h2 id="newly">Newly transferable</h2>
-${newly.length ? table(`Zones that became transferable in the ${ctx.recentDays} days before the last scan, newest first`, ['zone', 'since', 'servers that allow transfer', 'serial', 'records'], newly.map(({ z, since: s }) => [zoneLink(z.zone, '', ctx), time(s!), serversList(z), esc(z.serial ?? ''), esc(z.records ?? '')]), [3, 4]) : `<p class="note">No zone became transferable in the ${ctx.recentDays} days before the last scan.</p>`}
+${
+  newly.length
+    ? table(
+        `Zones that became transferable in the ${ctx.recentDays} days before the last scan, newest first`,
+        ['zone', 'since', 'servers that allow transfer', 'serial', 'records'],
+        newly.map(({ z, since: s }) => [zoneLink(z.zone, '', ctx), time(s!), serversList(z), esc(z.serial ?? ''), esc(z.records ?? '')]),
+        [3, 4],
+      )
+    : `<p class="note">No zone became transferable in the ${ctx.recentDays} days before the last scan.</p>`
+}
 
 <h2 id="closed">Recently closed</h2>
-${closed.length ? table(`Zones that stopped allowing transfer in the ${ctx.recentDays} days before the last scan, newest first`, ['zone', 'closed', 'transferable from', 'evidence'], closed.map(({ t, end }) => { const spans = transferableSpans(t); return [zoneLink(t.zone, ''), time(end.date), spans.length ? time(spans.at(-1)!.from.date) : '', end.refusal ? `refused by ${end.refusal.refusing} of ${end.refusal.answered} addresses` : end.byZonelog ? '' : 'removed by a commit zonelog did not write']; })) : `<p class="note">No zone stopped allowing transfer in the ${ctx.recentDays} days before the last scan.</p>`}
+${
+  closed.length
+    ? table(
+        `Zones that stopped allowing transfer in the ${ctx.recentDays} days before the last scan, newest first`,
+        ['zone', 'closed', 'transferable from', 'evidence'],
+        closed.map(({ t, end }) => {
+          const spans = transferableSpans(t);
+          return [
+            zoneLink(t.zone, ''),
+            time(end.date),
+            spans.length ? time(spans.at(-1)!.from.date) : '',
+            end.refusal
+              ? `refused by ${end.refusal.refusing} of ${end.refusal.answered} addresses`
+              : end.byZonelog
+                ? ''
+                : 'removed by a commit zonelog did not write',
+          ];
+        }),
+      )
+    : `<p class="note">No zone stopped allowing transfer in the ${ctx.recentDays} days before the last scan.</p>`
+}
 
 <h2 id="now">Transferable now</h2>
 ${now.length ? table('Every zone that can be transferred now', head_, now.map(nowRow), numeric) : '<p class="note">None.</p>'}
-${bySource.size ? `\n<h2 id="sources">By source</h2>\n${table('Zones transferable now, by where their names came from', ['source', 'zones'], [...bySource].sort().map(([s, n]) => [esc(s), String(n)]), [1])}` : ''}
+${
+  bySource.size
+    ? `\n<h2 id="sources">By source</h2>\n${table(
+        'Zones transferable now, by where their names came from',
+        ['source', 'zones'],
+        [...bySource].sort().map(([s, n]) => [esc(s), String(n)]),
+        [1],
+      )}`
+    : ''
+}
 
 <h2 id="totals">Over time</h2>
-${points.length ? chart('totals', 'Zones transferable over time', 'Step chart of the number of zones in the archive after each scan.', points.map((p) => p.date), [{ label: 'zones transferable', values: points.map((p) => p.zones) }]) : '<p class="note">The archive has no history yet.</p>'}
+${
+  points.length
+    ? chart(
+        'totals',
+        'Zones transferable over time',
+        'Step chart of the number of zones in the archive after each scan.',
+        points.map((p) => p.date),
+        [{ label: 'zones transferable', values: points.map((p) => p.zones) }],
+      )
+    : '<p class="note">The archive has no history yet.</p>'
+}
 
 <h2 id="before">No longer transferable</h2>
 ${gone.length ? `<ul>${gone.map((t) => `<li>${zoneLink(t.zone, '')}${lastChange(t) ? `, until ${time(lastChange(t)!.date)}` : ''}</li>`).join('\n')}</ul>` : '<p class="note">Every zone in the history can still be transferred.</p>'}`;
-  return page({ title: 'zonelog: zones that can be transferred now', root: '', feed: { href: 'feed.atom', title: 'zonelog: zones that start or stop allowing transfer' }, body });
+  return page({
+    title: 'zonelog: zones that can be transferred now',
+    root: '',
+    feed: { href: 'feed.atom', title: 'zonelog: zones that start or stop allowing transfer' },
+    body,
+  });
 }
 
 /** Links to the zone's file (or folder) at this commit: its history, and its blame when it is a file that is there. */
@@ -146,15 +199,26 @@ export function zonePageHtml(ctx: SiteContext, t: ZoneTimeline): string {
   // Links at the zone's own last commit: the page stays right until the zone changes again.
   const forge = ctx.forge;
   const at = t.entries.at(-1)?.commit;
-  const fileLinks = forge && at
-    ? `<p>On the forge: ${isFile && cur ? `<a href="${esc(forgeLinks.blame(forge, at, file))}">blame of ${esc(file)}</a>, ` : ''}<a href="${esc(forgeLinks.history(forge, at, file))}">history of ${esc(file)}</a>.</p>`
-    : '';
+  const fileLinks =
+    forge && at
+      ? `<p>On the forge: ${isFile && cur ? `<a href="${esc(forgeLinks.blame(forge, at, file))}">blame of ${esc(file)}</a>, ` : ''}<a href="${esc(forgeLinks.history(forge, at, file))}">history of ${esc(file)}</a>.</p>`
+      : '';
 
   const groups = cur ? versionsServed(cur) : [];
   const servers = cur
     ? `<h2 id="servers">Servers that allow transfer</h2>
 ${groups.length > 1 ? `<p><strong>The servers disagree:</strong> they served ${groups.length} different versions of the zone in the last scan.</p>` : '<p>Every address served the same version in the last scan.</p>'}
-${table('Addresses that allowed transfer in the last scan, with the version each served', ['address', 'name servers', 'serial', 'digest of the text served'], cur.servers.map((x) => [`<code>${esc(x.address)}</code>`, x.names.map((n) => `<span class="zone">${esc(n)}</span>`).join(', '), esc(x.serial ?? ''), x.digest ? `<code>${esc(x.digest)}</code>` : '']), [2])}`
+${table(
+  'Addresses that allowed transfer in the last scan, with the version each served',
+  ['address', 'name servers', 'serial', 'digest of the text served'],
+  cur.servers.map((x) => [
+    `<code>${esc(x.address)}</code>`,
+    x.names.map((n) => `<span class="zone">${esc(n)}</span>`).join(', '),
+    esc(x.serial ?? ''),
+    x.digest ? `<code>${esc(x.digest)}</code>` : '',
+  ]),
+  [2],
+)}`
     : '';
   const serverChanges = t.entries.filter((e) => e.servers);
 
@@ -162,22 +226,34 @@ ${table('Addresses that allowed transfer in the last scan, with the version each
   const counted = t.entries.filter((e) => e.records !== undefined && e.kind !== 'servers');
   const types = [...new Set(counted.flatMap((e) => Object.keys(e.byType ?? {})))].sort();
   const dates = counted.map((e) => e.date);
-  const byType = chart('types', 'Records by type over time', `Step chart of the number of records after each change, and of each type (${types.join(', ')}) in the versions counted.`, dates, [
-    { label: 'all records', values: counted.map((e) => e.records ?? null) },
-    ...types.map((ty) => ({ label: ty, values: counted.map((e) => (e.byType ? (e.byType[ty] ?? 0) : null)) })),
-  ]);
-  const delegations = chart('delegations', 'Delegations over time', 'Step chart of the number of names below the apex with NS records after each change.', dates, [
-    { label: 'delegations', values: counted.map((e) => e.delegations ?? null) },
-  ]);
+  const byType = chart(
+    'types',
+    'Records by type over time',
+    `Step chart of the number of records after each change, and of each type (${types.join(', ')}) in the versions counted.`,
+    dates,
+    [
+      { label: 'all records', values: counted.map((e) => e.records ?? null) },
+      ...types.map((ty) => ({ label: ty, values: counted.map((e) => (e.byType ? (e.byType[ty] ?? 0) : null)) })),
+    ],
+  );
+  const delegations = chart(
+    'delegations',
+    'Delegations over time',
+    'Step chart of the number of names below the apex with NS records after each change.',
+    dates,
+    [{ label: 'delegations', values: counted.map((e) => e.delegations ?? null) }],
+  );
 
-  const rows = [...t.entries].reverse().map((e) => [
-    time(e.date),
-    `${esc(KIND_TEXT[e.kind])}${e.servers ? `: ${e.servers.before} \u2192 ${e.servers.after} addresses` : ''}${e.refusal ? `: refused by ${e.refusal.refusing} of ${e.refusal.answered}` : ''}${e.byZonelog ? '' : ' <span class="badge">not by zonelog</span>'}`,
-    esc(e.serial ?? ''),
-    e.kind === 'servers' ? '' : counts(e),
-    esc(e.records ?? ''),
-    commitLink(ctx, e.commit) + (forge ? fileAt(forge, ctx.archive, e) : ''),
-  ]);
+  const rows = [...t.entries]
+    .reverse()
+    .map((e) => [
+      time(e.date),
+      `${esc(KIND_TEXT[e.kind])}${e.servers ? `: ${e.servers.before} \u2192 ${e.servers.after} addresses` : ''}${e.refusal ? `: refused by ${e.refusal.refusing} of ${e.refusal.answered}` : ''}${e.byZonelog ? '' : ' <span class="badge">not by zonelog</span>'}`,
+      esc(e.serial ?? ''),
+      e.kind === 'servers' ? '' : counts(e),
+      esc(e.records ?? ''),
+      commitLink(ctx, e.commit) + (forge ? fileAt(forge, ctx.archive, e) : ''),
+    ]);
 
   const body = `<p><a href="../index.html">All zones</a></p>
 <h1>Zone <span class="zone">${esc(zone)}</span>${zone === '.' ? ' (the root)' : ''}</h1>
@@ -197,4 +273,3 @@ ${counted.length ? byType + '\n' + delegations : '<p class="note">No counts in t
 ${table(`Every commit that touched ${zone}, newest first`, ['date', 'what', 'serial', 'records added and removed', 'records after', 'commit'], rows, [2, 4])}`;
   return page({ title: `zonelog: ${zone}`, root: '../', feed: { href: zoneHref(zone, 'atom').slice('zones/'.length), title: `zonelog: ${zone}` }, body });
 }
-

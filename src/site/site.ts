@@ -30,7 +30,11 @@ const SITE_VERSION = 1;
 function codeDigest(): string {
   const dir = path.dirname(fileURLToPath(import.meta.url));
   const h = createHash('sha256');
-  for (const f of fs.readdirSync(dir).filter((n) => /\.[jt]s$/.test(n)).sort()) h.update(f).update(fs.readFileSync(path.join(dir, f)));
+  for (const f of fs
+    .readdirSync(dir)
+    .filter((n) => /\.[jt]s$/.test(n))
+    .sort())
+    h.update(f).update(fs.readFileSync(path.join(dir, f)));
   return h.digest('hex');
 }
 
@@ -79,19 +83,24 @@ export async function buildSite(o: SiteOptions): Promise<SiteResult> {
   const gitDir = (await h.g.raw(['rev-parse', '--absolute-git-dir'])).trim();
   const cacheFile = path.join(gitDir, 'zonelog', 'site-cache.json');
   const forge = await findForge(h.g, o.env);
-  if (o.baseUrl !== undefined && !/^https?:\/\/[^\s"<>]+\/$/.test(o.baseUrl)) throw new SiteError(`--base-url must be an http(s) address ending in "/": ${o.baseUrl}`);
+  if (o.baseUrl !== undefined && !/^https?:\/\/[^\s"<>]+\/$/.test(o.baseUrl))
+    throw new SiteError(`--base-url must be an http(s) address ending in "/": ${o.baseUrl}`);
   const outDir = path.resolve(o.outDir);
   const archiveDir = path.resolve(o.repoDir, o.archive);
-  if (outDir === archiveDir || outDir.startsWith(archiveDir + path.sep)) throw new SiteError(`--out ${o.outDir} is inside the archive ${archiveDir}: write the site elsewhere`);
+  if (outDir === archiveDir || outDir.startsWith(archiveDir + path.sep))
+    throw new SiteError(`--out ${o.outDir} is inside the archive ${archiveDir}: write the site elsewhere`);
   // Feeds need absolute links: the site's address when known, else the folder it is built in.
   const baseUrl = o.baseUrl ?? (forge ? pagesUrl(forge) : undefined) ?? pathToFileURL(outDir + '/').href;
-  const signature = createHash('sha256').update(JSON.stringify([SITE_VERSION, codeDigest(), outDir, forge?.url ?? '', baseUrl ?? '', o.minChange, o.archive])).digest('hex');
+  const signature = createHash('sha256')
+    .update(JSON.stringify([SITE_VERSION, codeDigest(), outDir, forge?.url ?? '', baseUrl ?? '', o.minChange, o.archive]))
+    .digest('hex');
 
   const cache = readCache(cacheFile);
   const prior = cache ? historyFromJson(cache.history) : undefined;
   const hist = await readHistory(h, { dir: o.repoDir, env: o.env }, prior);
   if (hist.commits.length === 0) throw new SiteError(`no commit of ${o.repoDir} touches ${o.archive}/: nothing to build a site from`);
-  const incremental = prior !== undefined && hist.commits.length >= prior.commits.length && hist.commits[prior.commits.length - 1]?.commit === prior.commits.at(-1)?.commit;
+  const incremental =
+    prior !== undefined && hist.commits.length >= prior.commits.length && hist.commits[prior.commits.length - 1]?.commit === prior.commits.at(-1)?.commit;
   const built = cache && cache.signature === signature && incremental ? cache.pages : {};
 
   const current = hist.head ? await readIndexAt(h.g, h.archive, hist.head) : new Map();
@@ -114,15 +123,33 @@ export async function buildSite(o: SiteOptions): Promise<SiteResult> {
     await writer.room();
     write(path.join(outDir, zonePage(t.zone)), zonePageHtml(ctx, t));
     const events = zoneEvents(t, 0).reverse();
-    write(path.join(outDir, zonePage(t.zone, 'atom')), atomFeed({
-      baseUrl, id: eventId('changed', t.zone, 'feed'), title: `zonelog: ${t.zone}`, self: zonePage(t.zone, 'atom'), page: zonePage(t.zone), events, fallbackDate: lastDate,
-    }));
+    write(
+      path.join(outDir, zonePage(t.zone, 'atom')),
+      atomFeed({
+        baseUrl,
+        id: eventId('changed', t.zone, 'feed'),
+        title: `zonelog: ${t.zone}`,
+        self: zonePage(t.zone, 'atom'),
+        page: zonePage(t.zone),
+        events,
+        fallbackDate: lastDate,
+      }),
+    );
   }
   const events = archiveEvents(hist.zones.values(), o.minChange);
   write(path.join(outDir, 'index.html'), homePage(ctx));
-  write(path.join(outDir, 'feed.atom'), atomFeed({
-    baseUrl, id: eventId('started', forge?.url ?? o.archive, 'feed'), title: 'zonelog: zones that start or stop allowing transfer', self: 'feed.atom', page: 'index.html', events, fallbackDate: lastDate,
-  }));
+  write(
+    path.join(outDir, 'feed.atom'),
+    atomFeed({
+      baseUrl,
+      id: eventId('started', forge?.url ?? o.archive, 'feed'),
+      title: 'zonelog: zones that start or stop allowing transfer',
+      self: 'feed.atom',
+      page: 'index.html',
+      events,
+      fallbackDate: lastDate,
+    }),
+  );
   await writer.done();
   if (!incremental) removeStalePages(outDir, hist);
 

@@ -107,7 +107,17 @@ const MARK = '\u0001';
 
 /** Commits that touched the archive, oldest first, with what their messages say and the zones they touched. */
 async function readCommits(h: HistoryRepo, range: string[]): Promise<RawCommit[]> {
-  const out = await h.g.raw(['log', '--reverse', '--no-color', '--no-renames', '--name-status', `--format=${MARK}%H%x00%cI%x00%an%x00%B%x00`, ...range, '--', h.archive]);
+  const out = await h.g.raw([
+    'log',
+    '--reverse',
+    '--no-color',
+    '--no-renames',
+    '--name-status',
+    `--format=${MARK}%H%x00%cI%x00%an%x00%B%x00`,
+    ...range,
+    '--',
+    h.archive,
+  ]);
   const commits: RawCommit[] = [];
   for (const block of out.split(MARK).slice(1)) {
     const [commit, date, author, body, files] = block.split('\0') as [string, string, string, string, string];
@@ -235,7 +245,10 @@ export async function readHistory(h: HistoryRepo, repo: GitPlace, prior?: SiteHi
   // The versions to count: every new one in an incremental build, a spread of each zone's otherwise.
   const wanted: TimelineEntry[] = [];
   for (const [zone, from] of fresh) {
-    const versions = zones.get(zone)!.entries.slice(from).filter((e) => e.kind !== 'removed' && e.kind !== 'servers' && e.path);
+    const versions = zones
+      .get(zone)!
+      .entries.slice(from)
+      .filter((e) => e.kind !== 'removed' && e.kind !== 'servers' && e.path);
     const largest = Math.max(0, ...versions.map((e) => e.records ?? 0));
     wanted.push(...(since ? versions : spread(versions, versionsToCount(largest))).map((e) => Object.assign(e, { zone })));
   }
@@ -245,7 +258,12 @@ export async function readHistory(h: HistoryRepo, repo: GitPlace, prior?: SiteHi
     delete e.zone;
     if (n) Object.assign(e, { records: n.records, delegations: n.delegations, byType: n.byType });
   }
-  return { head, archive: h.archive, commits: [...(since?.commits ?? []), ...commits.map(({ commit, date, author, byZonelog }) => ({ commit, date, author, byZonelog }))], zones };
+  return {
+    head,
+    archive: h.archive,
+    commits: [...(since?.commits ?? []), ...commits.map(({ commit, date, author, byZonelog }) => ({ commit, date, author, byZonelog }))],
+    zones,
+  };
 }
 
 /** At most n of the items, evenly spread, the first and the last among them. */
@@ -265,7 +283,10 @@ async function countVersions(h: HistoryRepo, repo: GitPlace, versions: (Timeline
   const files = versions.filter((v) => !v.path!.endsWith('/'));
   for (const v of versions.filter((x) => x.path!.endsWith('/'))) out.set(v, countRecords(v.zone, await showZone(h, v.zone, v.commit).catch(() => '')));
   if (files.length === 0) return out;
-  const texts = catFiles(repo, files.map((v) => `${v.commit}:${h.archive}/${v.path}`));
+  const texts = catFiles(
+    repo,
+    files.map((v) => `${v.commit}:${h.archive}/${v.path}`),
+  );
   let i = 0;
   for await (const text of texts) {
     const v = files[i++]!;
@@ -298,7 +319,10 @@ async function* catFiles(repo: GitPlace, specs: string[]): AsyncGenerator<string
         chunks = [joined];
         const nl = joined.indexOf(10);
         if (nl < 0) break;
-        const header = take(nl + 1).toString('latin1').trim().split(' ');
+        const header = take(nl + 1)
+          .toString('latin1')
+          .trim()
+          .split(' ');
         if (header[1] === 'missing' || header.length < 3) {
           done++;
           yield undefined;
@@ -341,7 +365,15 @@ function entryFor(c: RawCommit, zone: string, t: ZoneTimeline | undefined, log: 
   }
   if (said?.kind === 'servers' && !c.touched.includes(zone)) {
     const serial = lastSerial(t);
-    return { ...base, kind: 'servers', ...(serial !== undefined ? { serial } : {}), added: 0, removed: 0, records: before, servers: { before: said.before, after: said.after } };
+    return {
+      ...base,
+      kind: 'servers',
+      ...(serial !== undefined ? { serial } : {}),
+      added: 0,
+      removed: 0,
+      records: before,
+      servers: { before: said.before, after: said.after },
+    };
   }
   if (said?.kind === 'changed' && said.counts) {
     return { ...base, kind: 'changed', serial: said.to, ...said.counts, ...after(said.counts.added, said.counts.removed) };
@@ -398,7 +430,8 @@ export function historyToJson(hist: SiteHistory): unknown {
 export function historyFromJson(v: unknown): SiteHistory | undefined {
   if (!v || typeof v !== 'object') return undefined;
   const o = v as { head?: unknown; archive?: unknown; commits?: unknown; zones?: unknown };
-  if (typeof o.head !== 'string' || !/^[0-9a-f]{40,64}$/.test(o.head) || typeof o.archive !== 'string' || !Array.isArray(o.commits) || !Array.isArray(o.zones)) return undefined;
+  if (typeof o.head !== 'string' || !/^[0-9a-f]{40,64}$/.test(o.head) || typeof o.archive !== 'string' || !Array.isArray(o.commits) || !Array.isArray(o.zones))
+    return undefined;
   const zones = new Map<string, ZoneTimeline>();
   for (const z of o.zones as ZoneTimeline[]) {
     if (!z || typeof z.zone !== 'string' || !Array.isArray(z.entries)) return undefined;

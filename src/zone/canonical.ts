@@ -77,7 +77,10 @@ export class CanonicalZone {
   /** A copy of a WireRecord's owner and RDATA side by side, for `add`. */
   private scratch = Buffer.allocUnsafe(1024);
 
-  constructor(readonly zone: Buffer, private readonly options: CanonicalZoneOptions = {}) {
+  constructor(
+    readonly zone: Buffer,
+    private readonly options: CanonicalZoneOptions = {},
+  ) {
     this.sorter = new ExternalSorter({
       memoryBudget: options.memoryBudget ?? DEFAULT_MEMORY_BUDGET,
       tmpDir: options.tmpDir,
@@ -111,7 +114,17 @@ export class CanonicalZone {
    * buf[ownerStart..ownerEnd] and whose canonical RDATA is at buf[rdataStart..rdataEnd].
    * `sameOwner` says that the owner's bytes are those of the previous call's owner.
    */
-  addWire(buf: Buffer, ownerStart: number, ownerEnd: number, type: number, cls: number, ttl: number, rdataStart: number, rdataEnd: number, sameOwner = false): Admission {
+  addWire(
+    buf: Buffer,
+    ownerStart: number,
+    ownerEnd: number,
+    type: number,
+    cls: number,
+    ttl: number,
+    rdataStart: number,
+    rdataEnd: number,
+    sameOwner = false,
+  ): Admission {
     const ownerKnown = sameOwner && this.ownerIsPrevious;
     this.ownerIsPrevious = false;
     if (cls !== CLASS_IN) {
@@ -207,7 +220,7 @@ export class CanonicalZone {
   /** `\t<ttl>\tIN\t<TYPE>\t`, the part of a line between owner and RDATA, kept for the few pairs of TTL and type a zone uses. */
   private middle(ttl: number, type: number): Buffer {
     // By type, then by TTL: small integers as keys (a key made of both would not be one).
-    const byTtl = this.middles[type] ??= new Map<number, Buffer>();
+    const byTtl = (this.middles[type] ??= new Map<number, Buffer>());
     const known = byTtl.get(ttl);
     if (known) return known;
     const b = Buffer.from(`\t${ttl}\tIN\t${typeName(type)}\t`, 'latin1');
@@ -260,7 +273,10 @@ export class CanonicalZone {
       }
       while (runStart < runEnd) {
         runStart = fill(runBuf, runStart, runEnd);
-        if (at === out.length) { yield out; at = 0; }
+        if (at === out.length) {
+          yield out;
+          at = 0;
+        }
       }
       if (!more) break;
       runBuf = c.values;
@@ -270,7 +286,10 @@ export class CanonicalZone {
         // Its bytes move at the next call: copy them now.
         while (runStart < runEnd) {
           runStart = fill(runBuf, runStart, runEnd);
-          if (at === out.length) { yield out; at = 0; }
+          if (at === out.length) {
+            yield out;
+            at = 0;
+          }
         }
       }
     }

@@ -160,14 +160,38 @@ export class ExternalSorter {
       const keys = this.keys;
       const values = this.values;
       const prev = this.keyStarts[i - 1]!;
-      const c = compareEntries(keys, prev + same, this.keyEnd, values, this.valueStarts[i - 1]!, this.valueEnd,
-        keys, this.keyEnd + same, keyEnd, values, this.valueEnd, valueEnd);
+      const c = compareEntries(
+        keys,
+        prev + same,
+        this.keyEnd,
+        values,
+        this.valueStarts[i - 1]!,
+        this.valueEnd,
+        keys,
+        this.keyEnd + same,
+        keyEnd,
+        values,
+        this.valueEnd,
+        valueEnd,
+      );
       if (c === 0) return;
       if (c > 0) this.ordered = false;
     } else if (this.chained && this.runs.length > 0) {
       const last = this.last;
-      const c = compareEntries(last, 0, this.lastKeyLength, last, this.lastKeyLength, this.lastLength,
-        this.keys, this.keyEnd, keyEnd, this.values, this.valueEnd, valueEnd);
+      const c = compareEntries(
+        last,
+        0,
+        this.lastKeyLength,
+        last,
+        this.lastKeyLength,
+        this.lastLength,
+        this.keys,
+        this.keyEnd,
+        keyEnd,
+        this.values,
+        this.valueEnd,
+        valueEnd,
+      );
       if (c === 0) return;
       if (c > 0) this.chained = false;
     }
@@ -234,8 +258,9 @@ export class ExternalSorter {
     const n = this.count;
     // Entries that arrived in order (as Knot sends a zone) need neither the sort nor the duplicate check.
     const ordered = this.ordered;
-    const order = ordered ? undefined : sortIndex(n, (i, j) =>
-      compareEntries(keys, ks[i]!, ks[i + 1]!, values, vs[i]!, vs[i + 1]!, keys, ks[j]!, ks[j + 1]!, values, vs[j]!, vs[j + 1]!));
+    const order = ordered
+      ? undefined
+      : sortIndex(n, (i, j) => compareEntries(keys, ks[i]!, ks[i + 1]!, values, vs[i]!, vs[i + 1]!, keys, ks[j]!, ks[j + 1]!, values, vs[j]!, vs[j + 1]!));
     let k = 0;
     let prev = -1;
     const cursor: EntryCursor = {
@@ -253,7 +278,8 @@ export class ExternalSorter {
           const kE = ks[i + 1]!;
           const vS = vs[i]!;
           const vE = vs[i + 1]!;
-          if (!ordered && prev >= 0 && compareEntries(keys, kS, kE, values, vS, vE, keys, ks[prev]!, ks[prev + 1]!, values, vs[prev]!, vs[prev + 1]!) === 0) continue;
+          if (!ordered && prev >= 0 && compareEntries(keys, kS, kE, values, vS, vE, keys, ks[prev]!, ks[prev + 1]!, values, vs[prev]!, vs[prev + 1]!) === 0)
+            continue;
           prev = i;
           cursor.keyStart = kS;
           cursor.keyEnd = kE;
@@ -320,8 +346,18 @@ export class ExternalSorter {
  * then by value bytes (compareBytes). Zero for exact duplicates.
  */
 function compareEntries(
-  aKeys: Uint8Array, aKeyStart: number, aKeyEnd: number, aValues: Uint8Array, aValueStart: number, aValueEnd: number,
-  bKeys: Uint8Array, bKeyStart: number, bKeyEnd: number, bValues: Uint8Array, bValueStart: number, bValueEnd: number,
+  aKeys: Uint8Array,
+  aKeyStart: number,
+  aKeyEnd: number,
+  aValues: Uint8Array,
+  aValueStart: number,
+  aValueEnd: number,
+  bKeys: Uint8Array,
+  bKeyStart: number,
+  bKeyEnd: number,
+  bValues: Uint8Array,
+  bValueStart: number,
+  bValueEnd: number,
 ): number {
   return compareBytes(aKeys, aKeyStart, aKeyEnd, bKeys, bKeyStart, bKeyEnd) || compareBytes(aValues, aValueStart, aValueEnd, bValues, bValueStart, bValueEnd);
 }
@@ -416,7 +452,10 @@ class ChainCursor extends CursorEntry implements EntryCursor {
   /** Whether the reader's current entry was returned: it moves on at the next call. */
   private returned = false;
 
-  constructor(private readonly runs: string[], private readonly rest: EntryCursor) {
+  constructor(
+    private readonly runs: string[],
+    private readonly rest: EntryCursor,
+  ) {
     super();
   }
 
@@ -480,8 +519,23 @@ class MergeCursor extends CursorEntry implements EntryCursor {
     }
     while (heap.length > 0) {
       const top = heap[0]!;
-      if (this.prevKey >= 0 && compareEntries(top.buf, top.keyStart, top.keyEnd, top.buf, top.keyEnd, top.valueEnd,
-        this.prev, 0, this.prevKey, this.prev, this.prevKey, this.prevLength) === 0) {
+      if (
+        this.prevKey >= 0 &&
+        compareEntries(
+          top.buf,
+          top.keyStart,
+          top.keyEnd,
+          top.buf,
+          top.keyEnd,
+          top.valueEnd,
+          this.prev,
+          0,
+          this.prevKey,
+          this.prev,
+          this.prevKey,
+          this.prevLength,
+        ) === 0
+      ) {
         this.advanceTop();
         continue;
       }

@@ -17,7 +17,10 @@ describe('commit messages', () => {
         { kind: 'changed', zone: '.', from: 2018020100, to: 2018020200, paths: ['root.zone'] },
         { kind: 'added', zone: 'new.', serial: 7, records: 12, paths: ['new.zone'] },
       ],
-      [['ba.zone', { added: 30, removed: 20, owners: owners(40) }], ['root.zone', { added: 1, removed: 1, owners: new Set(['.']) }]],
+      [
+        ['ba.zone', { added: 30, removed: 20, owners: owners(40) }],
+        ['root.zone', { added: 1, removed: 1, owners: new Set(['.']) }],
+      ],
     );
     expect(text.split('\n')[0]).toBe('archive: + new. (new), ~ ., ~ ba.');
     expect(isZonelogMessage(text)).toBe(true);
@@ -40,10 +43,19 @@ describe('commit messages', () => {
   });
 
   it('list no owners past the limit, or when a file came or went', () => {
-    const many = message([{ kind: 'changed', zone: 'ba.', from: 1, to: 2, paths: ['ba.zone'] }], [['ba.zone', { added: 99, removed: 99, owners: owners(MAX_LISTED_OWNERS + 1) }]]);
+    const many = message(
+      [{ kind: 'changed', zone: 'ba.', from: 1, to: 2, paths: ['ba.zone'] }],
+      [['ba.zone', { added: 99, removed: 99, owners: owners(MAX_LISTED_OWNERS + 1) }]],
+    );
     expect(listedOwners(many, 'ba.')).toBeUndefined();
     expect(zoneCounts(many, 'ba.')).toEqual({ serial: 2, added: 99, removed: 99 });
-    const split = message([{ kind: 'changed', zone: 'ba.', from: 1, to: 2, paths: ['ba.zone', 'ba/'] }], [['ba.zone', { added: 0, removed: 5 }], ['ba/@.zone', { added: 5, removed: 0 }]]);
+    const split = message(
+      [{ kind: 'changed', zone: 'ba.', from: 1, to: 2, paths: ['ba.zone', 'ba/'] }],
+      [
+        ['ba.zone', { added: 0, removed: 5 }],
+        ['ba/@.zone', { added: 5, removed: 0 }],
+      ],
+    );
     expect(listedOwners(split, 'ba.')).toBeUndefined();
     // Moved from one file to parts: the 5 lines only moved, so the line gives no counts (readers diff instead).
     expect(split.split('\n').at(-1)).toBe('~ ba. 1 → 2');
@@ -75,8 +87,16 @@ describe('commit messages', () => {
   });
 
   it('write owners relative to the zone, absolute where that would be ambiguous', () => {
-    const m = message([{ kind: 'changed', zone: 'ba.', from: 1, to: 2, paths: ['ba.zone'] }, { kind: 'changed', zone: '.', from: 1, to: 2, paths: ['root.zone'] }],
-      [['ba.zone', { added: 3, removed: 0, owners: new Set(['ba.', 'a\\..ba.', '\\064.ba.']) }], ['root.zone', { added: 2, removed: 0, owners: new Set(['.', 'com.']) }]]);
+    const m = message(
+      [
+        { kind: 'changed', zone: 'ba.', from: 1, to: 2, paths: ['ba.zone'] },
+        { kind: 'changed', zone: '.', from: 1, to: 2, paths: ['root.zone'] },
+      ],
+      [
+        ['ba.zone', { added: 3, removed: 0, owners: new Set(['ba.', 'a\\..ba.', '\\064.ba.']) }],
+        ['root.zone', { added: 2, removed: 0, owners: new Set(['.', 'com.']) }],
+      ],
+    );
     expect(m).toContain('Owners: . @ com\n');
     expect(listedOwners(m, 'ba.')!.sort()).toEqual(['\\064.ba.', 'a\\..ba.', 'ba.']);
     expect(listedOwners(m, '.')).toEqual(['.', 'com.']);

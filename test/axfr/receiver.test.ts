@@ -179,20 +179,33 @@ describe('receiver: well-formed streams', () => {
       m.record(ptr(apex), TYPE.SOA, Buffer.concat([ptr(soa.rdataAt), ptr(soa.rdataAt + 6), nums]));
       return ctx.send(m.build());
     });
-    expectTransferred(run, [
-      'example.\t3600\tIN\tSOA\tns1.example. hostmaster.example. 2024010101 7200 3600 1209600 300',
-      'a.example.\t3600\tIN\tA\t192.0.2.1',
-      'a.example.\t3600\tIN\tA\t192.0.2.2',
-      'a.example.\t3600\tIN\tA\t192.0.2.4',
-      'b.example.\t3600\tIN\tA\t192.0.2.3',
-      'c.example.\t3600\tIN\tAAAA\t2001:db8::3',
-      '',
-    ].join('\n'), 6);
+    expectTransferred(
+      run,
+      [
+        'example.\t3600\tIN\tSOA\tns1.example. hostmaster.example. 2024010101 7200 3600 1209600 300',
+        'a.example.\t3600\tIN\tA\t192.0.2.1',
+        'a.example.\t3600\tIN\tA\t192.0.2.2',
+        'a.example.\t3600\tIN\tA\t192.0.2.4',
+        'b.example.\t3600\tIN\tA\t192.0.2.3',
+        'c.example.\t3600\tIN\tAAAA\t2001:db8::3',
+        '',
+      ].join('\n'),
+      6,
+    );
     expect(run.api.outcome).toMatchObject({ counts: { otherClass: 1, outOfZone: 2, omitted: { RRSIG: 1 } } });
   });
 
   it('accepts DNAME and RRSIG with uncompressed names (the controls for the malformed cases below)', async () => {
-    const rrsig = Buffer.concat([rdata.u16(TYPE.A), Buffer.from([8, 2]), rdata.u32(3600), rdata.u32(1_800_000_000), rdata.u32(1_700_000_000), rdata.u16(12345), name('example.'), Buffer.from('c2ln', 'base64')]);
+    const rrsig = Buffer.concat([
+      rdata.u16(TYPE.A),
+      Buffer.from([8, 2]),
+      rdata.u32(3600),
+      rdata.u32(1_800_000_000),
+      rdata.u32(1_700_000_000),
+      rdata.u16(12345),
+      name('example.'),
+      Buffer.from('c2ln', 'base64'),
+    ]);
     const records = [SOA, ...BODY, rr('alias.example.', 'DNAME', name('target.example.')), rr('www.example.', 'RRSIG', rrsig), SOA];
     const run = await runCase(serve(records));
     const text = EXPECTED.replace('\nmail.example.', '\nalias.example.\t3600\tIN\tDNAME\ttarget.example.\nmail.example.');
@@ -375,7 +388,14 @@ describe('receiver: malformed wire data', () => {
   it('compression pointer in the RRSIG signer name (RFC 4034 §3.1.7), even when RRSIGs are left out', async () => {
     const run = await runCase(
       raw((m, apex) => {
-        const fixed = Buffer.concat([rdata.u16(TYPE.A), Buffer.from([8, 2]), rdata.u32(3600), rdata.u32(1_800_000_000), rdata.u32(1_700_000_000), rdata.u16(12345)]);
+        const fixed = Buffer.concat([
+          rdata.u16(TYPE.A),
+          Buffer.from([8, 2]),
+          rdata.u32(3600),
+          rdata.u32(1_800_000_000),
+          rdata.u32(1_700_000_000),
+          rdata.u16(12345),
+        ]);
         m.record(Buffer.concat([label('www'), ptr(apex)]), TYPE.RRSIG, Buffer.concat([fixed, ptr(apex), Buffer.from('c2ln', 'base64')]));
       }),
     );
@@ -383,7 +403,9 @@ describe('receiver: malformed wire data', () => {
   });
 
   it('compression pointer in the RDATA of a type without names known to be compressible (SVCB target)', async () => {
-    const run = await runCase(raw((m, apex) => m.record(Buffer.concat([label('_dns'), ptr(apex)]), TYPE.SVCB, Buffer.concat([rdata.u16(1), label('svc'), ptr(apex)]))));
+    const run = await runCase(
+      raw((m, apex) => m.record(Buffer.concat([label('_dns'), ptr(apex)]), TYPE.SVCB, Buffer.concat([rdata.u16(1), label('svc'), ptr(apex)]))),
+    );
     expectFailure(run, 'malformed');
   });
 

@@ -19,10 +19,11 @@ const DENIED = path.resolve('test/fixtures/denied.zone');
 const axfr = (args: string[]) => zonelog(['axfr', ...args]);
 
 /** Owner and type of each line, the way ldns prints them (owner lowercased by both). */
-const ownerTypes = (lines: string[]) => lines.map((l) => {
-  const f = l.split('\t');
-  return `${f[0]!.toLowerCase()} ${f[3]}`;
-});
+const ownerTypes = (lines: string[]) =>
+  lines.map((l) => {
+    const f = l.split('\t');
+    return `${f[0]!.toLowerCase()} ${f[3]}`;
+  });
 
 const dir = tempDir('zonelog-interop-');
 let rootFile: string;
@@ -52,7 +53,10 @@ for (const kind of SERVER_KINDS) {
       await server?.stop();
     });
 
-    for (const [zone, source] of [['alltypes.test.', () => ALLTYPES], ['.', () => rootFile]] as const) {
+    for (const [zone, source] of [
+      ['alltypes.test.', () => ALLTYPES],
+      ['.', () => rootFile],
+    ] as const) {
       it(`${zone}: with --dnssec, equals ldns-read-zone -z of the source, in the same order`, async () => {
         const out = path.join(dir, `${kind}-${zone === '.' ? 'root' : 'alltypes'}-dnssec.zone`);
         const r = await axfr([zone, '--server', `${server.address}:${server.port}`, '--dnssec', '-o', out]);

@@ -419,7 +419,6 @@ describe('transfer: streams that do not make a zone', () => {
     });
     expectFailure(run, 'truncated');
   });
-
 });
 
 describe('transfer: limits and the network', () => {
@@ -501,7 +500,13 @@ describe('transfer: limits and the network', () => {
     const server = await BadServer.start(serve([SOA, ...BODY, ...many, SOA], 50));
     try {
       const missing = path.join(os.tmpdir(), `zonelog-missing-${process.pid}-${Date.now()}`, 'deeper');
-      const result = transfer({ zone: name('example.'), server: { host: '127.0.0.1', port: server.port }, memoryBudget: 1000, tmpDir: missing, limits: { idleTimeoutMs: 2000 } });
+      const result = transfer({
+        zone: name('example.'),
+        server: { host: '127.0.0.1', port: server.port },
+        memoryBudget: 1000,
+        tmpDir: missing,
+        limits: { idleTimeoutMs: 2000 },
+      });
       await expect(result).rejects.toMatchObject({ code: 'ENOENT' });
       expect(await server.allClosed()).toBe(true);
       expect(server.connections).toHaveLength(1);

@@ -48,8 +48,21 @@ describe('zonelog command line', () => {
     const repo = tempDir('zonelog-run-');
     try {
       execFileSync('git', ['init', '-q', '-b', 'main', repo]);
-      const r = await run(['run', '--root', lab.rootServers.join(','), '--port', String(lab.port), '--archive', path.join(repo, 'archive'),
-        '--timeout', '0.5', '--transfer-deadline', '1', '--author', 'Lab Bot <lab@example.org>']);
+      const r = await run([
+        'run',
+        '--root',
+        lab.rootServers.join(','),
+        '--port',
+        String(lab.port),
+        '--archive',
+        path.join(repo, 'archive'),
+        '--timeout',
+        '0.5',
+        '--transfer-deadline',
+        '1',
+        '--author',
+        'Lab Bot <lab@example.org>',
+      ]);
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/^archive: (\+ \S+ \(new\)|\d+ added)/);
       expect(execFileSync('git', ['-C', repo, 'log', '--format=%an <%ae>'], { encoding: 'utf8' }).trim()).toBe('Lab Bot <lab@example.org>');
@@ -82,7 +95,12 @@ describe('zonelog command line', () => {
     let err = '';
     child.stderr.on('data', (c) => (err += c));
     // Read one chunk, then close the pipe, as `head -1` does.
-    await new Promise<void>((resolve) => child.stdout.once('data', () => { child.stdout.destroy(); resolve(); }));
+    await new Promise<void>((resolve) =>
+      child.stdout.once('data', () => {
+        child.stdout.destroy();
+        resolve();
+      }),
+    );
     const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
     fs.rmSync(repo, { recursive: true, force: true });
     expect(err).toBe('');
@@ -91,7 +109,9 @@ describe('zonelog command line', () => {
 
   it('zonelog lab serves until SIGINT, then stops cleanly', async () => {
     const port = await pickFreePort('127.0.0.1');
-    const child = spawn(process.execPath, [path.resolve('dist/src/cli/bin.js'), 'lab', '--zones', '5', '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.resolve('dist/src/cli/bin.js'), 'lab', '--zones', '5', '--port', String(port)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (c) => (out += c));
     await new Promise<void>((resolve, reject) => {

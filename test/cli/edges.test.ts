@@ -29,8 +29,18 @@ async function cli(args: string[], opts: { cwd?: string; env?: Record<string, st
   let stdout = '';
   let stderr = '';
   const code = await main(args, {
-    stdout: new Writable({ write(c, _e, cb) { stdout += c; cb(); } }),
-    stderr: new Writable({ write(c, _e, cb) { stderr += c; cb(); } }),
+    stdout: new Writable({
+      write(c, _e, cb) {
+        stdout += c;
+        cb();
+      },
+    }),
+    stderr: new Writable({
+      write(c, _e, cb) {
+        stderr += c;
+        cb();
+      },
+    }),
     env: opts.env ?? { PATH: process.env.PATH, HOME: process.env.HOME },
     cwd: opts.cwd,
   });
@@ -56,14 +66,34 @@ function archiveRepo(): string {
   fs.writeFileSync(path.join(repo, 'archive/index.json'), JSON.stringify({ format: 1, dnssec: false, omitted: [], zones: { '.': {}, 'ba.': {} } }));
   fs.writeFileSync(path.join(repo, 'docs/deep/x'), '');
   git(repo, 'add', '-A');
-  execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@example.org', 'commit', '-qm', 'archive: + . (new), + ba. (new)', '-m', '+ . 1 2 records\n+ ba. 1 2 records'], {
-    env: { ...process.env, GIT_AUTHOR_DATE: '2026-11-30T12:00:00Z', GIT_COMMITTER_DATE: '2026-11-30T12:00:00Z' },
-  });
+  execFileSync(
+    'git',
+    [
+      '-C',
+      repo,
+      '-c',
+      'user.name=t',
+      '-c',
+      'user.email=t@example.org',
+      'commit',
+      '-qm',
+      'archive: + . (new), + ba. (new)',
+      '-m',
+      '+ . 1 2 records\n+ ba. 1 2 records',
+    ],
+    {
+      env: { ...process.env, GIT_AUTHOR_DATE: '2026-11-30T12:00:00Z', GIT_COMMITTER_DATE: '2026-11-30T12:00:00Z' },
+    },
+  );
   fs.writeFileSync(path.join(repo, 'archive/ba.zone'), zoneText('ba.', 2, ['ba.\t3600\tIN\tNS\tns1.ba.', 'www.ba.\t60\tIN\tA\t192.0.2.1']));
   git(repo, 'add', '-A');
-  execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@example.org', 'commit', '-qm', 'archive: ~ ba.', '-m', '~ ba. 1 → 2 +2 -1\n\nOwners: ba. @ www'], {
-    env: { ...process.env, GIT_AUTHOR_DATE: '2026-12-01T12:00:00Z', GIT_COMMITTER_DATE: '2026-12-01T12:00:00Z' },
-  });
+  execFileSync(
+    'git',
+    ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@example.org', 'commit', '-qm', 'archive: ~ ba.', '-m', '~ ba. 1 → 2 +2 -1\n\nOwners: ba. @ www'],
+    {
+      env: { ...process.env, GIT_AUTHOR_DATE: '2026-12-01T12:00:00Z', GIT_COMMITTER_DATE: '2026-12-01T12:00:00Z' },
+    },
+  );
   return repo;
 }
 
@@ -125,7 +155,9 @@ describe('usage errors: one plain line, exit 1', () => {
 
   it('says what is wrong in words a user has', async () => {
     expect((await cli(['log', ''], { cwd: repo })).stderr).toBe('zonelog: ZONE: an empty zone name is not allowed (the root zone is ".")\n');
-    expect((await cli(['axfr', '.', '--server', '127.0.0.1', '--connect-timeout', '3000000'])).stderr).toBe('zonelog: --connect-timeout: expected a number of seconds from 0.001 to 2147483\n');
+    expect((await cli(['axfr', '.', '--server', '127.0.0.1', '--connect-timeout', '3000000'])).stderr).toBe(
+      'zonelog: --connect-timeout: expected a number of seconds from 0.001 to 2147483\n',
+    );
     expect((await cli(['diff', 'ba.', '--type', 'BOGUS'], { cwd: repo })).stderr).toMatch(/^zonelog: --type: unknown record type "BOGUS"/);
     expect((await cli(['log', 'ba.', '--since', 'garbage'], { cwd: repo })).stderr).toMatch(/^zonelog: not a date: "garbage"; expected YYYY-MM-DD/);
     expect((await cli(['lgo', 'ba.'])).stderr).toBe("zonelog: unknown command 'lgo' (did you mean log?)\n");
@@ -175,10 +207,19 @@ describe('history commands', () => {
     const json = JSON.parse((await cli(['log', 'ba.', '--format', 'json'], { cwd: repo })).stdout);
     expect(json[0]).toMatchObject({ serial: 2, added: 2, removed: 1 });
     const when = await cli(['when', 'www.ba.'], { cwd: repo });
-    expect(when.stdout).toBe('first\tlast\tzone\trecord\n2026-12-01T12:00:00Z\tnow\tba.\twww.ba.\t60\tIN\tA\t192.0.2.1\n'.replace('2026-12-01T12:00:00Z', when.stdout.split('\n')[1]!.split('\t')[0]!));
-    expect((await cli(['when', 'www.ba.', '--format', 'csv', '--no-header'], { cwd: repo })).stdout).toMatch(/^[^,]+,now,ba\.,"www\.ba\.\t60\tIN\tA\t192\.0\.2\.1"\n$/);
+    expect(when.stdout).toBe(
+      'first\tlast\tzone\trecord\n2026-12-01T12:00:00Z\tnow\tba.\twww.ba.\t60\tIN\tA\t192.0.2.1\n'.replace(
+        '2026-12-01T12:00:00Z',
+        when.stdout.split('\n')[1]!.split('\t')[0]!,
+      ),
+    );
+    expect((await cli(['when', 'www.ba.', '--format', 'csv', '--no-header'], { cwd: repo })).stdout).toMatch(
+      /^[^,]+,now,ba\.,"www\.ba\.\t60\tIN\tA\t192\.0\.2\.1"\n$/,
+    );
     expect(JSON.parse((await cli(['when', 'www.ba.', '--json'], { cwd: repo })).stdout)).toHaveLength(1);
-    expect((await cli(['stats', 'ba.', '--format', 'table'], { cwd: repo })).stdout.split('\n')[0]).toBe('date\tcommit\tzone\tserial\trecords\tdelegations\tA\tNS\tSOA');
+    expect((await cli(['stats', 'ba.', '--format', 'table'], { cwd: repo })).stdout.split('\n')[0]).toBe(
+      'date\tcommit\tzone\tserial\trecords\tdelegations\tA\tNS\tSOA',
+    );
   });
 
   it('read one date format everywhere: a bare day is UTC, its start for --since and its end elsewhere', async () => {
@@ -193,7 +234,13 @@ describe('history commands', () => {
     const diff = await cli(['diff', 'ba.', '--from', '2026-11-30', '--to', '2026-12-01'], { cwd: repo });
     expect(diff.stdout).toContain('+www.ba.\t60\tIN\tA\t192.0.2.1');
     // relative dates work for every command alike
-    for (const args of [['log', 'ba.', '--since', '100000 days ago'], ['log', 'ba.', '--until', 'yesterday'], ['diff', 'ba.', '--to', 'now'], ['diff', 'ba.', '--to', 'today'], ['show', 'ba.', '--at', 'now']]) {
+    for (const args of [
+      ['log', 'ba.', '--since', '100000 days ago'],
+      ['log', 'ba.', '--until', 'yesterday'],
+      ['diff', 'ba.', '--to', 'now'],
+      ['diff', 'ba.', '--to', 'today'],
+      ['show', 'ba.', '--at', 'now'],
+    ]) {
       const r = await cli(args, { cwd: repo });
       expect(r.code, args.join(' ') + r.stderr).toBe(0);
     }
@@ -262,7 +309,9 @@ describe('configuration from outside', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('zonelog: ZONELOG_AUTHOR: expected "Name <email>", e.g. "zonelog <zonelog@example.org>", not "garbage"\n');
     expect(fs.existsSync(path.join(repo, 'archive'))).toBe(false);
-    const ok = await cli(['publish', results, '--archive', path.join(repo, 'archive'), '--commit'], { env: { ...env, ZONELOG_AUTHOR: 'Ops <ops@example.org>' } });
+    const ok = await cli(['publish', results, '--archive', path.join(repo, 'archive'), '--commit'], {
+      env: { ...env, ZONELOG_AUTHOR: 'Ops <ops@example.org>' },
+    });
     expect(ok.code).toBe(0);
     expect(git(repo, 'log', '--format=%an <%ae>').trim()).toBe('Ops <ops@example.org>');
   });
@@ -304,7 +353,20 @@ describe('zonelog run', () => {
     const repo = tmp();
     try {
       git(repo, 'init', '-q', '-b', 'main');
-      const r = await cli(['run', '--json', '--root', lab.rootServers.join(','), '--port', String(lab.port), '--archive', path.join(repo, 'archive'), '--timeout', '0.5', '--transfer-deadline', '1']);
+      const r = await cli([
+        'run',
+        '--json',
+        '--root',
+        lab.rootServers.join(','),
+        '--port',
+        String(lab.port),
+        '--archive',
+        path.join(repo, 'archive'),
+        '--timeout',
+        '0.5',
+        '--transfer-deadline',
+        '1',
+      ]);
       expect(r.code, r.stderr).toBe(0);
       const doc = JSON.parse(r.stdout);
       expect(doc.scan.zonesTransferred).toBeGreaterThan(0);
@@ -337,7 +399,11 @@ describe('help and version', () => {
   });
 
   it('the binary: out-of-range seconds are a usage error, never a TimeoutOverflowWarning', () => {
-    for (const args of [['axfr', '.', '--server', '127.0.0.1:9', '--deadline', '3000000'], ['axfr', '.', '--server', '127.0.0.1:9', '--connect-timeout', '3000000'], ['log', '', '--repo', '.']]) {
+    for (const args of [
+      ['axfr', '.', '--server', '127.0.0.1:9', '--deadline', '3000000'],
+      ['axfr', '.', '--server', '127.0.0.1:9', '--connect-timeout', '3000000'],
+      ['log', '', '--repo', '.'],
+    ]) {
       const r = bin(args);
       expect(r.code, args.join(' ')).toBe(1);
       oneLine(r.stderr, args.join(' '));
@@ -348,7 +414,9 @@ describe('help and version', () => {
 describe('zonelog lab --rounds --every', () => {
   it('advances the world between scans, then keeps serving until SIGINT', async () => {
     const port = await pickFreePort('127.0.0.1');
-    const child = spawn(process.execPath, [BIN, 'lab', '--zones', '4', '--port', String(port), '--rounds', '2', '--every', '0.3'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'lab', '--zones', '4', '--port', String(port), '--rounds', '2', '--every', '0.3'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (c) => (out += c));
     try {

@@ -46,8 +46,12 @@ describe('uncompressed RDATA in canonical form', () => {
       return r.rdata;
     };
     expect(lower(TYPE.MX, Buffer.concat([hex('000a'), textToName('Mail.Example.')]))).toEqual(Buffer.concat([hex('000a'), textToName('mail.example.')]));
-    expect(lower(TYPE.HTTPS, Buffer.concat([hex('0001'), textToName('Svc.Example.'), hex('0003 0002 01bb')]))).toEqual(Buffer.concat([hex('0001'), textToName('svc.example.'), hex('0003 0002 01bb')]));
-    expect(lower(TYPE.IPSECKEY, Buffer.concat([hex('0a 03 02'), textToName('GW.Example.'), hex('0102')]))).toEqual(Buffer.concat([hex('0a 03 02'), textToName('gw.example.'), hex('0102')]));
+    expect(lower(TYPE.HTTPS, Buffer.concat([hex('0001'), textToName('Svc.Example.'), hex('0003 0002 01bb')]))).toEqual(
+      Buffer.concat([hex('0001'), textToName('svc.example.'), hex('0003 0002 01bb')]),
+    );
+    expect(lower(TYPE.IPSECKEY, Buffer.concat([hex('0a 03 02'), textToName('GW.Example.'), hex('0102')]))).toEqual(
+      Buffer.concat([hex('0a 03 02'), textToName('gw.example.'), hex('0102')]),
+    );
     const nsec = Buffer.concat([textToName('Next.Example.'), hex('000140')]);
     expect(lower(TYPE.NSEC, nsec)).toEqual(nsec);
     const txt = Buffer.from([2, 0x41, 0x42]);
@@ -104,37 +108,73 @@ function compressed(id: number, rrs: WireRecord[]): Buffer {
 
 describe('the decoder against its reference (git 78b8cfa)', () => {
   const names = ['Example.', 'ns1.Example.', 'a.b.example.', '.', 'x.NS1.example.'].map((t) => textToName(t));
-  const types = [TYPE.A, TYPE.NS, TYPE.CNAME, TYPE.SOA, TYPE.MX, TYPE.TXT, TYPE.SRV, TYPE.NAPTR, TYPE.RRSIG, TYPE.NSEC, TYPE.SVCB, TYPE.IPSECKEY, TYPE.DS, TYPE.AAAA, TYPE.PX, TYPE.RP];
+  const types = [
+    TYPE.A,
+    TYPE.NS,
+    TYPE.CNAME,
+    TYPE.SOA,
+    TYPE.MX,
+    TYPE.TXT,
+    TYPE.SRV,
+    TYPE.NAPTR,
+    TYPE.RRSIG,
+    TYPE.NSEC,
+    TYPE.SVCB,
+    TYPE.IPSECKEY,
+    TYPE.DS,
+    TYPE.AAAA,
+    TYPE.PX,
+    TYPE.RP,
+  ];
   const rdataFor = (type: number, pick: number[]): Buffer => {
     const n = (i: number) => names[pick[i % pick.length]! % names.length]!;
     switch (type) {
-      case TYPE.NS: case TYPE.CNAME: return n(0);
-      case TYPE.SOA: return Buffer.concat([n(0), n(1), Buffer.alloc(20, 7)]);
-      case TYPE.MX: return Buffer.concat([hex('000a'), n(0)]);
-      case TYPE.SRV: return Buffer.concat([hex('000100020003'), n(1)]);
-      case TYPE.NAPTR: return Buffer.concat([hex('00010002'), hex('0141'), hex('00'), hex('0142'), n(0)]);
-      case TYPE.RRSIG: return Buffer.concat([Buffer.alloc(18, 1), n(2), hex('abcdef')]);
-      case TYPE.NSEC: return Buffer.concat([n(1), hex('000140')]);
-      case TYPE.SVCB: return Buffer.concat([hex('0001'), n(3), hex('00030002 01bb')]);
-      case TYPE.IPSECKEY: return Buffer.concat([hex('0a0302'), n(4), hex('0102')]);
-      case TYPE.PX: case TYPE.RP: return Buffer.concat(type === TYPE.PX ? [hex('0001'), n(0), n(1)] : [n(0), n(1)]);
-      case TYPE.AAAA: return Buffer.alloc(16, 0x20);
-      default: return Buffer.from(pick.slice(0, 6));
+      case TYPE.NS:
+      case TYPE.CNAME:
+        return n(0);
+      case TYPE.SOA:
+        return Buffer.concat([n(0), n(1), Buffer.alloc(20, 7)]);
+      case TYPE.MX:
+        return Buffer.concat([hex('000a'), n(0)]);
+      case TYPE.SRV:
+        return Buffer.concat([hex('000100020003'), n(1)]);
+      case TYPE.NAPTR:
+        return Buffer.concat([hex('00010002'), hex('0141'), hex('00'), hex('0142'), n(0)]);
+      case TYPE.RRSIG:
+        return Buffer.concat([Buffer.alloc(18, 1), n(2), hex('abcdef')]);
+      case TYPE.NSEC:
+        return Buffer.concat([n(1), hex('000140')]);
+      case TYPE.SVCB:
+        return Buffer.concat([hex('0001'), n(3), hex('00030002 01bb')]);
+      case TYPE.IPSECKEY:
+        return Buffer.concat([hex('0a0302'), n(4), hex('0102')]);
+      case TYPE.PX:
+      case TYPE.RP:
+        return Buffer.concat(type === TYPE.PX ? [hex('0001'), n(0), n(1)] : [n(0), n(1)]);
+      case TYPE.AAAA:
+        return Buffer.alloc(16, 0x20);
+      default:
+        return Buffer.from(pick.slice(0, 6));
     }
   };
-  const message = fc.record({
-    id: fc.integer({ min: 0, max: 0xffff }),
-    recs: fc.array(fc.record({ o: fc.nat(), t: fc.constantFrom(...types), pick: fc.array(fc.nat({ max: 255 }), { minLength: 1, maxLength: 6 }) }), { maxLength: 8 }),
-    split: fc.nat({ max: 8 }),
-  }).map(({ id, recs, split }) => {
-    const rrs: WireRecord[] = recs.map((r) => ({ owner: names[r.o % names.length]!, type: r.t, class: 1, ttl: 60, rdata: rdataFor(r.t, r.pick) }));
-    const cut = Math.min(split, rrs.length);
-    return split % 2 === 0
-      ? encodeMessage({ id, questions: [{ name: names[0]!, type: TYPE.AXFR, class: 1 }], answers: rrs.slice(0, cut), additional: rrs.slice(cut) })
-      : compressed(id, rrs);
-  });
+  const message = fc
+    .record({
+      id: fc.integer({ min: 0, max: 0xffff }),
+      recs: fc.array(fc.record({ o: fc.nat(), t: fc.constantFrom(...types), pick: fc.array(fc.nat({ max: 255 }), { minLength: 1, maxLength: 6 }) }), {
+        maxLength: 8,
+      }),
+      split: fc.nat({ max: 8 }),
+    })
+    .map(({ id, recs, split }) => {
+      const rrs: WireRecord[] = recs.map((r) => ({ owner: names[r.o % names.length]!, type: r.t, class: 1, ttl: 60, rdata: rdataFor(r.t, r.pick) }));
+      const cut = Math.min(split, rrs.length);
+      return split % 2 === 0
+        ? encodeMessage({ id, questions: [{ name: names[0]!, type: TYPE.AXFR, class: 1 }], answers: rrs.slice(0, cut), additional: rrs.slice(cut) })
+        : compressed(id, rrs);
+    });
   /** Up to 6 bytes of the message overwritten, maybe cut short or lengthened: mostly hostile. */
-  const mutated = fc.tuple(message, fc.array(fc.tuple(fc.nat(), fc.nat({ max: 255 })), { maxLength: 6 }), fc.integer({ min: -4, max: 2 }))
+  const mutated = fc
+    .tuple(message, fc.array(fc.tuple(fc.nat(), fc.nat({ max: 255 })), { maxLength: 6 }), fc.integer({ min: -4, max: 2 }))
     .map(([m, edits, cut]) => {
       let b = Buffer.from(m);
       for (const [at, v] of edits) if (b.length > 0) b[at % b.length] = v;
@@ -150,7 +190,9 @@ describe('the decoder against its reference (git 78b8cfa)', () => {
       { owner: textToName('ns1.Example.'), type: TYPE.MX, class: 1, ttl: 60, rdata: Buffer.concat([hex('000a'), textToName('x.NS1.example.')]) },
     ];
     const msg = compressed(9, rrs);
-    expect(msg.length).toBeLessThan(encodeMessage({ id: 9, questions: [{ name: textToName('example.'), type: TYPE.AXFR, class: 1 }], answers: rrs }).length - 20);
+    expect(msg.length).toBeLessThan(
+      encodeMessage({ id: 9, questions: [{ name: textToName('example.'), type: TYPE.AXFR, class: 1 }], answers: rrs }).length - 20,
+    );
     const d = decodeMessage(msg);
     expect(d).toEqual(referenceDecode(msg));
     if (!d.ok) throw new Error(d.detail);
@@ -163,12 +205,22 @@ describe('the decoder against its reference (git 78b8cfa)', () => {
 
   it('grows its storage from a short message to a nearly full one and back, with the same results', () => {
     // The decoder starts with room for 16 records and 1 KiB of names and RDATA; these need far more.
-    const many = (n: number, salt: number): WireRecord[] => Array.from({ length: n }, (_, i) => ({
-      owner: textToName(`host-${salt}-${i}.Example.`), type: i % 3 === 0 ? TYPE.NS : TYPE.A, class: 1, ttl: 60,
-      rdata: i % 3 === 0 ? textToName(`NS${i % 7}.Example.`) : Buffer.from([192, 0, 2, i & 255]),
-    }));
+    const many = (n: number, salt: number): WireRecord[] =>
+      Array.from({ length: n }, (_, i) => ({
+        owner: textToName(`host-${salt}-${i}.Example.`),
+        type: i % 3 === 0 ? TYPE.NS : TYPE.A,
+        class: 1,
+        ttl: 60,
+        rdata: i % 3 === 0 ? textToName(`NS${i % 7}.Example.`) : Buffer.from([192, 0, 2, i & 255]),
+      }));
     const sizes: Buffer[] = [];
-    for (const [n, salt] of [[1, 0], [1800, 1], [3, 2], [2000, 3], [1, 4]] as const) {
+    for (const [n, salt] of [
+      [1, 0],
+      [1800, 1],
+      [3, 2],
+      [2000, 3],
+      [1, 4],
+    ] as const) {
       const msg = compressed(n, many(n, salt));
       sizes.push(msg);
       const d = decodeMessage(msg);
@@ -179,15 +231,27 @@ describe('the decoder against its reference (git 78b8cfa)', () => {
   });
 
   it('gives the same records, or the same failure, for random and damaged messages (property)', () => {
-    fc.assert(fc.property(fc.oneof(message, mutated, mutated), (msg) => {
-      expect(decodeMessage(msg)).toEqual(referenceDecode(msg));
-    }), { numRuns: 20000 });
+    fc.assert(
+      fc.property(fc.oneof(message, mutated, mutated), (msg) => {
+        expect(decodeMessage(msg)).toEqual(referenceDecode(msg));
+      }),
+      { numRuns: 20000 },
+    );
   });
 
   it('gives the same canonical form of uncompressed RDATA (property)', () => {
-    fc.assert(fc.property(fc.constantFrom(...types), fc.uint8Array({ maxLength: 40 }), fc.array(fc.nat({ max: 255 }), { minLength: 1, maxLength: 6 }), fc.boolean(), (type, raw, pick, fromLayout) => {
-      const rdata = fromLayout ? rdataFor(type, pick) : Buffer.from(raw);
-      expect(canonicalUncompressedRdata(type, rdata)).toEqual(referenceCanonical(type, rdata));
-    }), { numRuns: 5000 });
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...types),
+        fc.uint8Array({ maxLength: 40 }),
+        fc.array(fc.nat({ max: 255 }), { minLength: 1, maxLength: 6 }),
+        fc.boolean(),
+        (type, raw, pick, fromLayout) => {
+          const rdata = fromLayout ? rdataFor(type, pick) : Buffer.from(raw);
+          expect(canonicalUncompressedRdata(type, rdata)).toEqual(referenceCanonical(type, rdata));
+        },
+      ),
+      { numRuns: 5000 },
+    );
   });
 });

@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import {
-  NameError, compareCanonical, fromLabels, isInZone, labels, lowerName, nameKey, nameLength, nameToText, textToName,
-} from '../../src/dns/name.js';
+import { NameError, compareCanonical, fromLabels, isInZone, labels, lowerName, nameKey, nameLength, nameToText, textToName } from '../../src/dns/name.js';
 
 const label = fc.uint8Array({ minLength: 1, maxLength: 8 }).map((a) => Buffer.from(a));
 /** Names from a small alphabet of bytes so that shared suffixes, case pairs and the bytes 0, 1, 0xff all occur. */
@@ -22,9 +20,11 @@ describe('name presentation', () => {
   });
 
   it('reads back what it prints (property)', () => {
-    fc.assert(fc.property(name, (n) => {
-      expect(textToName(nameToText(n)).equals(n)).toBe(true);
-    }));
+    fc.assert(
+      fc.property(name, (n) => {
+        expect(textToName(nameToText(n)).equals(n)).toBe(true);
+      }),
+    );
   });
 
   it('resolves relative names and @ against the origin', () => {
@@ -49,27 +49,41 @@ describe('name presentation', () => {
 
 describe('canonical order (RFC 4034 §6.1)', () => {
   it('orders the example of RFC 4034 §6.1', () => {
-    const rfc = ['example.', 'a.example.', 'yljkjljk.a.example.', 'Z.a.example.', 'zABC.a.EXAMPLE.', 'z.example.',
-      '\\001.z.example.', '*.z.example.', '\\200.z.example.'];
+    const rfc = [
+      'example.',
+      'a.example.',
+      'yljkjljk.a.example.',
+      'Z.a.example.',
+      'zABC.a.EXAMPLE.',
+      'z.example.',
+      '\\001.z.example.',
+      '*.z.example.',
+      '\\200.z.example.',
+    ];
     const shuffled = [...rfc].reverse().map((t) => textToName(t));
     shuffled.sort((a, b) => Buffer.compare(nameKey(a), nameKey(b)));
     expect(shuffled.map((n) => nameToText(n))).toEqual(rfc);
   });
 
   it('agrees with a direct implementation of the RFC on random names (property)', () => {
-    fc.assert(fc.property(name, name, (a, b) => {
-      const direct = Math.sign(compareCanonical(a, b));
-      const byKey = Math.sign(Buffer.compare(nameKey(a), nameKey(b)));
-      expect(byKey).toBe(direct);
-    }), { numRuns: 5000 });
+    fc.assert(
+      fc.property(name, name, (a, b) => {
+        const direct = Math.sign(compareCanonical(a, b));
+        const byKey = Math.sign(Buffer.compare(nameKey(a), nameKey(b)));
+        expect(byKey).toBe(direct);
+      }),
+      { numRuns: 5000 },
+    );
   });
 
   it('keys are never a proper prefix of one another unless the names are equal', () => {
-    fc.assert(fc.property(name, name, (a, b) => {
-      const ka = nameKey(a);
-      const kb = nameKey(b);
-      if (ka.length < kb.length && kb.subarray(0, ka.length).equals(ka)) expect(compareCanonical(a, b)).toBe(0);
-    }));
+    fc.assert(
+      fc.property(name, name, (a, b) => {
+        const ka = nameKey(a);
+        const kb = nameKey(b);
+        if (ka.length < kb.length && kb.subarray(0, ka.length).equals(ka)) expect(compareCanonical(a, b)).toBe(0);
+      }),
+    );
   });
 });
 

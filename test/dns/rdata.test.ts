@@ -32,14 +32,16 @@ describe('RDATA presentation', () => {
   });
 
   it('DNSSEC types', () => {
-    expect(text(TYPE.DS, hex('4f66 08 02 e2d3c916f6deeac73294e8268fb5885044a833fc5459588f4a9184cfc41a5766')))
-      .toBe('20326 8 2 E2D3C916F6DEEAC73294E8268FB5885044A833FC5459588F4A9184CFC41A5766');
+    expect(text(TYPE.DS, hex('4f66 08 02 e2d3c916f6deeac73294e8268fb5885044a833fc5459588f4a9184cfc41a5766'))).toBe(
+      '20326 8 2 E2D3C916F6DEEAC73294E8268FB5885044A833FC5459588F4A9184CFC41A5766',
+    );
     expect(text(TYPE.DNSKEY, hex('0101 03 08 0102'))).toBe('257 3 8 AQI=');
     const rrsig = Buffer.concat([hex('0006 08 00 00015180 5c4e4600 5c3cb200 4f66'), textToName('.'), hex('0102')]);
     expect(text(TYPE.RRSIG, rrsig)).toBe('SOA 8 0 86400 20190128000000 20190114160000 20326 . AQI=');
     expect(text(TYPE.NSEC, Buffer.concat([textToName('aaa.'), hex('0007 2200 0000 0003 80'), hex('0101 40')]))).toBe('aaa. NS SOA RRSIG NSEC DNSKEY CAA');
-    expect(text(TYPE.NSEC3, hex('01 01 000c 04 aabbccdd 14 174ee7dc7e2c7fb94dd88d0a1c4de6aa9fff5c28 0006 4000 0000 0002')))
-      .toBe('1 1 12 AABBCCDD 2t7efn3u5hvrijeohk51ojf6lafvun18 A RRSIG');
+    expect(text(TYPE.NSEC3, hex('01 01 000c 04 aabbccdd 14 174ee7dc7e2c7fb94dd88d0a1c4de6aa9fff5c28 0006 4000 0000 0002'))).toBe(
+      '1 1 12 AABBCCDD 2t7efn3u5hvrijeohk51ojf6lafvun18 A RRSIG',
+    );
     expect(text(TYPE.NSEC3PARAM, hex('01 00 0000 00'))).toBe('1 0 0 -');
     expect(text(TYPE.ZONEMD, hex('7848b78c 01 01 0102030405060708090a0b0c'))).toBe('2018031500 1 1 0102030405060708090A0B0C');
     expect(base32hex(hex('00'))).toBe('00');
@@ -47,7 +49,8 @@ describe('RDATA presentation', () => {
 
   it('SVCB and HTTPS (RFC 9460 appendix D)', () => {
     const rd = Buffer.concat([
-      hex('0010'), textToName('foo.example.org.'),
+      hex('0010'),
+      textToName('foo.example.org.'),
       hex('0000 0004 0001 0004'), // mandatory=alpn,ipv4hint
       hex('0001 000c 08 665c6f6f2c626172 02 6832'), // alpn: "f\oo,bar", "h2"
       hex('0002 0000'), // no-default-alpn

@@ -57,7 +57,16 @@ describe('readPatches', () => {
   });
 
   it('counts only lines inside a hunk', async () => {
-    const lines = ['diff --git a/a.zone b/a.zone', 'index 1..2 100644', '--- a/a.zone', '+++ b/a.zone', '@@ -1 +1 @@', '-old', '+new', '\\ No newline at end of file'];
+    const lines = [
+      'diff --git a/a.zone b/a.zone',
+      'index 1..2 100644',
+      '--- a/a.zone',
+      '+++ b/a.zone',
+      '@@ -1 +1 @@',
+      '-old',
+      '+new',
+      '\\ No newline at end of file',
+    ];
     const [c] = await all(readPatches(lines));
     expect(c!.files.get('a.zone')!.lines).toEqual(['-old', '+new']);
   });

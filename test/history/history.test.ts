@@ -70,7 +70,11 @@ describe('replaying the real root zone history (101 versions, 2018)', () => {
 
   it('git diff between two commits is the semantic difference of the two source files', () => {
     const list = lines(git(repo, 'log', '--reverse', '--format=%H %cI'));
-    const pick = [[0, 1], [3, 40], [10, list.length - 1]];
+    const pick = [
+      [0, 1],
+      [3, 40],
+      [10, list.length - 1],
+    ];
     for (const [i, j] of pick) {
       const [ca, da] = list[i!]!.split(' ');
       const [cb, db] = list[j!]!.split(' ');
@@ -78,8 +82,18 @@ describe('replaying the real root zone history (101 versions, 2018)', () => {
       const vb = good.filter((v) => Date.parse(v.date) <= Date.parse(db!)).at(-1)!;
       const want = setDiff(canonicalOf(va.rev), canonicalOf(vb.rev));
       const patch = lines(git(repo, 'diff', '-U0', ca!, cb!, '--', 'archive/root.zone')).filter((l) => !/^(\+\+\+|---|@@|diff|index)/.test(l));
-      expect(patch.filter((l) => l[0] === '+').map((l) => l.slice(1)).sort()).toEqual(want.added);
-      expect(patch.filter((l) => l[0] === '-').map((l) => l.slice(1)).sort()).toEqual(want.removed);
+      expect(
+        patch
+          .filter((l) => l[0] === '+')
+          .map((l) => l.slice(1))
+          .sort(),
+      ).toEqual(want.added);
+      expect(
+        patch
+          .filter((l) => l[0] === '-')
+          .map((l) => l.slice(1))
+          .sort(),
+      ).toEqual(want.removed);
     }
   });
 });
@@ -92,17 +106,28 @@ describe('zonelog log / diff / when / show / stats on that history', () => {
     expect(entries.map((e) => e.commit)).toEqual(lines(git(repo, 'log', '--format=%H', '--', 'archive/root.zone')));
     const numstat = lines(git(repo, 'log', '--format=', '--numstat', '--', 'archive/root.zone')).map((l) => l.split('\t').slice(0, 2).map(Number));
     expect(entries.map((e) => [e.added, e.removed])).toEqual(numstat);
-    for (const e of entries) expect(e.serial).toBe(Number(lines(git(repo, 'show', `${e.commit}:archive/root.zone`))[0]!.split('\t')[4]!.split(' ')[2]));
+    for (const e of entries)
+      expect(e.serial).toBe(
+        Number(
+          lines(git(repo, 'show', `${e.commit}:archive/root.zone`))[0]!
+            .split('\t')[4]!
+            .split(' ')[2],
+        ),
+      );
     // A header row, then one row per commit: ASCII only, so grep and awk read it.
     const text = await run(['log', '.', '--repo', repo]);
     expect(lines(text.out)).toHaveLength(entries.length + 1);
     expect(lines(text.out)[0]).toBe('date\tcommit\tserial\tadded\tremoved');
     expect(text.out).toMatch(/^[\x09\x0a\x20-\x7e]*$/);
-    expect(lines(text.out)[1]).toBe(`${(entries[0] as { date?: string }).date}\t${entries[0]!.commit.slice(0, 12)}\t${entries[0]!.serial}\t+${entries[0]!.added}\t-${entries[0]!.removed}`);
+    expect(lines(text.out)[1]).toBe(
+      `${(entries[0] as { date?: string }).date}\t${entries[0]!.commit.slice(0, 12)}\t${entries[0]!.serial}\t+${entries[0]!.added}\t-${entries[0]!.removed}`,
+    );
     const bare = await run(['log', '.', '--repo', repo, '--no-header']);
     expect(lines(bare.out)).toEqual(lines(text.out).slice(1));
     const csv = await run(['log', '.', '--repo', repo, '--format', 'csv']);
-    expect(lines(csv.out)[1]).toBe(`${(entries[0] as { date?: string }).date},${entries[0]!.commit.slice(0, 12)},${entries[0]!.serial},${entries[0]!.added},${entries[0]!.removed}`);
+    expect(lines(csv.out)[1]).toBe(
+      `${(entries[0] as { date?: string }).date},${entries[0]!.commit.slice(0, 12)},${entries[0]!.serial},${entries[0]!.added},${entries[0]!.removed}`,
+    );
   });
 
   it('diff . --from A --to B (dates) equals the set difference of the two source versions', async () => {
@@ -112,8 +137,18 @@ describe('zonelog log / diff / when / show / stats on that history', () => {
     expect(r.code).toBe(0);
     const got = lines(r.out);
     const want = setDiff(canonicalOf(a.rev), canonicalOf(b.rev));
-    expect(got.filter((l) => l[0] === '+').map((l) => l.slice(1)).sort()).toEqual(want.added);
-    expect(got.filter((l) => l[0] === '-').map((l) => l.slice(1)).sort()).toEqual(want.removed);
+    expect(
+      got
+        .filter((l) => l[0] === '+')
+        .map((l) => l.slice(1))
+        .sort(),
+    ).toEqual(want.added);
+    expect(
+      got
+        .filter((l) => l[0] === '-')
+        .map((l) => l.slice(1))
+        .sort(),
+    ).toEqual(want.removed);
     const ds = await run(['diff', '.', '--repo', repo, '--from', a.date, '--to', b.date, '--type', 'DS']);
     expect(lines(ds.out).every((l) => l.split('\t')[3] === 'DS')).toBe(true);
   });
@@ -138,7 +173,9 @@ describe('zonelog log / diff / when / show / stats on that history', () => {
     expect(p).toBeDefined();
     expect(Date.parse(p.first.date)).toBe(Date.parse(good[found!.first]!.date));
     // the last commit it was present in is the last version before the removal that made a commit
-    const lastCommitDates = lines(git(repo, 'log', '--format=%cI')).map(Date.parse).filter((d) => d <= Date.parse(good[found!.last]!.date));
+    const lastCommitDates = lines(git(repo, 'log', '--format=%cI'))
+      .map(Date.parse)
+      .filter((d) => d <= Date.parse(good[found!.last]!.date));
     expect(Date.parse(p.last.date)).toBe(Math.max(...lastCommitDates));
     expect(p.present).toBe(found!.last === good.length - 1);
   });
@@ -152,17 +189,38 @@ describe('zonelog log / diff / when / show / stats on that history', () => {
     try {
       git(twin, 'clone', '-q', repo, '.');
       execFileSync('git', ['-C', twin, 'filter-branch', '-f', '--msg-filter', "grep -v -e '^Owners: ' -e '^ '", 'HEAD'], {
-        env: { ...process.env, FILTER_BRANCH_SQUELCH_WARNING: '1' }, stdio: 'pipe',
+        env: { ...process.env, FILTER_BRANCH_SQUELCH_WARNING: '1' },
+        stdio: 'pipe',
       });
       expect(git(twin, 'log', '--format=%B')).not.toMatch(/owners:/i);
       // Owners that changed in the period, some with several changes, and one with none.
       // (the root zone's owners are written relative to it: `com` is `com.`)
-      const owners = [...new Set(bodies.flatMap((b) => (b.match(/^Owners: \. .*$/gm) ?? []).flatMap((l) => l.slice(10).split(' ').map((o) => (o === '@' ? '.' : o + '.')))))];
+      const owners = [
+        ...new Set(
+          bodies.flatMap((b) =>
+            (b.match(/^Owners: \. .*$/gm) ?? []).flatMap((l) =>
+              l
+                .slice(10)
+                .split(' ')
+                .map((o) => (o === '@' ? '.' : o + '.')),
+            ),
+          ),
+        ),
+      ];
       const counted = owners.map((o) => [o, bodies.filter((b) => b.includes(' ' + o + ' ') || b.includes(' ' + o + '\n')).length] as const);
-      const picks = [...counted].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([o]) => o);
-      const below = picks.find((o) => o !== '.')!.split('.').slice(-2).join('.') || 'com.';
-      for (const args of [...picks.map((o) => [o]), [below, '--below'], ['.'] ]) {
-        const strip = (out: string) => JSON.parse(out).map((p: { first: { date: string }; last: { date: string } }) => ({ ...p, first: p.first.date, last: p.last.date }));
+      const picks = [...counted]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 3)
+        .map(([o]) => o);
+      const below =
+        picks
+          .find((o) => o !== '.')!
+          .split('.')
+          .slice(-2)
+          .join('.') || 'com.';
+      for (const args of [...picks.map((o) => [o]), [below, '--below'], ['.']]) {
+        const strip = (out: string) =>
+          JSON.parse(out).map((p: { first: { date: string }; last: { date: string } }) => ({ ...p, first: p.first.date, last: p.last.date }));
         const a = await run(['when', ...args, '--zone', '.', '--repo', repo, '--json']);
         const b = await run(['when', ...args, '--zone', '.', '--repo', twin, '--json']);
         expect(a.code, a.err).toBe(0);
@@ -189,7 +247,10 @@ describe('zonelog log / diff / when / show / stats on that history', () => {
       const got = JSON.parse(r.out).map((p: { record: string; present: boolean }) => [p.record.split('\t')[4], p.present]);
       // Commit 2 was not diffed, so the change of a.x. it really made (192.0.2.1 → .2) is not seen:
       // the answer follows the message. (zonelog writes the owners from git's own diff.)
-      expect(got).toEqual([['192.0.2.1', true], ['192.0.2.3', true]]);
+      expect(got).toEqual([
+        ['192.0.2.1', true],
+        ['192.0.2.3', true],
+      ]);
       const all = await run(['when', 'x.', '--zone', 'x.', '--repo', hand, '--json']);
       expect(JSON.parse(all.out)).toHaveLength(3);
     } finally {
@@ -238,7 +299,7 @@ describe('zonelog log / diff / when / show / stats on that history', () => {
     expect(lines(d1).sort()).toEqual(lines(d2).sort());
   });
 
-  it('log reads zonelog\'s messages, and the patches of commits that zonelog did not write', async () => {
+  it("log reads zonelog's messages, and the patches of commits that zonelog did not write", async () => {
     const { dir: hand, g } = handRepo('zonelog-hand-');
     try {
       fs.writeFileSync(`${hand}/archive/x.zone`, soa(1) + 'a.x.\t60\tIN\tA\t192.0.2.1\n');
@@ -257,14 +318,23 @@ describe('zonelog log / diff / when / show / stats on that history', () => {
       fs.writeFileSync(`${hand}/archive/x.zone`, soa(3) + 'b.x.\t60\tIN\tA\t192.0.2.2\n');
       g('commit', '-qam', 'archive: 1 changed', '-m', '~ x. 2 → 3 +1 −2\n  owners: c.x. x.');
       const r = await run(['log', 'x.', '--repo', hand, '--json']);
-      expect(JSON.parse(r.out).map((e: { serial: number; added: number; removed: number }) => [e.serial, e.added, e.removed])).toEqual([[3, 1, 2], [2, 3, 2], [1, 2, 0]]);
+      expect(JSON.parse(r.out).map((e: { serial: number; added: number; removed: number }) => [e.serial, e.added, e.removed])).toEqual([
+        [3, 1, 2],
+        [2, 3, 2],
+        [1, 2, 0],
+      ]);
     } finally {
       fs.rmSync(hand, { recursive: true, force: true });
     }
   });
 
   it('unknown zone, name or revision: one line, exit 1', async () => {
-    for (const args of [['log', 'nope.'], ['show', '.', '--at', 'no-such-rev'], ['when', 'no-such-tld.', '--zone', '.'], ['diff', '.', '--from', '1999-01-01']]) {
+    for (const args of [
+      ['log', 'nope.'],
+      ['show', '.', '--at', 'no-such-rev'],
+      ['when', 'no-such-tld.', '--zone', '.'],
+      ['diff', '.', '--from', '1999-01-01'],
+    ]) {
       const r = await run([...args, '--repo', repo]);
       expect(r.code).toBe(1);
       expect(lines(r.err)).toHaveLength(1);

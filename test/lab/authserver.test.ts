@@ -69,10 +69,19 @@ describe('AuthServer', () => {
     server = new AuthServer({ port: 0, drip: { intervalMs: 100, steps: 50 } });
     await server.configure([
       { address: ROOT_ADDR, zones: [{ content: root, axfr: 'allow' }] },
-      { address: BOTH_ADDR, zones: [{ content: root, axfr: 'refused' }, { content: example, axfr: 'allow' }] },
+      {
+        address: BOTH_ADDR,
+        zones: [
+          { content: root, axfr: 'refused' },
+          { content: example, axfr: 'allow' },
+        ],
+      },
       { address: CLOSED_ADDR, tcpClosed: true, zones: [{ content: example, axfr: 'allow' }] },
       { address: '::1', zones: [{ content: example, axfr: 'allow' }] },
-      ...AXFR_BEHAVIOURS.map((b, i) => ({ address: behaviourAddr(i), zones: [{ content: b === 'one-message' || b === 'one-per-message' ? exampleBig : example, axfr: b }] })),
+      ...AXFR_BEHAVIOURS.map((b, i) => ({
+        address: behaviourAddr(i),
+        zones: [{ content: b === 'one-message' || b === 'one-per-message' ? exampleBig : example, axfr: b }],
+      })),
     ]);
     port = server.port;
   });
@@ -201,12 +210,21 @@ describe('AuthServer', () => {
   });
 
   const expectedKind: Record<AxfrBehaviour, string> = {
-    allow: 'transferred', refused: 'refused', notauth: 'notauth', silent: 'timeout', close: 'truncated', reset: 'reset',
-    'older-serial': 'transferred', 'different-content': 'transferred', 'one-per-message': 'transferred',
-    'one-message': 'transferred', 'out-of-zone': 'transferred', drip: 'timeout',
+    allow: 'transferred',
+    refused: 'refused',
+    notauth: 'notauth',
+    silent: 'timeout',
+    close: 'truncated',
+    reset: 'reset',
+    'older-serial': 'transferred',
+    'different-content': 'transferred',
+    'one-per-message': 'transferred',
+    'one-message': 'transferred',
+    'out-of-zone': 'transferred',
+    drip: 'timeout',
   };
 
-  it('shows every AXFR behaviour to zonelog\'s client as its outcome', async () => {
+  it("shows every AXFR behaviour to zonelog's client as its outcome", async () => {
     server.resetStats();
     const results = await Promise.all(
       AXFR_BEHAVIOURS.map(async (b, i) => {

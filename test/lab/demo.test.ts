@@ -10,7 +10,15 @@ describe('zonelog demo', () => {
   it('runs two rounds of scan and publish on the lab into a git repository and shows the history', async () => {
     const dir = path.join(tempDir('zonelog-demo-test-'), 'repo');
     let out = '';
-    const code = await runDemo({ zones: 12, seed: 5, dir, env: process.env }, new Writable({ write(c, _e, cb) { out += c; cb(); } }));
+    const code = await runDemo(
+      { zones: 12, seed: 5, dir, env: process.env },
+      new Writable({
+        write(c, _e, cb) {
+          out += c;
+          cb();
+        },
+      }),
+    );
     expect(code).toBe(0);
     expect(out).toMatch(/Round 1: committed "archive: (\+ |\d+ added)/);
     expect(out).toMatch(/Round 2: committed "archive: /);

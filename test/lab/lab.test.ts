@@ -69,10 +69,12 @@ describe('the lab', () => {
     expect(s).toContain(`--port ${lab.port}`);
   });
 
-  it('gives zonelog\'s client the expected outcome at every target, and counts the queries', async () => {
+  it("gives zonelog's client the expected outcome at every target, and counts the queries", async () => {
     lab.resetStats();
     const expected = lab.expectedFor(MANY);
-    expect(new Set(expected.map((t) => t.expected))).toEqual(new Set(['transferred', 'refused', 'notauth', 'timeout', 'truncated', 'reset', 'connection-refused']));
+    expect(new Set(expected.map((t) => t.expected))).toEqual(
+      new Set(['transferred', 'refused', 'notauth', 'timeout', 'truncated', 'reset', 'connection-refused']),
+    );
     const results = await pool(expected, 12, async (t) => {
       const r = await transfer({ zone: textToName(t.zone), server: { host: t.address, port: lab.port }, limits: MANY });
       r.zone?.dispose();
@@ -102,7 +104,9 @@ describe('the lab', () => {
     const [address, targets] = [...byAddr].sort((a, b) => b[1].length - a[1].length)[0]!;
     expect(targets.length).toBeGreaterThan(4);
     lab.resetStats();
-    await pool(targets, 2, async (t) => (await transfer({ zone: textToName(t.zone), server: { host: address, port: lab.port }, limits: LIMITS })).zone?.dispose());
+    await pool(targets, 2, async (t) =>
+      (await transfer({ zone: textToName(t.zone), server: { host: address, port: lab.port }, limits: LIMITS })).zone?.dispose(),
+    );
     await new Promise((r) => setTimeout(r, 50));
     const c = lab.connections(address);
     expect(c).toMatchObject({ peak: 2, current: 0, peakTransfers: 2, transfers: 0, accepted: targets.length });
@@ -126,20 +130,29 @@ describe('the lab', () => {
         expect(tsoa.stdout).toMatch(new RegExp(`SOA\\s+\\S+ hostmaster\\.\\S+ ${t.serial} `));
         const ns = await dig(t.address, lab.port, '+norec', via, t.zone, 'NS');
         expect(ns.stdout).toMatch(/flags: qr aa;/);
-        const names = recordLines(ns.stdout).filter((l) => /\tNS\t/.test(l)).map((l) => l.split(/\s+/).pop()).sort();
+        const names = recordLines(ns.stdout)
+          .filter((l) => /\tNS\t/.test(l))
+          .map((l) => l.split(/\s+/).pop())
+          .sort();
         expect(names).toEqual([...spec.nsNames].sort());
       });
     }
 
     it('refers from the root with glue', async () => {
       // arpa. is served by the root servers themselves, so the root answers for it instead of referring.
-      const t = lab.expected.find((x) => x.zone !== '.' && x.zone !== 'arpa.' && lab.world.tlds.get(x.zone)!.nsNames.every((n) => lab.world.hosts.get(n)!.glue))!;
+      const t = lab.expected.find(
+        (x) => x.zone !== '.' && x.zone !== 'arpa.' && lab.world.tlds.get(x.zone)!.nsNames.every((n) => lab.world.hosts.get(n)!.glue),
+      )!;
       const spec = lab.world.tlds.get(t.zone)!;
       const r = await dig(root(), lab.port, '+norec', `www.${t.zone}`, 'A');
       expect(r.stdout).toContain('status: NOERROR');
       expect(r.stdout).toMatch(/flags: qr;/);
       expect(r.stdout).toMatch(new RegExp(`AUTHORITY: ${spec.nsNames.length},`));
-      const glue = recordLines(r.stdout).filter((l) => /\tA\t/.test(l)).map((l) => l.split(/\s+/)).map((p) => `${p[0]} ${p[4]}`).sort();
+      const glue = recordLines(r.stdout)
+        .filter((l) => /\tA\t/.test(l))
+        .map((l) => l.split(/\s+/))
+        .map((p) => `${p[0]} ${p[4]}`)
+        .sort();
       const want = spec.nsNames.flatMap((n) => lab.world.hosts.get(n)!.v4.map((a) => `${n} ${a}`)).sort();
       expect(glue).toEqual(want);
     });
@@ -156,7 +169,7 @@ describe('the lab', () => {
       expect(recordLines(ans.stdout).map((l) => l.split(/\s+/).pop())).toEqual(host.v4);
     });
 
-    it('transfers an allowed zone with dig and kdig: through ldns-read-zone -z, the world\'s zone', async () => {
+    it("transfers an allowed zone with dig and kdig: through ldns-read-zone -z, the world's zone", async () => {
       const t = target('allow');
       const want = await ldnsCanonical(canonicalText(textToName(t.zone), zoneRecords(lab.world, t.zone)));
       const d = await dig(t.address, lab.port, t.zone, 'AXFR', '+onesoa');
@@ -178,7 +191,10 @@ describe('the lab', () => {
     });
 
     it('shows REFUSED and NOTAUTH to dig and kdig', async () => {
-      for (const [b, rcode] of [['refused', 'REFUSED'], ['notauth', 'NOTAUTH']] as const) {
+      for (const [b, rcode] of [
+        ['refused', 'REFUSED'],
+        ['notauth', 'NOTAUTH'],
+      ] as const) {
         const t = target(b);
         const d = await dig(t.address, lab.port, '+comments', t.zone, 'AXFR');
         expect(d.stdout).toContain(`status: ${rcode}`);
@@ -261,11 +277,15 @@ describe('the lab', () => {
       const r = await dig(t.address, lab.port, '+norec', added, 'SOA');
       expect(r.stdout).toMatch(/flags: qr aa;/);
       // The client sees the new world as expected.
-      const results = await pool(lab.expected.filter((x) => ['transferred', 'refused', 'notauth'].includes(x.expected)), 12, async (x) => {
-        const o = (await transfer({ zone: textToName(x.zone), server: { host: x.address, port: lab.port }, limits: MANY }));
-        o.zone?.dispose();
-        return [x, o.outcome] as const;
-      });
+      const results = await pool(
+        lab.expected.filter((x) => ['transferred', 'refused', 'notauth'].includes(x.expected)),
+        12,
+        async (x) => {
+          const o = await transfer({ zone: textToName(x.zone), server: { host: x.address, port: lab.port }, limits: MANY });
+          o.zone?.dispose();
+          return [x, o.outcome] as const;
+        },
+      );
       for (const [x, o] of results) {
         expect(o.kind, `${x.zone} ${x.address}`).toBe(x.expected);
         if (o.kind === 'transferred') expect(o.serial).toBe(x.serial);
@@ -310,7 +330,7 @@ describe('a lab with a million-record zone', () => {
     const first = await pull(t.address, t.zone);
     const again = await pull(t.address, t.zone);
     expect(again.bytes).toBe(first.bytes);
-    expect(first.messages).toBeGreaterThan(1_000_000 * 40 / (32 * 1024));
+    expect(first.messages).toBeGreaterThan((1_000_000 * 40) / (32 * 1024));
     // The last message ends with the closing SOA.
     const d = decodeMessage(again.last);
     expect(d.ok && d.message.answers[d.message.answers.length - 1]!.type).toBe(TYPE.SOA);
@@ -319,7 +339,7 @@ describe('a lab with a million-record zone', () => {
     expect(again.ms).toBeLessThan(10_000);
   });
 
-  it('hands the million records to zonelog\'s client', async () => {
+  it("hands the million records to zonelog's client", async () => {
     const t = lab.expected.find((x) => x.records === 1_000_000)!;
     const r = await transfer({ zone: textToName(t.zone), server: { host: t.address, port: lab.port }, limits: { deadlineMs: 300_000 } });
     r.zone?.dispose();
@@ -331,8 +351,17 @@ describe('a lab with a million-record zone', () => {
 describe('runLab', () => {
   it('prints the root addresses and summary, serves until aborted, then stops', async () => {
     let out = '';
-    const stdout = new Writable({ write(c, _e, cb) { out += String(c); cb(); } });
-    const stderr = new Writable({ write(_c, _e, cb) { cb(); } });
+    const stdout = new Writable({
+      write(c, _e, cb) {
+        out += String(c);
+        cb();
+      },
+    });
+    const stderr = new Writable({
+      write(_c, _e, cb) {
+        cb();
+      },
+    });
     const ac = new AbortController();
     const done = runLab({ port: 0, zones: 5, seed: 2 }, { stdout, stderr }, ac.signal);
     const t0 = Date.now();
@@ -343,7 +372,10 @@ describe('runLab', () => {
     const m = /root servers: (\S+):(\d+)/.exec(out)!;
     const [host, port] = [m[1]!, Number(m[2])];
     const up = await new Promise<boolean>((resolve) => {
-      const s = net.connect({ host, port }, () => { s.destroy(); resolve(true); });
+      const s = net.connect({ host, port }, () => {
+        s.destroy();
+        resolve(true);
+      });
       s.on('error', () => resolve(false));
     });
     expect(up).toBe(true);
@@ -351,7 +383,10 @@ describe('runLab', () => {
     expect(await done).toBe(0);
     expect(out).toContain('zonelog lab: stopped');
     const after = await new Promise<boolean>((resolve) => {
-      const s = net.connect({ host, port }, () => { s.destroy(); resolve(true); });
+      const s = net.connect({ host, port }, () => {
+        s.destroy();
+        resolve(true);
+      });
       s.on('error', () => resolve(false));
     });
     expect(after).toBe(false);
@@ -362,8 +397,17 @@ describe('runLab', () => {
     await new Promise<void>((r) => blocker.listen({ host: '127.1.0.1', port: 0 }, () => r()));
     const port = (blocker.address() as net.AddressInfo).port;
     let err = '';
-    const sink = new Writable({ write(_c, _e, cb) { cb(); } });
-    const stderr = new Writable({ write(c, _e, cb) { err += String(c); cb(); } });
+    const sink = new Writable({
+      write(_c, _e, cb) {
+        cb();
+      },
+    });
+    const stderr = new Writable({
+      write(c, _e, cb) {
+        err += String(c);
+        cb();
+      },
+    });
     try {
       expect(await runLab({ port, zones: 3 }, { stdout: sink, stderr }, new AbortController().signal)).toBe(2);
       expect(err).toMatch(new RegExp(`^zonelog: the lab could not start: port ${port} is already in use`));

@@ -45,7 +45,9 @@ const sortedKeys = (recs: WireRecord[], lower = false) => [...new Set(recs.map((
 
 describe('master-file syntax (RFC 1035 §5)', () => {
   it('reads zonelog canonical text (TAB separated)', () => {
-    const recs = ok('.\t86400\tIN\tSOA\ta.root-servers.net. nstld.verisign-grs.com. 2018031200 1800 900 604800 86400\naaa.\t172800\tIN\tNS\tns1.dns.nic.aaa.\n');
+    const recs = ok(
+      '.\t86400\tIN\tSOA\ta.root-servers.net. nstld.verisign-grs.com. 2018031200 1800 900 604800 86400\naaa.\t172800\tIN\tNS\tns1.dns.nic.aaa.\n',
+    );
     expect(recs.map(line)).toEqual([
       '.\t86400\tIN\tSOA\ta.root-servers.net. nstld.verisign-grs.com. 2018031200 1800 900 604800 86400',
       'aaa.\t172800\tIN\tNS\tns1.dns.nic.aaa.',
@@ -64,7 +66,7 @@ describe('master-file syntax (RFC 1035 §5)', () => {
         '    AAAA ::1',
         '$ORIGIN sub',
         'x CH TXT "in sub"',
-        '  TXT plain ; class: the previous record\'s',
+        "  TXT plain ; class: the previous record's",
         'abs.other. 5 A 192.0.2.3',
       ].join('\n'),
     );
@@ -124,13 +126,15 @@ describe('master-file syntax (RFC 1035 §5)', () => {
 
   it('text is bytes: a string is read as UTF-8, a Buffer as it is, a BOM is skipped', () => {
     const fromString = ok('\ufeffcafé.example. 1 IN TXT "é"\n');
-    expect(fromString[0]!.owner).toEqual(Buffer.concat([Buffer.from([5]), Buffer.from('café', 'utf8'), Buffer.from([7]), Buffer.from('example'), Buffer.from([0])]));
+    expect(fromString[0]!.owner).toEqual(
+      Buffer.concat([Buffer.from([5]), Buffer.from('café', 'utf8'), Buffer.from([7]), Buffer.from('example'), Buffer.from([0])]),
+    );
     expect(fromString[0]!.rdata).toEqual(Buffer.from([2, 0xc3, 0xa9]));
     const fromBytes = ok(Buffer.concat([Buffer.from('x. 1 IN TXT "'), Buffer.from([0xe9, 0xff]), Buffer.from('"\n')]));
     expect(fromBytes[0]!.rdata).toEqual(Buffer.from([2, 0xe9, 0xff]));
   });
 
-  it("dig AXFR output: comment lines, multi-line records, the trailing SOA kept", () => {
+  it('dig AXFR output: comment lines, multi-line records, the trailing SOA kept', () => {
     const dig = [
       '',
       '; <<>> DiG 9.18.49-1~deb12u3-Debian <<>> @192.0.2.53 example. AXFR +multiline',
@@ -157,7 +161,9 @@ describe('master-file syntax (RFC 1035 §5)', () => {
     ].join('\n');
     const recs = ok(dig);
     expect(recs.map((r) => r.type)).toEqual([TYPE.SOA, TYPE.DNSKEY, TYPE.SOA]);
-    expect(line(recs[1]!)).toBe('example.\t3600\tIN\tDNSKEY\t256 3 13 mzXoklleo+QhYt34eITcpASFKzGncNOnAsB7adyqPIp2AtBAzC2i4ldVTmQ8Rp625vOmrP5grre4SSRSYwGgxA==');
+    expect(line(recs[1]!)).toBe(
+      'example.\t3600\tIN\tDNSKEY\t256 3 13 mzXoklleo+QhYt34eITcpASFKzGncNOnAsB7adyqPIp2AtBAzC2i4ldVTmQ8Rp625vOmrP5grre4SSRSYwGgxA==',
+    );
     expect(recs[2]).toEqual(recs[0]);
   });
 });
@@ -170,17 +176,29 @@ describe('errors name file:line:col', () => {
     ['TTL over 32 bits', 'www.example. 4294967296 IN A 192.0.2.1\n', 'zone.db:1:14: TTL 4294967296 is over 4294967295'],
     ['two TTLs', 't. 300 400 IN A 192.0.2.1\n', 'zone.db:1:8: unexpected "400": the TTL is already given'],
     ['no TTL at all', 'www.example. IN A 192.0.2.1\n', 'zone.db:1:17: no TTL: give one here or a $TTL line before the first record'],
-    ['unterminated quote', 'a. 1 IN A 192.0.2.1\ntxt.example. 300 IN TXT "abc\n', 'zone.db:2:25: unterminated quoted string (it must close on the line it opens)'],
+    [
+      'unterminated quote',
+      'a. 1 IN A 192.0.2.1\ntxt.example. 300 IN TXT "abc\n',
+      'zone.db:2:25: unterminated quoted string (it must close on the line it opens)',
+    ],
     ['unterminated quote at the end', 'txt.example. 300 IN TXT "abc', 'zone.db:1:25: unterminated quoted string'],
     ['( never closed', 'example. 300 IN SOA a. b. ( 1 2 3\n 4 5\n', "zone.db:1:27: unbalanced parentheses: this '(' is never closed"],
     [') without (', 'example. 300 IN A 192.0.2.1 )\n', "zone.db:1:29: unbalanced parentheses: ')' without '('"],
     ['$INCLUDE', '$TTL 1\n$INCLUDE other.zone\n', 'zone.db:2:1: $INCLUDE is not supported: give the zone as one file'],
-    ['$GENERATE', '$GENERATE 1-10 host$ A 192.0.2.$\n', 'zone.db:1:1: $GENERATE is not supported: expand it first (named-compilezone -o - prints the expanded zone)'],
+    [
+      '$GENERATE',
+      '$GENERATE 1-10 host$ A 192.0.2.$\n',
+      'zone.db:1:1: $GENERATE is not supported: expand it first (named-compilezone -o - prints the expanded zone)',
+    ],
     ['unknown directive', '$FOO bar\n', 'zone.db:1:1: unknown directive $FOO'],
     ['label over 63', `${'a'.repeat(64)}.example. 300 IN A 192.0.2.1\n`, `zone.db:1:1: label longer than 63 octets in name "${'a'.repeat(64)}.example."`],
     ['label over 63 in RDATA', `x. 300 IN NS ${'a'.repeat(64)}.\n`, `zone.db:1:14: label longer than 63 octets in name "${'a'.repeat(64)}." in NS RDATA`],
     ['name over 255', `${`${'a'.repeat(63)}.`.repeat(4)} 300 IN A 192.0.2.1\n`, /^zone\.db:1:1: name longer than 255 octets \(257\): "a{63}\.a{13}\.\.\."$/],
-    ['name over 255 with its origin', `$ORIGIN ${`${'b'.repeat(63)}.`.repeat(3)}\n${'a'.repeat(62)} 300 IN A 192.0.2.1\n`, `zone.db:2:1: name longer than 255 octets (256): "${'a'.repeat(62)}" with its origin`],
+    [
+      'name over 255 with its origin',
+      `$ORIGIN ${`${'b'.repeat(63)}.`.repeat(3)}\n${'a'.repeat(62)} 300 IN A 192.0.2.1\n`,
+      `zone.db:2:1: name longer than 255 octets (256): "${'a'.repeat(62)}" with its origin`,
+    ],
     ['bad base64', 'example. 300 IN DNSKEY 257 3 8 AwEAAa$$\n', 'zone.db:1:32: bad base64 in public key in DNSKEY RDATA'],
     ['bad IPv6', 'example. 300 IN AAAA 2001:db8::1::2\n', 'zone.db:1:22: bad IPv6 address "2001:db8::1::2" in AAAA RDATA'],
     ['missing address', 'example. 300 IN A\n', 'zone.db:1:18: missing IPv4 address in A RDATA'],
@@ -225,11 +243,25 @@ const simpleRecord = fc
     let type: number;
     let rdata: Buffer;
     switch (r.kind) {
-      case 'A': type = TYPE.A; rdata = Buffer.from(r.data.subarray(0, 4).length === 4 ? r.data.subarray(0, 4) : [1, 2, 3, 4]); break;
-      case 'MX': type = TYPE.MX; rdata = Buffer.concat([Buffer.from([r.n >> 8, r.n & 255]), target]); break;
-      case 'TXT': type = TYPE.TXT; rdata = Buffer.concat([Buffer.from([r.data.length]), r.data]); break;
-      case 'DNSKEY': type = TYPE.DNSKEY; rdata = Buffer.concat([Buffer.from([r.n >> 8, r.n & 255, 3, 13]), r.data]); break;
-      default: type = TYPE.NS; rdata = target;
+      case 'A':
+        type = TYPE.A;
+        rdata = Buffer.from(r.data.subarray(0, 4).length === 4 ? r.data.subarray(0, 4) : [1, 2, 3, 4]);
+        break;
+      case 'MX':
+        type = TYPE.MX;
+        rdata = Buffer.concat([Buffer.from([r.n >> 8, r.n & 255]), target]);
+        break;
+      case 'TXT':
+        type = TYPE.TXT;
+        rdata = Buffer.concat([Buffer.from([r.data.length]), r.data]);
+        break;
+      case 'DNSKEY':
+        type = TYPE.DNSKEY;
+        rdata = Buffer.concat([Buffer.from([r.n >> 8, r.n & 255, 3, 13]), r.data]);
+        break;
+      default:
+        type = TYPE.NS;
+        rdata = target;
     }
     return { owner, type, class: 1, ttl: r.ttl, rdata } as WireRecord;
   });
@@ -256,7 +288,9 @@ function relativeStyle(recs: WireRecord[], ws: string[], split: number): string 
       for (let i = 0; i < key.length; i += split) parts.push(key.slice(i, i + split));
       rd = `${head} (\n\t\t${parts.join(' ; part\n\t\t')}\n\t\t)`;
     }
-    out.push(`${owner}${sp()}${ttl}IN${sp()}${r.type === TYPE.A ? 'A' : r.type === TYPE.MX ? 'MX' : r.type === TYPE.TXT ? 'TXT' : r.type === TYPE.NS ? 'NS' : 'DNSKEY'}${sp()}${rd}`);
+    out.push(
+      `${owner}${sp()}${ttl}IN${sp()}${r.type === TYPE.A ? 'A' : r.type === TYPE.MX ? 'MX' : r.type === TYPE.TXT ? 'TXT' : r.type === TYPE.NS ? 'NS' : 'DNSKEY'}${sp()}${rd}`,
+    );
   }
   return out.join('\n') + '\n';
 }
@@ -433,7 +467,12 @@ describeWithTool('ldns-read-zone', 'the real root zone (2018), compared through 
     const recs = ok(text, { file: 'root.zone' });
     const ms = performance.now() - t0;
     console.log(`root.zone: ${recs.length} records parsed in ${ms.toFixed(0)} ms`);
-    expect(recs.length).toBe(text.toString('latin1').split('\n').filter((l) => l !== '').length);
+    expect(recs.length).toBe(
+      text
+        .toString('latin1')
+        .split('\n')
+        .filter((l) => l !== '').length,
+    );
     expect(recs[0]!.type).toBe(TYPE.SOA);
     expect(key(recs[recs.length - 1]!)).toBe(key(recs[0]!));
     await sameAsLdns(rootZone);

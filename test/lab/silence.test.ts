@@ -31,7 +31,11 @@ describe('lab worlds for the scan: silence and latency', () => {
       expect(l.length).toBeLessThanOrEqual(60);
     }
     // the lab expects a timeout for each of them
-    expect(expectedTargets(w).filter((t) => t.behaviour === 'silent').every((t) => t.expected === 'timeout')).toBe(true);
+    expect(
+      expectedTargets(w)
+        .filter((t) => t.behaviour === 'silent')
+        .every((t) => t.expected === 'timeout'),
+    ).toBe(true);
   });
 
   it('droppers drop every zone they do not allow and allow at least one; the rest of the world is unchanged', () => {

@@ -8,8 +8,19 @@ import { TYPE } from '../../src/dns/types.js';
 import { AXFR_BEHAVIOURS, isLoopback } from '../../src/lab/authserver.js';
 import { Rng, hash32, scatter32, syllableLabel } from '../../src/lab/rng.js';
 import {
-  INFRA_ZONE, apportion, createWorld, expectedRecordCount, expectedTargets, mutate, rootRecords, serialAt,
-  servingPlan, worldDigest, zoneAddresses, zoneRecords, type World,
+  INFRA_ZONE,
+  apportion,
+  createWorld,
+  expectedRecordCount,
+  expectedTargets,
+  mutate,
+  rootRecords,
+  serialAt,
+  servingPlan,
+  worldDigest,
+  zoneAddresses,
+  zoneRecords,
+  type World,
 } from '../../src/lab/world.js';
 
 const key = (r: WireRecord) => `${nameToText(lowerName(r.owner))} ${r.type} ${r.rdata.toString('hex')}`;
@@ -103,7 +114,11 @@ describe('world', () => {
     expect(glueless.length).toBeGreaterThan(0);
     const usedGlueless = [...world.tlds.values()].filter((z) => z.nsNames.some((n) => !world.hosts.get(n)!.glue));
     expect(usedGlueless.length).toBeGreaterThan(0);
-    const rootOwners = new Set(rootRecords(world).filter((r) => r.type === TYPE.A || r.type === TYPE.AAAA).map((r) => nameToText(r.owner)));
+    const rootOwners = new Set(
+      rootRecords(world)
+        .filter((r) => r.type === TYPE.A || r.type === TYPE.AAAA)
+        .map((r) => nameToText(r.owner)),
+    );
     const infra = [...zoneRecords(world, INFRA_ZONE)];
     for (const h of glueless) {
       expect(rootOwners.has(h.name)).toBe(false);
@@ -174,9 +189,18 @@ describe('world', () => {
     expect(root.filter((t) => t.expected === 'transferred')).toHaveLength(2);
     expect(root.filter((t) => t.expected === 'refused')).toHaveLength(11);
     const one = createWorld({ seed: 11, zones: 5, rootAllow: 1, rootServers: 4 });
-    expect(expectedTargets(one).filter((t) => t.zone === '.').map((t) => t.behaviour).sort()).toEqual(['allow', 'refused', 'refused', 'refused']);
+    expect(
+      expectedTargets(one)
+        .filter((t) => t.zone === '.')
+        .map((t) => t.behaviour)
+        .sort(),
+    ).toEqual(['allow', 'refused', 'refused', 'refused']);
     const exact = createWorld({ seed: 11, zones: 5, rootServers: 3, rootBehaviours: ['silent', 'notauth', 'allow'] });
-    expect(expectedTargets(exact).filter((t) => t.zone === '.').map((t) => t.expected)).toEqual(['timeout', 'notauth', 'transferred']);
+    expect(
+      expectedTargets(exact)
+        .filter((t) => t.zone === '.')
+        .map((t) => t.expected),
+    ).toEqual(['timeout', 'notauth', 'transferred']);
   });
 });
 
@@ -204,9 +228,19 @@ describe('behaviour mix', () => {
     const w = createWorld({ seed: 5, zones: 30, mix: Object.fromEntries(AXFR_BEHAVIOURS.map((b) => [b, 1])), closedAddresses: 1 });
     const byBehaviour = new Map(expectedTargets(w, { idleTimeoutMs: 500, deadlineMs: 2000 }).map((t) => [t.behaviour, t]));
     const want: Record<string, string> = {
-      allow: 'transferred', refused: 'refused', notauth: 'notauth', silent: 'timeout', close: 'truncated', reset: 'reset',
-      'older-serial': 'transferred', 'different-content': 'transferred', 'one-per-message': 'transferred',
-      'one-message': 'transferred', 'out-of-zone': 'transferred', drip: 'timeout', closed: 'connection-refused',
+      allow: 'transferred',
+      refused: 'refused',
+      notauth: 'notauth',
+      silent: 'timeout',
+      close: 'truncated',
+      reset: 'reset',
+      'older-serial': 'transferred',
+      'different-content': 'transferred',
+      'one-per-message': 'transferred',
+      'one-message': 'transferred',
+      'out-of-zone': 'transferred',
+      drip: 'timeout',
+      closed: 'connection-refused',
     };
     for (const [b, kind] of Object.entries(want)) expect({ b, kind: byBehaviour.get(b as never)?.expected }).toEqual({ b, kind });
     expect(byBehaviour.get('out-of-zone')!.outOfZone).toBe(3);
@@ -214,7 +248,12 @@ describe('behaviour mix', () => {
 
   it('decides drip by the client limits', () => {
     const w = createWorld({ seed: 5, zones: 10, mix: { drip: 1 }, drip: { intervalMs: 100, steps: 10 } });
-    const kinds = (idle: number, deadline: number) => new Set(expectedTargets(w, { idleTimeoutMs: idle, deadlineMs: deadline }).filter((t) => t.zone !== '.' && t.behaviour !== 'closed').map((t) => t.expected));
+    const kinds = (idle: number, deadline: number) =>
+      new Set(
+        expectedTargets(w, { idleTimeoutMs: idle, deadlineMs: deadline })
+          .filter((t) => t.zone !== '.' && t.behaviour !== 'closed')
+          .map((t) => t.expected),
+      );
     expect(kinds(500, 5000)).toEqual(new Set(['transferred']));
     expect(kinds(500, 800)).toEqual(new Set(['timeout']));
     expect(kinds(50, 5000)).toEqual(new Set(['timeout']));
@@ -291,7 +330,12 @@ describe('mutate', () => {
     const added = [...after.tlds.keys()].filter((n) => !before.tlds.has(n));
     expect(gone).toHaveLength(1);
     expect(added).toHaveLength(1);
-    const rootNs = (w: World) => new Set(rootRecords(w).filter((r) => r.type === TYPE.NS).map((r) => nameToText(r.owner)));
+    const rootNs = (w: World) =>
+      new Set(
+        rootRecords(w)
+          .filter((r) => r.type === TYPE.NS)
+          .map((r) => nameToText(r.owner)),
+      );
     expect(rootNs(after).has(gone[0]!)).toBe(false);
     expect(rootNs(after).has(added[0]!)).toBe(true);
     const newTargets = expectedTargets(after).filter((t) => t.zone === added[0]);
@@ -322,9 +366,20 @@ describe('a real root zone', () => {
     const real = parsed.records.filter((r) => r.type === TYPE.NS && r.owner.length > 1);
     const tlds = new Set(real.map((r) => nameToText(lowerName(r.owner))));
     expect(world.tlds.size).toBe(tlds.size);
-    expect(world.tlds.get('fr.')!.nsNames.sort()).toEqual(real.filter((r) => nameToText(lowerName(r.owner)) === 'fr.').map((r) => nameToText(r.rdata)).sort());
-    const realDs = parsed.records.filter((r) => r.type === TYPE.DS && nameToText(lowerName(r.owner)) === 'fr.').map((r) => r.rdata.toString('hex')).sort();
-    const labDs = rootRecords(world).filter((r) => r.type === TYPE.DS && nameToText(r.owner) === 'fr.').map((r) => r.rdata.toString('hex')).sort();
+    expect(world.tlds.get('fr.')!.nsNames.sort()).toEqual(
+      real
+        .filter((r) => nameToText(lowerName(r.owner)) === 'fr.')
+        .map((r) => nameToText(r.rdata))
+        .sort(),
+    );
+    const realDs = parsed.records
+      .filter((r) => r.type === TYPE.DS && nameToText(lowerName(r.owner)) === 'fr.')
+      .map((r) => r.rdata.toString('hex'))
+      .sort();
+    const labDs = rootRecords(world)
+      .filter((r) => r.type === TYPE.DS && nameToText(r.owner) === 'fr.')
+      .map((r) => r.rdata.toString('hex'))
+      .sort();
     expect(labDs).toEqual(realDs);
     expect(serialOf(rootRecords(world)[0]!)).toBe(serialOf(parsed.records[0]!));
   });
@@ -335,7 +390,11 @@ describe('a real root zone', () => {
     const byNs = new Map<string, string[]>();
     for (const z of world.tlds.values()) for (const n of z.nsNames) byNs.set(n, [...(byNs.get(n) ?? []), z.name]);
     const shared = [...byNs].find(([, zs]) => zs.length > 10)!;
-    const addrs = new Set(expectedTargets(world).filter((t) => t.nsName === shared[0]).map((t) => t.address));
+    const addrs = new Set(
+      expectedTargets(world)
+        .filter((t) => t.nsName === shared[0])
+        .map((t) => t.address),
+    );
     expect(addrs.size).toBe(world.hosts.get(shared[0])!.v4.length + world.hosts.get(shared[0])!.v6.length);
     expect(createWorld({ seed: 1, rootZoneText: text }).hosts.get(shared[0])).toEqual(world.hosts.get(shared[0]));
   });

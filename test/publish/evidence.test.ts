@@ -26,7 +26,13 @@ async function pub(repo: string, dirs: string[], extra: Partial<PublishOptions> 
 /** An archive where all six addresses allowed the transfer of big. */
 async function archived(): Promise<string> {
   const repo = scratch.repo();
-  const r = await pub(repo, [await writeResults(scratch.dir(), ADDRS.map((address) => ({ zone: 'big.', address, outcome: 'transferred', text: big })), next())]);
+  const r = await pub(repo, [
+    await writeResults(
+      scratch.dir(),
+      ADDRS.map((address) => ({ zone: 'big.', address, outcome: 'transferred', text: big })),
+      next(),
+    ),
+  ]);
   expect(r.ok).toBe(true);
   return repo;
 }
@@ -72,7 +78,10 @@ describe('removal needs complete evidence', () => {
 
   it('an address that left the zone drops out of its servers; a silent one stays in', async () => {
     const repo = await archived();
-    const t: FakeTarget[] = [{ zone: 'big.', address: ADDRS[0]!, outcome: 'transferred', text: big }, { zone: 'big.', address: ADDRS[1]!, outcome: 'timeout' }];
+    const t: FakeTarget[] = [
+      { zone: 'big.', address: ADDRS[0]!, outcome: 'transferred', text: big },
+      { zone: 'big.', address: ADDRS[1]!, outcome: 'timeout' },
+    ];
     await pub(repo, [await writeResults(scratch.dir(), t, next(), {}, { zoneAddresses: { 'big.': ADDRS.slice(0, 3) } })]);
     const index = JSON.parse(fs.readFileSync(path.join(repo, 'archive/index.json'), 'utf8'));
     expect(index.zones['big.'].servers.map((s: { address: string }) => s.address)).toEqual(ADDRS.slice(0, 3));
@@ -116,13 +125,18 @@ describe('shards', () => {
 });
 
 describe('time goes forward', () => {
-  it('results from a scan older than the archive\'s last scan are refused, naming both times', async () => {
+  it("results from a scan older than the archive's last scan are refused, naming both times", async () => {
     const repo = scratch.repo();
     const t: FakeTarget[] = [{ zone: 'big.', address: ADDRS[0]!, outcome: 'transferred', text: big }];
     expect((await pub(repo, [await writeResults(scratch.dir(), t, new Date('2026-03-01T10:00:00Z'))])).ok).toBe(true);
     const older = [{ ...t[0]!, text: zoneText('big.', 8, []) }];
     const r = await pub(repo, [await writeResults(scratch.dir(), older, new Date('2026-02-26T10:00:00Z'))]);
-    expect(r).toMatchObject({ ok: false, usage: false, error: 'these results are from a scan that began at 2026-02-26T10:00:00.000Z, before the archive\'s last scan at 2026-03-01T10:00:00.000Z; publish newer results' });
+    expect(r).toMatchObject({
+      ok: false,
+      usage: false,
+      error:
+        "these results are from a scan that began at 2026-02-26T10:00:00.000Z, before the archive's last scan at 2026-03-01T10:00:00.000Z; publish newer results",
+    });
     expect(fs.readFileSync(path.join(repo, 'archive/big.zone'), 'latin1')).toBe(big);
   });
 });

@@ -56,8 +56,16 @@ describe('repository state', () => {
   });
 
   it.each([
-    ['a rebase', (repo: string) => fs.mkdirSync(path.join(repo, '.git/rebase-merge')), /a rebase is in progress in .*; finish it \(git rebase --continue, or git rebase --abort\), then run again/],
-    ['a merge', (repo: string) => fs.writeFileSync(path.join(repo, '.git/MERGE_HEAD'), sh(repo, 'rev-parse', 'HEAD')), /a merge is in progress in .*git merge --abort/],
+    [
+      'a rebase',
+      (repo: string) => fs.mkdirSync(path.join(repo, '.git/rebase-merge')),
+      /a rebase is in progress in .*; finish it \(git rebase --continue, or git rebase --abort\), then run again/,
+    ],
+    [
+      'a merge',
+      (repo: string) => fs.writeFileSync(path.join(repo, '.git/MERGE_HEAD'), sh(repo, 'rev-parse', 'HEAD')),
+      /a merge is in progress in .*git merge --abort/,
+    ],
   ])('%s in progress is refused', async (_what, make, re) => {
     const repo = await published();
     make(repo);
@@ -67,7 +75,10 @@ describe('repository state', () => {
   it('uncommitted changes under archive/ are refused with what to do', async () => {
     const repo = await published();
     fs.writeFileSync(path.join(repo, 'archive/extra.zone'), 'x\n');
-    oneLine(zonelog(['publish', await results(2), '--archive', path.join(repo, 'archive'), '--commit']), /archive\/ has uncommitted changes in .* \(archive\/extra\.zone\); commit them, or discard them/);
+    oneLine(
+      zonelog(['publish', await results(2), '--archive', path.join(repo, 'archive'), '--commit']),
+      /archive\/ has uncommitted changes in .* \(archive\/extra\.zone\); commit them, or discard them/,
+    );
   });
 
   it('an index.lock left by a killed git is removed when no process holds it; the run says so and succeeds', async () => {
@@ -86,8 +97,23 @@ describe('repository state', () => {
     const holder = spawn('sh', ['-c', 'exec 3<"$0"; sleep 60', lock], { stdio: 'ignore' });
     cleanups.push(() => holder.kill('SIGKILL'));
     // until the shell has the file open
-    for (let i = 0; i < 200 && !fs.readdirSync(`/proc/${holder.pid}/fd`).some((fd) => { try { return fs.readlinkSync(`/proc/${holder.pid}/fd/${fd}`) === lock; } catch { return false; } }); i++) await new Promise((r) => setTimeout(r, 10));
-    oneLine(zonelog(['publish', await results(2), '--archive', path.join(repo, 'archive'), '--commit']), new RegExp(`index\\.lock is held by a running process \\(pid [0-9, ]*\\b${holder.pid}\\b[0-9, ]*\\); wait for it to finish, then run again`));
+    for (
+      let i = 0;
+      i < 200 &&
+      !fs.readdirSync(`/proc/${holder.pid}/fd`).some((fd) => {
+        try {
+          return fs.readlinkSync(`/proc/${holder.pid}/fd/${fd}`) === lock;
+        } catch {
+          return false;
+        }
+      });
+      i++
+    )
+      await new Promise((r) => setTimeout(r, 10));
+    oneLine(
+      zonelog(['publish', await results(2), '--archive', path.join(repo, 'archive'), '--commit']),
+      new RegExp(`index\\.lock is held by a running process \\(pid [0-9, ]*\\b${holder.pid}\\b[0-9, ]*\\); wait for it to finish, then run again`),
+    );
     expect(fs.existsSync(lock)).toBe(true);
   });
 });
@@ -108,8 +134,16 @@ describe('push', () => {
   });
 
   it.each([
-    ['no remote of that name', (_repo: string) => {}, /^zonelog: push failed: there is no remote named origin in .*; add it \(git remote add origin URL\) or give --remote\n$/],
-    ['a remote whose repository does not exist', (repo: string) => sh(repo, 'remote', 'add', 'origin', path.join(os.tmpdir(), 'zonelog-no-such-remote-', String(process.pid))), /^zonelog: push failed: fatal: .*does not appear to be a git repository\n$/],
+    [
+      'no remote of that name',
+      (_repo: string) => {},
+      /^zonelog: push failed: there is no remote named origin in .*; add it \(git remote add origin URL\) or give --remote\n$/,
+    ],
+    [
+      'a remote whose repository does not exist',
+      (repo: string) => sh(repo, 'remote', 'add', 'origin', path.join(os.tmpdir(), 'zonelog-no-such-remote-', String(process.pid))),
+      /^zonelog: push failed: fatal: .*does not appear to be a git repository\n$/,
+    ],
   ])('%s: one line at once, no retries', async (_what, setup, re) => {
     const repo = await published();
     setup(repo);
@@ -140,7 +174,11 @@ describe('the disk fails', () => {
     expect(zonelog(['publish', await results(1), '--archive', path.join(repo, 'archive'), '--commit']).status).toBe(0);
     // a zone text larger than the disk's room
     const lines = Array.from({ length: 40000 }, (_, i) => `h${String(i).padStart(5, '0')}.ba.\t60\tIN\tA\t192.0.2.1`);
-    const dir = await writeResults(scratch.dir(), [{ zone: 'ba.', address: '192.0.2.1', outcome: 'transferred', text: zoneText('ba.', 5, lines) }], new Date((clock += 3600_000)));
+    const dir = await writeResults(
+      scratch.dir(),
+      [{ zone: 'ba.', address: '192.0.2.1', outcome: 'transferred', text: zoneText('ba.', 5, lines) }],
+      new Date((clock += 3600_000)),
+    );
     const out = zonelog(['publish', dir, '--archive', path.join(repo, 'archive'), '--commit']);
     oneLine(out, /^zonelog: cannot write .*: no space left on the device \(ENOSPC\)\n$/);
     expect(archiveProblems(path.join(repo, 'archive'))).toEqual([]);
@@ -162,7 +200,13 @@ describe('the disk fails', () => {
   it('EACCES (run as an unprivileged user on a repository it may not write): one line, exit 2', async () => {
     const repo = await published();
     const dir = await results(2);
-    for (const p of [dir, path.join(dir, 'zones'), ...fs.readdirSync(path.join(dir, 'zones')).map((f) => path.join(dir, 'zones', f)), path.join(dir, 'report.json')]) fs.chmodSync(p, fs.statSync(p).isDirectory() ? 0o755 : 0o644);
+    for (const p of [
+      dir,
+      path.join(dir, 'zones'),
+      ...fs.readdirSync(path.join(dir, 'zones')).map((f) => path.join(dir, 'zones', f)),
+      path.join(dir, 'report.json'),
+    ])
+      fs.chmodSync(p, fs.statSync(p).isDirectory() ? 0o755 : 0o644);
     fs.chmodSync(repo, 0o755);
     fs.chmodSync(path.dirname(dir), 0o755);
     const env = { ...GIT_ENV, HOME: os.tmpdir(), GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'safe.directory', GIT_CONFIG_VALUE_0: '*' };

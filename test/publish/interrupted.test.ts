@@ -65,7 +65,9 @@ describe('two publishers at once, one bare remote', () => {
       expect(rb).toEqual({ code: 0, stderr: '' });
       if (ra.code !== 0) {
         expect(ra.code).toBe(2);
-        expect(ra.stderr).toMatch(/^zonelog: push failed.*: the remote's archive holds a newer scan \(.*\) than these results \(.*\); they were not pushed, and main now matches the remote\n$/);
+        expect(ra.stderr).toMatch(
+          /^zonelog: push failed.*: the remote's archive holds a newer scan \(.*\) than these results \(.*\); they were not pushed, and main now matches the remote\n$/,
+        );
       }
       outcomes.add(ra.code === 0 ? 'both' : 'older refused');
       const tip = checkout(bare);
@@ -86,8 +88,19 @@ describe('two publishers at once, one bare remote', () => {
 describe('SIGKILL of the process group at random moments', () => {
   it('the next run succeeds and gives the tree an uninterrupted run gives', async () => {
     const base = scratch.repo();
-    expect((await run(['publish', await writeResults(scratch.dir(), world(60), new Date('2026-01-01T00:00:00Z')), '--archive', path.join(base, 'archive'), '--commit'])).code).toBe(0);
-    const changed = world(60, ['z003.', 'z017.', 'z042.'], ['new.']).filter((w) => w.zone !== 'z050.')
+    expect(
+      (
+        await run([
+          'publish',
+          await writeResults(scratch.dir(), world(60), new Date('2026-01-01T00:00:00Z')),
+          '--archive',
+          path.join(base, 'archive'),
+          '--commit',
+        ])
+      ).code,
+    ).toBe(0);
+    const changed = world(60, ['z003.', 'z017.', 'z042.'], ['new.'])
+      .filter((w) => w.zone !== 'z050.')
       .concat([{ zone: 'z050.', address: '192.0.2.1', outcome: 'refused' }]);
     const results = await writeResults(scratch.dir(), changed, new Date('2026-01-01T02:00:00Z'));
     const copy = () => {
@@ -110,7 +123,11 @@ describe('SIGKILL of the process group at random moments', () => {
     const locks = { seen: 0 };
     for (let trial = 0; trial < 12; trial++) {
       const repo = copy();
-      const child = spawn(process.execPath, [BIN, 'publish', results, '--archive', path.join(repo, 'archive'), '--commit'], { env: GIT_ENV, stdio: 'ignore', detached: true });
+      const child = spawn(process.execPath, [BIN, 'publish', results, '--archive', path.join(repo, 'archive'), '--commit'], {
+        env: GIT_ENV,
+        stdio: 'ignore',
+        detached: true,
+      });
       let done = false;
       const exited = new Promise((r) => child.on('exit', () => r((done = true))));
       if (trial % 2 === 0) await new Promise((r) => setTimeout(r, Math.floor(Math.random() * span * 1.1)));

@@ -9,7 +9,11 @@ import { zonelog } from '../support/cli.js';
 
 const tmp = tempDirsPerTest();
 function sh(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.org', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.org' } });
+  return execFileSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.org', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.org' },
+  });
 }
 function newRepo(): string {
   const repo = tmp();
@@ -17,7 +21,16 @@ function newRepo(): string {
   return repo;
 }
 async function pub(repo: string, results: string[], extra: Partial<PublishOptions> = {}) {
-  const r = await publish({ dirs: results, archiveDir: path.join(repo, 'archive'), splitBytes: 40e6, commit: true, push: false, remote: 'origin', env: process.env, ...extra });
+  const r = await publish({
+    dirs: results,
+    archiveDir: path.join(repo, 'archive'),
+    splitBytes: 40e6,
+    commit: true,
+    push: false,
+    remote: 'origin',
+    env: process.env,
+    ...extra,
+  });
   if (!r.ok) throw new Error(r.error);
   return r;
 }
@@ -29,8 +42,19 @@ function commits(repo: string): string[] {
   }
 }
 
-const ba1 = zoneText('ba.', 100, ['ba.\t3600\tIN\tNS\tns1.ba.', 'a.ba.\t3600\tIN\tNS\tns.a.ba.', 'ns.a.ba.\t3600\tIN\tA\t192.0.2.10', 'b.ba.\t3600\tIN\tNS\tns.b.']);
-const ba2 = zoneText('ba.', 101, ['ba.\t3600\tIN\tNS\tns1.ba.', 'a.ba.\t3600\tIN\tNS\tns.a.ba.', 'ns.a.ba.\t3600\tIN\tA\t192.0.2.11', 'c.ba.\t3600\tIN\tNS\tns.c.', 'd.ba.\t3600\tIN\tNS\tns.d.']);
+const ba1 = zoneText('ba.', 100, [
+  'ba.\t3600\tIN\tNS\tns1.ba.',
+  'a.ba.\t3600\tIN\tNS\tns.a.ba.',
+  'ns.a.ba.\t3600\tIN\tA\t192.0.2.10',
+  'b.ba.\t3600\tIN\tNS\tns.b.',
+]);
+const ba2 = zoneText('ba.', 101, [
+  'ba.\t3600\tIN\tNS\tns1.ba.',
+  'a.ba.\t3600\tIN\tNS\tns.a.ba.',
+  'ns.a.ba.\t3600\tIN\tA\t192.0.2.11',
+  'c.ba.\t3600\tIN\tNS\tns.c.',
+  'd.ba.\t3600\tIN\tNS\tns.d.',
+]);
 const root1 = zoneText('.', 2026010100, ['.\t518400\tIN\tNS\ta.root-servers.net.', 'ba.\t172800\tIN\tNS\tns1.ba.', 'ba.\t86400\tIN\tDS\t1 8 2 AB']);
 const gone = zoneText('gone.', 5, ['x.gone.\t60\tIN\tA\t192.0.2.1']);
 
@@ -73,7 +97,9 @@ describe('publish', () => {
     expect(index.zones['ba.'].since).toBe('2026-01-01T00:00:00Z');
     expect(index.zones['ba.'].servers[0].names).toEqual(['ns.ba.']);
     expect(JSON.stringify(index).replace(/"since":"[^"]*"/g, '')).not.toMatch(/20\d\d-\d\d-\d\dT/);
-    expect(fs.readFileSync(path.join(repo, 'archive/README.md'), 'utf8')).toContain('| `ba.` | [ba.zone](ba.zone) | 100 | 5 | 2026-01-01 | `ns.ba.` `192.0.2.1`, `ns.ba.` `2001:db8::1` |');
+    expect(fs.readFileSync(path.join(repo, 'archive/README.md'), 'utf8')).toContain(
+      '| `ba.` | [ba.zone](ba.zone) | 100 | 5 | 2026-01-01 | `ns.ba.` `192.0.2.1`, `ns.ba.` `2001:db8::1` |',
+    );
     const r2 = await pub(repo, [await writeResults(tmp(), world1(), new Date('2026-01-01T02:00:00Z'))]);
     expect(r2.commit).toEqual({ committed: false });
     expect(commits(repo)).toHaveLength(1);
@@ -84,7 +110,8 @@ describe('publish', () => {
   it('a changed world makes a second commit listing exactly the zones that changed, with git numstat counts and the owners changed', async () => {
     const repo = newRepo();
     await pub(repo, [await writeResults(tmp(), world1())]);
-    const w2 = world1().map((t) => (t.zone === 'ba.' && t.outcome === 'transferred' ? { ...t, text: ba2 } : t))
+    const w2 = world1()
+      .map((t) => (t.zone === 'ba.' && t.outcome === 'transferred' ? { ...t, text: ba2 } : t))
       .map((t) => (t.zone === 'gone.' ? { ...t, outcome: 'refused' as const, text: undefined } : t));
     w2.push({ zone: 'new.', address: '192.0.2.77', outcome: 'transferred', text: zoneText('new.', 1, ['new.\t60\tIN\tNS\tns.new.']) });
     const r = await pub(repo, [await writeResults(tmp(), w2, new Date('2026-01-01T02:00:00Z'))]);
@@ -92,15 +119,24 @@ describe('publish', () => {
     const body = (r.commit as { body: string }).body.split('\n');
     const numstat = sh(repo, 'diff', '--numstat', 'HEAD~1', 'HEAD', '--', 'archive/ba.zone').trim().split('\t');
     // The owners of the lines git's own diff adds and removes, sorted.
-    const owners = [...new Set(sh(repo, 'diff', '-U0', 'HEAD~1', 'HEAD', '--', 'archive/ba.zone').split('\n')
-      .filter((l) => /^[+-][^+-]/.test(l)).map((l) => l.slice(1).split('\t')[0]!))].sort();
+    const owners = [
+      ...new Set(
+        sh(repo, 'diff', '-U0', 'HEAD~1', 'HEAD', '--', 'archive/ba.zone')
+          .split('\n')
+          .filter((l) => /^[+-][^+-]/.test(l))
+          .map((l) => l.slice(1).split('\t')[0]!),
+      ),
+    ].sort();
     expect(owners).toContain('ba.');
     expect(body).toEqual([
       `~ ba. 100 → 101 +${numstat[0]} -${numstat[1]}`,
       '- gone. refused by 1 of 1 addresses',
       '+ new. 1 2 records',
       '',
-      `Owners: ba. ${owners.map((o) => (o === 'ba.' ? '@' : o.slice(0, -'.ba.'.length))).sort().join(' ')}`,
+      `Owners: ba. ${owners
+        .map((o) => (o === 'ba.' ? '@' : o.slice(0, -'.ba.'.length)))
+        .sort()
+        .join(' ')}`,
     ]);
     expect(numstat.slice(0, 2)).toEqual(['4', '3']);
     const files = sh(repo, 'show', '--name-only', '--format=', 'HEAD').trim().split('\n').sort();
@@ -113,7 +149,15 @@ describe('publish', () => {
     await pub(repo, [await writeResults(tmp(), world1())]);
     fs.appendFileSync(path.join(repo, 'archive/ba.zone'), 'zz.ba.\t60\tIN\tA\t192.0.2.9\n');
     const later = await writeResults(tmp(), world1(), new Date('2026-01-01T02:00:00Z'));
-    const refused = await publish({ dirs: [later], archiveDir: path.join(repo, 'archive'), splitBytes: 40e6, commit: true, push: false, remote: 'origin', env: process.env });
+    const refused = await publish({
+      dirs: [later],
+      archiveDir: path.join(repo, 'archive'),
+      splitBytes: 40e6,
+      commit: true,
+      push: false,
+      remote: 'origin',
+      env: process.env,
+    });
     expect(refused).toMatchObject({ ok: false, usage: false });
     expect((refused as { error: string }).error).toMatch(/^archive\/ has uncommitted changes in .* \(archive\/ba\.zone\); commit them, or discard them/);
     expect(commits(repo)).toHaveLength(1);
@@ -134,38 +178,51 @@ describe('publish', () => {
     expect(r.commit).toEqual({ committed: false });
     expect(fs.readFileSync(path.join(repo, 'archive/ba.zone'), 'latin1')).toBe(ba1);
     // one address refuses, one times out, one answers SERVFAIL: not definite
-    const mixed = world1().filter((t) => t.zone !== 'ba.').concat([
-      { zone: 'ba.', address: '192.0.2.1', outcome: 'refused' },
-      { zone: 'ba.', address: '2001:db8::1', outcome: 'servfail' },
-    ]);
+    const mixed = world1()
+      .filter((t) => t.zone !== 'ba.')
+      .concat([
+        { zone: 'ba.', address: '192.0.2.1', outcome: 'refused' },
+        { zone: 'ba.', address: '2001:db8::1', outcome: 'servfail' },
+      ]);
     expect((await pub(repo, [await writeResults(tmp(), mixed)])).commit).toEqual({ committed: false });
     // one refusal while the other archived address times out: it stays (no flapping churn)
-    const half = world1().filter((t) => t.zone !== 'ba.').concat([
-      { zone: 'ba.', address: '192.0.2.1', outcome: 'refused' },
-      { zone: 'ba.', address: '2001:db8::1', outcome: 'timeout' },
-    ]);
+    const half = world1()
+      .filter((t) => t.zone !== 'ba.')
+      .concat([
+        { zone: 'ba.', address: '192.0.2.1', outcome: 'refused' },
+        { zone: 'ba.', address: '2001:db8::1', outcome: 'timeout' },
+      ]);
     expect((await pub(repo, [await writeResults(tmp(), half)])).commit).toEqual({ committed: false });
-    const refused = world1().filter((t) => t.zone !== 'ba.').concat([
-      { zone: 'ba.', address: '192.0.2.1', outcome: 'refused' },
-      { zone: 'ba.', address: '2001:db8::1', outcome: 'refused' },
-    ]);
+    const refused = world1()
+      .filter((t) => t.zone !== 'ba.')
+      .concat([
+        { zone: 'ba.', address: '192.0.2.1', outcome: 'refused' },
+        { zone: 'ba.', address: '2001:db8::1', outcome: 'refused' },
+      ]);
     const r3 = await pub(repo, [await writeResults(tmp(), refused)]);
     expect(r3.commit).toMatchObject({ committed: true, subject: 'archive: - ba.' });
     expect(fs.existsSync(path.join(repo, 'archive/ba.zone'))).toBe(false);
     // The log shows the removal with the serial the zone had when it went.
     const log = JSON.parse((await zonelog(['log', 'ba.', '--repo', repo, '--json'])).stdout) as { serial: number; added: number; removed: number }[];
-    expect(log.map((e) => [e.serial, e.added, e.removed])).toEqual([[100, 0, ba1.split('\n').filter(Boolean).length], [100, ba1.split('\n').filter(Boolean).length, 0]]);
+    expect(log.map((e) => [e.serial, e.added, e.removed])).toEqual([
+      [100, 0, ba1.split('\n').filter(Boolean).length],
+      [100, ba1.split('\n').filter(Boolean).length, 0],
+    ]);
   });
 
   it('a flapping server changes nothing; an older serial never replaces a newer one while its server is silent', async () => {
     const repo = newRepo();
-    const lagging = world1().concat([{ zone: 'ba.', address: '192.0.2.3', outcome: 'transferred', text: zoneText('ba.', 99, ['old.ba.\t60\tIN\tA\t192.0.2.99']) }]);
+    const lagging = world1().concat([
+      { zone: 'ba.', address: '192.0.2.3', outcome: 'transferred', text: zoneText('ba.', 99, ['old.ba.\t60\tIN\tA\t192.0.2.99']) },
+    ]);
     await pub(repo, [await writeResults(tmp(), lagging)]);
     expect(fs.readFileSync(path.join(repo, 'archive/ba.zone'), 'latin1')).toBe(ba1);
     const index = JSON.parse(fs.readFileSync(path.join(repo, 'archive/index.json'), 'utf8'));
     expect(index.zones['ba.'].servers.map((s: { serial: number }) => s.serial)).toEqual([100, 99, 100]);
     // the servers of serial 100 time out: the lagging one alone must not roll the zone back
-    const flap = lagging.map((t) => (t.zone === 'ba.' && t.address !== '192.0.2.3' && t.outcome === 'transferred' ? { ...t, outcome: 'timeout' as const, text: undefined } : t));
+    const flap = lagging.map((t) =>
+      t.zone === 'ba.' && t.address !== '192.0.2.3' && t.outcome === 'transferred' ? { ...t, outcome: 'timeout' as const, text: undefined } : t,
+    );
     const r = await pub(repo, [await writeResults(tmp(), flap)]);
     expect(r.commit).toEqual({ committed: false });
     expect(fs.readFileSync(path.join(repo, 'archive/ba.zone'), 'latin1')).toBe(ba1);
@@ -198,7 +255,15 @@ describe('publish', () => {
     const three = newRepo();
     const shardDirs: string[] = [];
     for (let i = 1; i <= 3; i++) {
-      shardDirs.push(await writeResults(tmp(), all.filter((t) => inShard({ ...t, nameServers: [] }, { index: i, count: 3 })), undefined, {}, { shard: { index: i, count: 3 } }));
+      shardDirs.push(
+        await writeResults(
+          tmp(),
+          all.filter((t) => inShard({ ...t, nameServers: [] }, { index: i, count: 3 })),
+          undefined,
+          {},
+          { shard: { index: i, count: 3 } },
+        ),
+      );
     }
     await pub(three, shardDirs);
     const tree = (repo: string) => sh(repo, 'ls-tree', '-r', 'HEAD').replace(/\s+\d+\t/g, '\t');
@@ -228,7 +293,10 @@ describe('publish', () => {
     expect(fs.readFileSync(path.join(repo, 'archive/big.zone'), 'latin1')).toBe(small);
     // The parts' lines that the joined file keeps did not change: one SOA replaced, 17 records gone.
     const log = await zonelog(['log', 'big.', '--repo', repo, '--json']);
-    expect(JSON.parse(log.stdout).map((e: { added: number; removed: number }) => [e.added, e.removed])).toEqual([[1, 18], [19, 0]]);
+    expect(JSON.parse(log.stdout).map((e: { added: number; removed: number }) => [e.added, e.removed])).toEqual([
+      [1, 18],
+      [19, 0],
+    ]);
   });
 
   it('push: when the remote moved on, rebuilds on top of it zone by zone and lands both histories without forcing', async () => {
@@ -252,8 +320,8 @@ describe('publish', () => {
   });
 
   it.each([
-    ['the remote\'s scan is newer: ours is refused as older than the archive, and the branch takes the remote\'s', '2026-01-01T02:00:00Z', 2, 'b'],
-    ['our scan is newer: our archive wins, on top of the remote\'s commit', '2026-01-01T06:00:00Z', 3, 'a'],
+    ["the remote's scan is newer: ours is refused as older than the archive, and the branch takes the remote's", '2026-01-01T02:00:00Z', 2, 'b'],
+    ["our scan is newer: our archive wins, on top of the remote's commit", '2026-01-01T06:00:00Z', 3, 'a'],
   ])('push with a conflict in the archive: %s', async (_what, ourDate, commitsAfter, winner) => {
     const { bare, a, b } = await twoPublishers();
     const baB = zoneText('ba.', 102, ['ba.\t3600\tIN\tNS\tns1.ba.', 'a.ba.\t3600\tIN\tNS\tns.b-side.']);
@@ -263,7 +331,9 @@ describe('publish', () => {
     const ra = await pub(a, [await writeResults(tmp(), with_(baA), new Date(ourDate))], { push: true });
     if (winner === 'a') expect(ra.push).toMatchObject({ ok: true });
     else {
-      expect((ra.push as { error: string }).error).toBe("the remote's archive holds a newer scan (2026-01-01T04:00:00.000Z) than these results (2026-01-01T02:00:00.000Z); they were not pushed, and main now matches the remote");
+      expect((ra.push as { error: string }).error).toBe(
+        "the remote's archive holds a newer scan (2026-01-01T04:00:00.000Z) than these results (2026-01-01T02:00:00.000Z); they were not pushed, and main now matches the remote",
+      );
       expect(sh(a, 'rev-parse', 'HEAD')).toBe(sh(bare, 'rev-parse', 'main'));
     }
     expect(sh(bare, 'log', '--format=%s', 'main').trim().split('\n')).toHaveLength(commitsAfter);
@@ -285,7 +355,15 @@ describe('publish', () => {
     const repo = newRepo();
     const half = tmp();
     fs.mkdirSync(path.join(half, 'zones'));
-    const r = await publish({ dirs: [half], archiveDir: path.join(repo, 'archive'), splitBytes: 40e6, commit: true, push: false, remote: 'origin', env: process.env });
+    const r = await publish({
+      dirs: [half],
+      archiveDir: path.join(repo, 'archive'),
+      splitBytes: 40e6,
+      commit: true,
+      push: false,
+      remote: 'origin',
+      env: process.env,
+    });
     expect(r).toMatchObject({ ok: false, usage: true });
     expect(fs.existsSync(path.join(repo, 'archive'))).toBe(false);
   });

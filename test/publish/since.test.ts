@@ -14,7 +14,8 @@ const tmp = () => {
   dirs.push(d);
   return d;
 };
-const sh = (repo: string, ...args: string[]) => execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@example.org', ...args], { encoding: 'utf8' });
+const sh = (repo: string, ...args: string[]) =>
+  execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@example.org', ...args], { encoding: 'utf8' });
 
 const world = (serial: number): FakeTarget[] => [
   { zone: 'ba.', address: '192.0.2.1', outcome: 'transferred', text: zoneText('ba.', serial, ['ba.\t60\tIN\tNS\tns.ba.']) },
@@ -22,7 +23,15 @@ const world = (serial: number): FakeTarget[] => [
 ];
 
 async function pub(repo: string, targets: FakeTarget[], at: string) {
-  const r = await publish({ dirs: [await writeResults(tmp(), targets, new Date(at))], archiveDir: path.join(repo, 'archive'), splitBytes: 40e6, commit: true, push: false, remote: 'origin', env: process.env });
+  const r = await publish({
+    dirs: [await writeResults(tmp(), targets, new Date(at))],
+    archiveDir: path.join(repo, 'archive'),
+    splitBytes: 40e6,
+    commit: true,
+    push: false,
+    remote: 'origin',
+    env: process.env,
+  });
   if (!r.ok) throw new Error(r.error);
   return r;
 }

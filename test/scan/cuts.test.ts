@@ -9,8 +9,23 @@ const soa = (owner: string): WireRecord => ({ owner: textToName(owner), type: TY
 
 function message(o: { rcode?: number; aa?: boolean; answers?: WireRecord[]; authority?: WireRecord[] }): Message {
   return {
-    header: { id: 1, qr: true, opcode: 0, aa: o.aa ?? false, tc: false, rd: false, rcode: o.rcode ?? RCODE.NOERROR, qdcount: 1, ancount: 0, nscount: 0, arcount: 0 },
-    questions: [], answers: o.answers ?? [], authority: o.authority ?? [], additional: [],
+    header: {
+      id: 1,
+      qr: true,
+      opcode: 0,
+      aa: o.aa ?? false,
+      tc: false,
+      rd: false,
+      rcode: o.rcode ?? RCODE.NOERROR,
+      qdcount: 1,
+      ancount: 0,
+      nscount: 0,
+      arcount: 0,
+    },
+    questions: [],
+    answers: o.answers ?? [],
+    authority: o.authority ?? [],
+    additional: [],
   };
 }
 
@@ -19,7 +34,7 @@ const ask = (m: Message, name: string, zone: string) => {
   return r.kind === 'delegation' ? `${r.atName ? 'cut' : 'between'} ${nameToText(r.owner)} ${r.ns.length}` : r.kind;
 };
 
-describe('what one answer from a parent\'s server says about a name', () => {
+describe("what one answer from a parent's server says about a name", () => {
   it('a referral whose owner is the name is a cut (RFC 1034 §4.2.1)', () => {
     expect(ask(message({ authority: [ns('gov.kp.', 'ns1.gov.kp.'), ns('gov.kp.', 'ns2.gov.kp.')] }), 'gov.kp.', 'kp.')).toBe('cut gov.kp. 2');
   });

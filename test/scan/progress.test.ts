@@ -8,11 +8,35 @@ import { tempDir } from '../support/results.js';
 
 function sink(): { out: Writable; text: () => string } {
   let s = '';
-  return { out: new Writable({ write(c, _e, cb) { s += c; cb(); } }), text: () => s };
+  return {
+    out: new Writable({
+      write(c, _e, cb) {
+        s += c;
+        cb();
+      },
+    }),
+    text: () => s,
+  };
 }
-const target = (outcome: TargetResult['outcome'], address = '192.0.2.1', extra: Partial<TargetResult> = {}): TargetResult =>
-  ({ zone: 'ba.', address, port: 53, nameServers: [], attempts: 1, outcome, durationMs: 1000, ...extra });
-const report = (targets: TargetResult[]): Report => ({ version: 1, started: '', finished: '', options: {}, shard: { index: 2, count: 3 }, discovery: {}, targets });
+const target = (outcome: TargetResult['outcome'], address = '192.0.2.1', extra: Partial<TargetResult> = {}): TargetResult => ({
+  zone: 'ba.',
+  address,
+  port: 53,
+  nameServers: [],
+  attempts: 1,
+  outcome,
+  durationMs: 1000,
+  ...extra,
+});
+const report = (targets: TargetResult[]): Report => ({
+  version: 1,
+  started: '',
+  finished: '',
+  options: {},
+  shard: { index: 2, count: 3 },
+  discovery: {},
+  targets,
+});
 
 describe('scan progress', () => {
   it('draws a live bar on a terminal', () => {
@@ -47,15 +71,24 @@ describe('scan progress', () => {
     const s = sink();
     const p = new Progress({ out: s.out, mode: 'plain', intervalMs: 0, next: { results: 'out', command: 'zonelog publish out --commit' } });
     const targets = [
-      target('transferred'), target('transferred', '192.0.2.2'), target('transferred', '192.0.2.3', { zone: 'sy.' }),
-      target('refused', '192.0.2.4'), target('refused', '192.0.2.5'), target('notauth', '192.0.2.6'),
-      target('timeout', '192.0.2.7'), target('timeout', '192.0.2.8'), target('reset', '192.0.2.9'), target('skipped', '192.0.2.10'),
+      target('transferred'),
+      target('transferred', '192.0.2.2'),
+      target('transferred', '192.0.2.3', { zone: 'sy.' }),
+      target('refused', '192.0.2.4'),
+      target('refused', '192.0.2.5'),
+      target('notauth', '192.0.2.6'),
+      target('timeout', '192.0.2.7'),
+      target('timeout', '192.0.2.8'),
+      target('reset', '192.0.2.9'),
+      target('skipped', '192.0.2.10'),
     ];
     p.start(targets.length);
     for (const t of targets) p.result(t);
     p.finish(report(targets));
     const lines = s.text().trimEnd().split('\n');
-    expect(lines.at(-2)).toBe('scan done: 2 zones transferred (3 of 10 targets); refused 2, NOTAUTH 1; failed 3 (timeout 2, reset 1); 1 skipped at the deadline');
+    expect(lines.at(-2)).toBe(
+      'scan done: 2 zones transferred (3 of 10 targets); refused 2, NOTAUTH 1; failed 3 (timeout 2, reset 1); 1 skipped at the deadline',
+    );
     expect(lines.at(-1)).toBe('results in out; next: zonelog publish out --commit');
   });
 
@@ -82,7 +115,12 @@ describe('scan progress', () => {
     const summary = path.join(dir, 'summary.md');
     const s = sink();
     const p = new Progress({ out: s.out, mode: 'quiet', githubSummary: summary, annotations: true });
-    const targets = [target('transferred'), target('refused', '192.0.2.2'), target('malformed', '192.0.2.3', { detail: 'first record is not the SOA' }), target('timeout', '192.0.2.4', { durationMs: 9000 })];
+    const targets = [
+      target('transferred'),
+      target('refused', '192.0.2.2'),
+      target('malformed', '192.0.2.3', { detail: 'first record is not the SOA' }),
+      target('timeout', '192.0.2.4', { durationMs: 9000 }),
+    ];
     p.start(targets.length);
     for (const t of targets) p.result(t);
     p.finish(report(targets));

@@ -74,7 +74,9 @@ describe('scan against the lab', () => {
   it('shards 1..3 together cover the unsharded targets exactly once', async () => {
     const keys: string[] = [];
     for (let i = 1; i <= 3; i++) {
-      const r = await scan(scanOptions(lab, out(), { shard: { index: i, count: 3 }, limits: { ...LIMITS, idleTimeoutMs: 300, deadlineMs: 600 }, concurrency: 128 }));
+      const r = await scan(
+        scanOptions(lab, out(), { shard: { index: i, count: 3 }, limits: { ...LIMITS, idleTimeoutMs: 300, deadlineMs: 600 }, concurrency: 128 }),
+      );
       expect(r.shard).toEqual({ index: i, count: 3 });
       keys.push(...r.targets.map((t) => `${t.zone} ${normalizeAddress(t.address)}`));
     }
@@ -85,7 +87,22 @@ describe('scan against the lab', () => {
 
   it('the scan command writes a results directory and a JSON summary', async () => {
     const dir = out();
-    const r = await cli(['scan', '--root', lab.rootServers.slice(0, 4).join(','), '--port', String(lab.port), '--out', dir, '--timeout', '0.3', '--transfer-deadline', '0.6', '--json', '--exclude', 'arpa.']);
+    const r = await cli([
+      'scan',
+      '--root',
+      lab.rootServers.slice(0, 4).join(','),
+      '--port',
+      String(lab.port),
+      '--out',
+      dir,
+      '--timeout',
+      '0.3',
+      '--transfer-deadline',
+      '0.6',
+      '--json',
+      '--exclude',
+      'arpa.',
+    ]);
     expect(r.code).toBe(0);
     const summary = JSON.parse(r.stdout);
     expect(summary.zonesTransferred).toBeGreaterThan(0);
@@ -96,8 +113,14 @@ describe('scan against the lab', () => {
 });
 
 describe('scan when no root server allows the transfer of "."', () => {
-  it('asks the root servers for each TLD\'s delegation instead (the TLD list from --zones)', async () => {
-    const lab = await startLab({ zones: 25, seed: 4, port: 0, rootAllow: 0, clientLimits: { idleTimeoutMs: LIMITS.idleTimeoutMs, deadlineMs: LIMITS.deadlineMs } });
+  it("asks the root servers for each TLD's delegation instead (the TLD list from --zones)", async () => {
+    const lab = await startLab({
+      zones: 25,
+      seed: 4,
+      port: 0,
+      rootAllow: 0,
+      clientLimits: { idleTimeoutMs: LIMITS.idleTimeoutMs, deadlineMs: LIMITS.deadlineMs },
+    });
     try {
       const tlds = [...lab.world.tlds.keys()];
       const r = await scan(scanOptions(lab, out(), { fallbackZones: tlds }));
@@ -146,62 +169,96 @@ describe('scan: bad input is a one-line error, exit 1, and writes nothing', () =
  * A root zone served by BIND on loopback, delegating TLDs to BIND, Knot and NSD
  * (some allowing transfer, some refusing) and to an address where nothing listens.
  */
-describeServer('knot', 'scan against real servers', () => describeServer('nsd', 'with NSD', () => describeServer('bind', 'and BIND', () => {
-  const servers: RunningServer[] = [];
-  let dir: string;
-  let report: Report;
-  let port: number;
+describeServer('knot', 'scan against real servers', () =>
+  describeServer('nsd', 'with NSD', () =>
+    describeServer('bind', 'and BIND', () => {
+      const servers: RunningServer[] = [];
+      let dir: string;
+      let report: Report;
+      let port: number;
 
-  beforeAll(async () => {
-    dir = tempDir();
-    cleanup.push(dir);
-    port = await pickFreePort('127.0.0.1');
-    const zone = (name: string, serial: number, extra = '') => {
-      const f = path.join(dir, `${name.replace(/\.$/, '') || 'root'}.zone`);
-      fs.writeFileSync(f, `$TTL 3600\n${name} IN SOA ns.${name === '.' ? '' : name} h.${name === '.' ? '' : name} ${serial} 7200 3600 1209600 300\n${name} IN NS ns.${name === '.' ? 'root-servers.test.' : name}\n${extra}`);
-      return f;
-    };
-    const kinds = ['knot', 'nsd'] as const;
-    const addr: Record<string, string> = { bind: '127.0.0.1', knot: '127.0.31.1', nsd: '127.0.31.2', dead: '127.0.31.3' };
-    const tlds: { name: string; kind: string; allow: boolean }[] = [
-      { name: 'bindopen.', kind: 'bind', allow: true },
-      { name: 'bindshut.', kind: 'bind', allow: false },
-      ...kinds.flatMap((k) => [{ name: `${k}open.`, kind: k, allow: true }, { name: `${k}shut.`, kind: k, allow: false }]),
-      { name: 'deadtld.', kind: 'dead', allow: true },
-    ];
-    let root = '';
-    for (const t of tlds) root += `${t.name} IN NS ns.${t.name}\nns.${t.name} IN A ${addr[t.kind]}\n`;
-    root += `ns.root-servers.test. IN A 127.0.0.1\n`;
-    const rootFile = zone('.', 2026112700, root);
-    const files = new Map(tlds.map((t) => [t.name, zone(t.name, 7, `ns.${t.name} IN A ${addr[t.kind]}\nwww.${t.name} IN A 192.0.2.7\n`)]));
-    servers.push(await startServer('bind', {
-      address: addr.bind, port,
-      zones: [{ name: '.', file: rootFile, allowTransfer: true }, ...tlds.filter((t) => t.kind === 'bind').map((t) => ({ name: t.name, file: files.get(t.name)!, allowTransfer: t.allow }))],
-    }));
-    for (const k of kinds) {
-      servers.push(await startServer(k, { address: addr[k], port, zones: tlds.filter((t) => t.kind === k).map((t) => ({ name: t.name, file: files.get(t.name)!, allowTransfer: t.allow })) }));
-    }
-    report = await scan({
-      roots: [{ host: '127.0.0.1', port }], port, zones: [], fallbackZones: [], family: 'any', exclusions: emptyExclusions(),
-      concurrency: 16, perAddress: 2, limits: LIMITS, dnssec: false, memoryBudget: 64 << 20, out: path.join(dir, 'results'),
-    });
-  }, 180_000);
-  afterAll(async () => {
-    for (const s of servers) await s.stop();
-    await stopAllServers();
-  });
+      beforeAll(async () => {
+        dir = tempDir();
+        cleanup.push(dir);
+        port = await pickFreePort('127.0.0.1');
+        const zone = (name: string, serial: number, extra = '') => {
+          const f = path.join(dir, `${name.replace(/\.$/, '') || 'root'}.zone`);
+          fs.writeFileSync(
+            f,
+            `$TTL 3600\n${name} IN SOA ns.${name === '.' ? '' : name} h.${name === '.' ? '' : name} ${serial} 7200 3600 1209600 300\n${name} IN NS ns.${name === '.' ? 'root-servers.test.' : name}\n${extra}`,
+          );
+          return f;
+        };
+        const kinds = ['knot', 'nsd'] as const;
+        const addr: Record<string, string> = { bind: '127.0.0.1', knot: '127.0.31.1', nsd: '127.0.31.2', dead: '127.0.31.3' };
+        const tlds: { name: string; kind: string; allow: boolean }[] = [
+          { name: 'bindopen.', kind: 'bind', allow: true },
+          { name: 'bindshut.', kind: 'bind', allow: false },
+          ...kinds.flatMap((k) => [
+            { name: `${k}open.`, kind: k, allow: true },
+            { name: `${k}shut.`, kind: k, allow: false },
+          ]),
+          { name: 'deadtld.', kind: 'dead', allow: true },
+        ];
+        let root = '';
+        for (const t of tlds) root += `${t.name} IN NS ns.${t.name}\nns.${t.name} IN A ${addr[t.kind]}\n`;
+        root += `ns.root-servers.test. IN A 127.0.0.1\n`;
+        const rootFile = zone('.', 2026112700, root);
+        const files = new Map(tlds.map((t) => [t.name, zone(t.name, 7, `ns.${t.name} IN A ${addr[t.kind]}\nwww.${t.name} IN A 192.0.2.7\n`)]));
+        servers.push(
+          await startServer('bind', {
+            address: addr.bind,
+            port,
+            zones: [
+              { name: '.', file: rootFile, allowTransfer: true },
+              ...tlds.filter((t) => t.kind === 'bind').map((t) => ({ name: t.name, file: files.get(t.name)!, allowTransfer: t.allow })),
+            ],
+          }),
+        );
+        for (const k of kinds) {
+          servers.push(
+            await startServer(k, {
+              address: addr[k],
+              port,
+              zones: tlds.filter((t) => t.kind === k).map((t) => ({ name: t.name, file: files.get(t.name)!, allowTransfer: t.allow })),
+            }),
+          );
+        }
+        report = await scan({
+          roots: [{ host: '127.0.0.1', port }],
+          port,
+          zones: [],
+          fallbackZones: [],
+          family: 'any',
+          exclusions: emptyExclusions(),
+          concurrency: 16,
+          perAddress: 2,
+          limits: LIMITS,
+          dnssec: false,
+          memoryBudget: 64 << 20,
+          out: path.join(dir, 'results'),
+        });
+      }, 180_000);
+      afterAll(async () => {
+        for (const s of servers) await s.stop();
+        await stopAllServers();
+      });
 
-  it('reports the right outcome for each server', () => {
-    const got = Object.fromEntries(report.targets.map((t) => [t.zone, t.outcome]));
-    expect(got['.']).toBe('transferred');
-    expect(got['bindopen.']).toBe('transferred');
-    expect(got['bindshut.']).toBe('refused');
-    expect(got['knotopen.']).toBe('transferred');
-    expect(got['knotshut.']).toBe('notauth');
-    expect(got['nsdopen.']).toBe('transferred');
-    expect(got['nsdshut.']).toBe('refused');
-    expect(got['deadtld.']).toBe('connection-refused');
-    const texts = report.targets.filter((t) => t.outcome === 'transferred' && t.zone !== '.').map((t) => fs.readFileSync(path.join(dir, 'results', t.file!), 'latin1'));
-    for (const t of texts) expect(t).toMatch(/^\w+\.\t3600\tIN\tSOA\t/);
-  });
-})));
+      it('reports the right outcome for each server', () => {
+        const got = Object.fromEntries(report.targets.map((t) => [t.zone, t.outcome]));
+        expect(got['.']).toBe('transferred');
+        expect(got['bindopen.']).toBe('transferred');
+        expect(got['bindshut.']).toBe('refused');
+        expect(got['knotopen.']).toBe('transferred');
+        expect(got['knotshut.']).toBe('notauth');
+        expect(got['nsdopen.']).toBe('transferred');
+        expect(got['nsdshut.']).toBe('refused');
+        expect(got['deadtld.']).toBe('connection-refused');
+        const texts = report.targets
+          .filter((t) => t.outcome === 'transferred' && t.zone !== '.')
+          .map((t) => fs.readFileSync(path.join(dir, 'results', t.file!), 'latin1'));
+        for (const t of texts) expect(t).toMatch(/^\w+\.\t3600\tIN\tSOA\t/);
+      });
+    }),
+  ),
+);

@@ -1,12 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { schedule, type Attempt, type SchedulerOptions } from '../../src/scan/scheduler.js';
 
-interface Item { id: number; address: string }
+interface Item {
+  id: number;
+  address: string;
+}
 /** What a fake server does with one item: answer (ok, refused, reset) after a delay, or say nothing. */
 type Kind = 'ok' | 'refused' | 'reset' | 'silent';
 type Res = 'ok' | 'refused' | 'reset' | 'timeout' | 'aborted';
 
-interface Tried { id: number; address: string; number: number; short: boolean; result?: Res }
+interface Tried {
+  id: number;
+  address: string;
+  number: number;
+  short: boolean;
+  result?: Res;
+}
 
 /**
  * Fake transfers: an item's server answers after `delayMs` (calling firstByte first)
@@ -47,17 +56,22 @@ function fakeNet(kindOf: (t: Item) => Kind, o: { delayMs?: (t: Item) => number; 
       else {
         const delay = o.delayMs?.(t) ?? 1 + (t.id % 3);
         if (a.firstByteTimeoutMs !== undefined && delay > a.firstByteTimeoutMs) timer = setTimeout(() => end('timeout'), a.firstByteTimeoutMs);
-        else timer = setTimeout(() => {
-          a.firstByte();
-          end(kind);
-        }, delay);
+        else
+          timer = setTimeout(() => {
+            a.firstByte();
+            end(kind);
+          }, delay);
       }
     });
   };
   return { tried, run, peakOpen, peakAnswering };
 }
 
-function options(net: ReturnType<typeof fakeNet>, final: Map<number, [Res | undefined, number, 'done' | 'skipped']>, extra: Partial<SchedulerOptions<Item, Res>> = {}): SchedulerOptions<Item, Res> {
+function options(
+  net: ReturnType<typeof fakeNet>,
+  final: Map<number, [Res | undefined, number, 'done' | 'skipped']>,
+  extra: Partial<SchedulerOptions<Item, Res>> = {},
+): SchedulerOptions<Item, Res> {
   return {
     concurrency: 64,
     perAddress: 2,
@@ -89,17 +103,20 @@ describe('scheduler', () => {
     const final = new Map<number, [Res | undefined, number, 'done' | 'skipped']>();
     let running = 0;
     let peakAll = 0;
-    await schedule<Item, Res>(all, options(net, final, {
-      concurrency: 5,
-      run: async (t, a) => {
-        peakAll = Math.max(peakAll, ++running);
-        try {
-          return await net.run(t, a);
-        } finally {
-          running--;
-        }
-      },
-    }));
+    await schedule<Item, Res>(
+      all,
+      options(net, final, {
+        concurrency: 5,
+        run: async (t, a) => {
+          peakAll = Math.max(peakAll, ++running);
+          try {
+            return await net.run(t, a);
+          } finally {
+            running--;
+          }
+        },
+      }),
+    );
     expect([...final.keys()].sort((a, b) => a - b)).toEqual(all.map((i) => i.id));
     expect(peakAll).toBeLessThanOrEqual(5);
     for (const p of net.peakOpen.values()) expect(p).toBeLessThanOrEqual(2);
@@ -160,7 +177,12 @@ describe('scheduler', () => {
   });
 
   it('retries a reset once at an address that answers, never a refusal nor a timeout', async () => {
-    const all = [{ id: 1, address: 'x' }, { id: 2, address: 'x' }, { id: 3, address: 'x' }, { id: 4, address: 'x' }];
+    const all = [
+      { id: 1, address: 'x' },
+      { id: 2, address: 'x' },
+      { id: 3, address: 'x' },
+      { id: 4, address: 'x' },
+    ];
     const kinds: Record<number, Kind> = { 1: 'reset', 2: 'refused', 3: 'silent', 4: 'ok' };
     const net = fakeNet((t) => kinds[t.id]!, { fullMs: 30 });
     const final = new Map<number, [Res | undefined, number, 'done' | 'skipped']>();

@@ -47,8 +47,14 @@ describe('scan of a world with silent addresses, droppers and latency', () => {
 
   beforeAll(async () => {
     lab = await startLab({
-      zones: 160, seed: 5, port: 0, serversPerTld: { min: 4, max: 6 }, addresses: 20,
-      silentAddresses: { share: 0.05, min: 20, max: 60 }, droppers: 2, latency: { min: 5, max: 40 },
+      zones: 160,
+      seed: 5,
+      port: 0,
+      serversPerTld: { min: 4, max: 6 },
+      addresses: 20,
+      silentAddresses: { share: 0.05, min: 20, max: 60 },
+      droppers: 2,
+      latency: { min: 5, max: 40 },
       clientLimits: { idleTimeoutMs: 1500, deadlineMs: LIMITS.deadlineMs },
     });
     // A longer idle timeout than elsewhere: the lab shares this process and its two cores.
@@ -58,7 +64,8 @@ describe('scan of a world with silent addresses, droppers and latency', () => {
     await lab?.stop();
   });
 
-  const isDropper = (b: string[]) => b.includes('silent') && !b.some((x) => ['refused', 'notauth', 'reset', 'close'].includes(x)) && b.some((x) => x !== 'silent');
+  const isDropper = (b: string[]) =>
+    b.includes('silent') && !b.some((x) => ['refused', 'notauth', 'reset', 'close'].includes(x)) && b.some((x) => x !== 'silent');
   const isSilent = (b: string[]) => b.every((x) => x === 'silent');
 
   it('the world has what the test is about', () => {
@@ -66,7 +73,7 @@ describe('scan of a world with silent addresses, droppers and latency', () => {
     expect(addressesWhere(lab, isDropper)).toHaveLength(2);
   });
 
-  it('every target has the outcome the lab says, so the droppers\' allowed zones are transferred', () => {
+  it("every target has the outcome the lab says, so the droppers' allowed zones are transferred", () => {
     expect(mismatches(report, lab.expected)).toEqual([]);
     for (const a of addressesWhere(lab, isDropper)) {
       const here = report.targets.filter((t) => normalizeAddress(t.address) === a);
@@ -120,7 +127,9 @@ describe('exit 2 with one line when discovery fails (the built binary)', () => {
   // Asynchronous: the servers of these tests run in this process.
   const run = (args: string[]) =>
     new Promise<{ status: number | null; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [BIN, 'scan', '--quiet', '--archive', newDir(), '--out', path.join(newDir(), 'r'), ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(process.execPath, [BIN, 'scan', '--quiet', '--archive', newDir(), '--out', path.join(newDir(), 'r'), ...args], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       let stderr = '';
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       child.on('close', (status) => resolve({ status, stderr }));

@@ -11,7 +11,7 @@ import { resultsDirs } from '../support/scan.js';
 
 const out = resultsDirs();
 
-describe('scan\'s source options: bad input is one line, exit 1, and writes nothing', () => {
+describe("scan's source options: bad input is one line, exit 1, and writes nothing", () => {
   it.each([
     ['an unknown budget', ['--budget', 'moon=3']],
     ['a budget that is no number', ['--budget', 'psl=lots']],
@@ -69,8 +69,25 @@ describe('zonelog scan (the built binary) with every source, on the lab', () => 
     fs.writeFileSync(list, lab.world.suffixList!);
     const bin = path.resolve('dist/src/cli/bin.js');
     const { stdout } = await promisify(execFile)(process.execPath, [
-      bin, 'scan', '--root', lab.rootServers.join(','), '--port', String(lab.port), '--out', dir, '--timeout', '0.5', '--transfer-deadline', '2',
-      '--suffix-list', list, '--budget', 'psl=4', '--budget', 'leaked=none', '--json',
+      bin,
+      'scan',
+      '--root',
+      lab.rootServers.join(','),
+      '--port',
+      String(lab.port),
+      '--out',
+      dir,
+      '--timeout',
+      '0.5',
+      '--transfer-deadline',
+      '2',
+      '--suffix-list',
+      list,
+      '--budget',
+      'psl=4',
+      '--budget',
+      'leaked=none',
+      '--json',
     ]);
     expect(JSON.parse(stdout).zonesTransferred).toBeGreaterThan(0);
     const rep = JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8')) as Report;

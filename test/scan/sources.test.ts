@@ -55,17 +55,23 @@ describe('the sources below the TLDs, against the lab', () => {
     for (const s of ['root', 'arpa', 'psl', 'leaked']) expect(bySource.get(s)?.length ?? 0, s).toBeGreaterThan(0);
   });
 
-  it('names each designed zone by its source: arpa tree, suffixes, a leaked TLD\'s children', () => {
+  it("names each designed zone by its source: arpa tree, suffixes, a leaked TLD's children", () => {
     const sourceOf = new Map(report.targets.map((t) => [t.zone, t.source]));
     for (const z of designed(lab)) {
-      const want = z.name.endsWith('.arpa.') ? 'arpa' : !z.parent ? 'root' : z.parent && lab.world.tlds.get(z.parent)?.designed && !z.parent.endsWith('arpa.') ? 'leaked' : 'psl';
+      const want = z.name.endsWith('.arpa.')
+        ? 'arpa'
+        : !z.parent
+          ? 'root'
+          : z.parent && lab.world.tlds.get(z.parent)?.designed && !z.parent.endsWith('arpa.')
+            ? 'leaked'
+            : 'psl';
       expect(sourceOf.get(z.name), z.name).toBe(want);
     }
     expect(sourceOf.get('arpa.')).toBe('arpa');
     expect(sourceOf.get('.')).toBe('root');
   });
 
-  it('finds in-addr.arpa.\'s children by NS questions and ip6.arpa.\'s from its transfer', () => {
+  it("finds in-addr.arpa.'s children by NS questions and ip6.arpa.'s from its transfer", () => {
     const parents = (report.discovery.sources as { arpa: { parents: Record<string, { via: string; children: number }> } }).arpa.parents;
     expect(parents['in-addr.arpa.']!.via).toBe('ns-queries');
     expect(parents['in-addr.arpa.']!.children).toBe(4);
@@ -84,7 +90,7 @@ describe('the sources below the TLDs, against the lab', () => {
     expect(list.suffixes.some((s) => s.startsWith('private.'))).toBe(false);
   });
 
-  it('contacts nothing outside the sources: every address asked or transferred from is the world\'s', () => {
+  it("contacts nothing outside the sources: every address asked or transferred from is the world's", () => {
     const world = new Set(lab.world.addresses.map((a) => normalizeAddress(a.address)));
     const touched = new Set([...report.targets.map((t) => normalizeAddress(t.address)), ...(report.discovery.addressesAsked as string[])]);
     expect(touched.size).toBeGreaterThan(50);
@@ -142,7 +148,7 @@ describe('the sources below the TLDs, against the lab', () => {
     expect(touched).not.toContain('127.1.2.1');
   }, 120_000);
 
-  it('shards 1..3 cover every target of the sources; a leaked zone\'s children go with the shard that saw the leak', async () => {
+  it("shards 1..3 cover every target of the sources; a leaked zone's children go with the shard that saw the leak", async () => {
     const seen = new Map<string, number>();
     for (let i = 1; i <= 3; i++) {
       const r = await scan(options(lab, { shard: { index: i, count: 3 } }));
@@ -159,7 +165,13 @@ describe('the sources below the TLDs, against the lab', () => {
 
 describe('ip6.arpa. that refuses transfer', () => {
   it('is walked nibble by nibble under 2000::/3, finding the registry zones at any depth', async () => {
-    const lab = await startLab({ zones: 10, seed: 3, port: 0, below: { ip6Allows: false }, clientLimits: { idleTimeoutMs: LIMITS.idleTimeoutMs, deadlineMs: LIMITS.deadlineMs } });
+    const lab = await startLab({
+      zones: 10,
+      seed: 3,
+      port: 0,
+      below: { ip6Allows: false },
+      clientLimits: { idleTimeoutMs: LIMITS.idleTimeoutMs, deadlineMs: LIMITS.deadlineMs },
+    });
     try {
       const r = await scan(options(lab, {}, { psl: 0, leaked: 0 }));
       const parents = (r.discovery.sources as { arpa: { parents: Record<string, { via: string; children: number }> } }).arpa.parents;

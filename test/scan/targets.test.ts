@@ -19,22 +19,24 @@ describe('targets', () => {
   });
 
   it('shards 1..N cover every target exactly once (property)', () => {
-    fc.assert(fc.property(
-      fc.uniqueArray(fc.tuple(fc.constantFrom('.', 'ba.', 'com.', 'xn--p1ai.'), fc.ipV4()), { maxLength: 80, selector: ([z, a]) => `${z} ${a}` }),
-      fc.integer({ min: 1, max: 9 }),
-      (pairs, n) => {
-        const all = pairs.map(([zone, address]) => ({ zone, address, nameServers: [] }));
-        const seen = new Map<string, number>();
-        for (let i = 1; i <= n; i++) {
-          for (const t of selectTargets(all, { exclusions: noExclusions, family: 'any', shard: { index: i, count: n } })) {
-            const k = `${t.zone} ${t.address}`;
-            seen.set(k, (seen.get(k) ?? 0) + 1);
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.tuple(fc.constantFrom('.', 'ba.', 'com.', 'xn--p1ai.'), fc.ipV4()), { maxLength: 80, selector: ([z, a]) => `${z} ${a}` }),
+        fc.integer({ min: 1, max: 9 }),
+        (pairs, n) => {
+          const all = pairs.map(([zone, address]) => ({ zone, address, nameServers: [] }));
+          const seen = new Map<string, number>();
+          for (let i = 1; i <= n; i++) {
+            for (const t of selectTargets(all, { exclusions: noExclusions, family: 'any', shard: { index: i, count: n } })) {
+              const k = `${t.zone} ${t.address}`;
+              seen.set(k, (seen.get(k) ?? 0) + 1);
+            }
           }
-        }
-        expect(seen.size).toBe(all.length);
-        for (const c of seen.values()) expect(c).toBe(1);
-      },
-    ));
+          expect(seen.size).toBe(all.length);
+          for (const c of seen.values()) expect(c).toBe(1);
+        },
+      ),
+    );
   });
 
   it('is deterministic and spreads targets over the shards', () => {

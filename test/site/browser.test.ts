@@ -17,7 +17,16 @@ import { findExecutable } from '../support/servers.js';
 
 /** Debian's Chromium; GitHub's Ubuntu runners have Google Chrome instead. */
 const CHROMIUM = findExecutable('chromium') ?? findExecutable('google-chrome');
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 function describeWithChromium(title: string, fn: () => void): void {
   const reason = 'chromium not found: install the Debian package chromium';
@@ -31,7 +40,13 @@ function describeWithChromium(title: string, fn: () => void): void {
   } else describe.skip(`${title} [skipped: ${reason}]`, fn);
 }
 
-const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.css': 'text/css', '.js': 'text/javascript', '.atom': 'application/atom+xml', '.txt': 'text/plain' };
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.css': 'text/css',
+  '.js': 'text/javascript',
+  '.atom': 'application/atom+xml',
+  '.txt': 'text/plain',
+};
 
 /** A static file server for one folder on 127.0.0.1, like GitHub Pages: 404 for anything else. */
 function serve(root: string): Promise<http.Server> {
@@ -48,7 +63,7 @@ function serve(root: string): Promise<http.Server> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
-describeWithChromium('the demo\'s web report in Chromium', () => {
+describeWithChromium("the demo's web report in Chromium", () => {
   let tmp: string;
   let shots: string;
   let server: http.Server;
@@ -61,7 +76,15 @@ describeWithChromium('the demo\'s web report in Chromium', () => {
     shots = path.join(tmp, 'screenshots');
     fs.mkdirSync(shots);
     const repo = path.join(tmp, 'repo');
-    const code = await runDemo({ zones: 12, seed: 5, dir: repo, env: process.env }, new Writable({ write(c, _e, cb) { demoOut += c; cb(); } }));
+    const code = await runDemo(
+      { zones: 12, seed: 5, dir: repo, env: process.env },
+      new Writable({
+        write(c, _e, cb) {
+          demoOut += c;
+          cb();
+        },
+      }),
+    );
     expect(code).toBe(0);
     server = await serve(path.join(repo, 'site'));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
@@ -124,7 +147,8 @@ describeWithChromium('the demo\'s web report in Chromium', () => {
       expect(await page.getAttribute('html', 'lang')).toBe('en');
       expect(await chartsDrawn(page)).toEqual([true]);
       // Charts say what they show to a screen reader; the table under them is there without JavaScript.
-      for (const label of await page.$$eval('[role="img"]', (els) => els.map((e) => e.getAttribute('aria-label') ?? ''))) expect(label.length).toBeGreaterThan(20);
+      for (const label of await page.$$eval('[role="img"]', (els) => els.map((e) => e.getAttribute('aria-label') ?? '')))
+        expect(label.length).toBeGreaterThan(20);
       expect(await page.locator('figure.chart details table').count()).toBe(1);
       await page.screenshot({ path: path.join(shots, 'home.png'), fullPage: true });
 
@@ -156,8 +180,11 @@ describeWithChromium('the demo\'s web report in Chromium', () => {
     }
   });
 
-  it('fits a phone\'s screen: nothing wider than the viewport but the tables, which scroll', async () => {
-    for (const [name, url] of [['home-phone', base], ['zone-phone', `${base}zones/root.html`]] as const) {
+  it("fits a phone's screen: nothing wider than the viewport but the tables, which scroll", async () => {
+    for (const [name, url] of [
+      ['home-phone', base],
+      ['zone-phone', `${base}zones/root.html`],
+    ] as const) {
       const { page, problems } = await open(url, { width: 390, height: 844 });
       try {
         await chartsDrawn(page);

@@ -21,12 +21,14 @@ export interface HandRepo {
 /** The zone's canonical text: SOA, the apex's NS, then one NS per delegation and extra records. */
 export function zoneText(zone: string, serial: number, delegations: string[], extra: string[] = []): string {
   const owner = (l: string) => `${l}.${zone}`;
-  return [
-    `${zone}\t3600\tIN\tSOA\tns.${zone} host.${zone} ${serial} 3600 600 86400 300`,
-    `${zone}\t3600\tIN\tNS\tns.${zone}`,
-    ...delegations.map((d) => `${owner(d)}\t3600\tIN\tNS\tns.${owner(d)}`),
-    ...extra,
-  ].join('\n') + '\n';
+  return (
+    [
+      `${zone}\t3600\tIN\tSOA\tns.${zone} host.${zone} ${serial} 3600 600 86400 300`,
+      `${zone}\t3600\tIN\tNS\tns.${zone}`,
+      ...delegations.map((d) => `${owner(d)}\t3600\tIN\tNS\tns.${owner(d)}`),
+      ...extra,
+    ].join('\n') + '\n'
+  );
 }
 
 interface IndexEntry {
@@ -39,7 +41,8 @@ interface IndexEntry {
 
 export function newRepo(): HandRepo {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zonelog-site-'));
-  const git = (...a: string[]) => execFileSync('git', ['-C', dir, '-c', 'user.name=Hand Editor', '-c', 'user.email=hand@example.org', ...a], { encoding: 'utf8' });
+  const git = (...a: string[]) =>
+    execFileSync('git', ['-C', dir, '-c', 'user.name=Hand Editor', '-c', 'user.email=hand@example.org', ...a], { encoding: 'utf8' });
   git('init', '-q', '-b', 'main');
   fs.mkdirSync(path.join(dir, 'archive'));
   return { dir, commits: new Map(), git };
@@ -95,26 +98,56 @@ export const steps: ((r: HandRepo) => void)[] = [
       'ba.': { path: 'ba.zone', serial: 1, records: 4, servers: [srv('192.0.2.53', 1)] },
       'kp.': { path: 'kp.zone', serial: 10, records: 3, servers: [srv('198.51.100.1', 10, 'bb', 'ns1.kp.')], source: 'root/TLD' },
     });
-    commit(r, 'c1', '2026-01-01T10:00:00Z', zonelogMessage([
-      { kind: 'added', zone: 'ba.', serial: 1, records: 4, paths: ['ba.zone'] },
-      { kind: 'added', zone: 'kp.', serial: 10, records: 3, paths: ['kp.zone'] },
-    ], [['ba.zone', { added: 4, removed: 0 }], ['kp.zone', { added: 3, removed: 0 }]]));
+    commit(
+      r,
+      'c1',
+      '2026-01-01T10:00:00Z',
+      zonelogMessage(
+        [
+          { kind: 'added', zone: 'ba.', serial: 1, records: 4, paths: ['ba.zone'] },
+          { kind: 'added', zone: 'kp.', serial: 10, records: 3, paths: ['kp.zone'] },
+        ],
+        [
+          ['ba.zone', { added: 4, removed: 0 }],
+          ['kp.zone', { added: 3, removed: 0 }],
+        ],
+      ),
+    );
   },
   (r) => {
     write(r, 'ba.zone', zoneText('ba.', 2, ['a', 'b', 'c']));
     writeIndex(r, {
       'ba.': { path: 'ba.zone', serial: 2, records: 5, servers: [srv('192.0.2.53', 2)] },
-      'kp.': { path: 'kp.zone', serial: 10, records: 3, servers: [srv('198.51.100.1', 10, 'bb', 'ns1.kp.'), srv('198.51.100.2', 9, 'cc', 'ns2.kp.')], source: 'root/TLD' },
+      'kp.': {
+        path: 'kp.zone',
+        serial: 10,
+        records: 3,
+        servers: [srv('198.51.100.1', 10, 'bb', 'ns1.kp.'), srv('198.51.100.2', 9, 'cc', 'ns2.kp.')],
+        source: 'root/TLD',
+      },
     });
-    commit(r, 'c2', '2026-01-02T10:00:00Z', zonelogMessage([
-      { kind: 'changed', zone: 'ba.', from: 1, to: 2, paths: ['ba.zone'] },
-      { kind: 'servers', zone: 'kp.', before: 1, after: 2 },
-    ], [['ba.zone', { added: 2, removed: 1, owners: new Set(['ba.', 'c.ba.']) }]]));
+    commit(
+      r,
+      'c2',
+      '2026-01-02T10:00:00Z',
+      zonelogMessage(
+        [
+          { kind: 'changed', zone: 'ba.', from: 1, to: 2, paths: ['ba.zone'] },
+          { kind: 'servers', zone: 'kp.', before: 1, after: 2 },
+        ],
+        [['ba.zone', { added: 2, removed: 1, owners: new Set(['ba.', 'c.ba.']) }]],
+      ),
+    );
   },
   (r) => {
     remove(r, 'kp.zone');
     writeIndex(r, { 'ba.': { path: 'ba.zone', serial: 2, records: 5, servers: [srv('192.0.2.53', 2)] } });
-    commit(r, 'c3', '2026-01-03T10:00:00Z', zonelogMessage([{ kind: 'removed', zone: 'kp.', refusing: 2, answered: 2, paths: ['kp.zone'] }], [['kp.zone', { added: 0, removed: 3 }]]));
+    commit(
+      r,
+      'c3',
+      '2026-01-03T10:00:00Z',
+      zonelogMessage([{ kind: 'removed', zone: 'kp.', refusing: 2, answered: 2, paths: ['kp.zone'] }], [['kp.zone', { added: 0, removed: 3 }]]),
+    );
   },
   (r) => {
     write(r, 'ba.zone', zoneText('ba.', 2, ['a', 'b', 'c'], ['ba.\t3600\tIN\tTXT\t"edited by hand"']));
@@ -127,7 +160,12 @@ export const steps: ((r: HandRepo) => void)[] = [
       'ba.': { path: 'ba.zone', serial: 2, records: 6, servers: [srv('192.0.2.53', 2)] },
       'kp.': { path: 'kp.zone', serial: 12, records: 4, servers: [srv('198.51.100.1', 12, 'dd', 'ns1.kp.')], source: 'root/TLD' },
     });
-    commit(r, 'c5', '2026-01-05T10:00:00Z', zonelogMessage([{ kind: 'added', zone: 'kp.', serial: 12, records: 4, paths: ['kp.zone'] }], [['kp.zone', { added: 4, removed: 0 }]]));
+    commit(
+      r,
+      'c5',
+      '2026-01-05T10:00:00Z',
+      zonelogMessage([{ kind: 'added', zone: 'kp.', serial: 12, records: 4, paths: ['kp.zone'] }], [['kp.zone', { added: 4, removed: 0 }]]),
+    );
   },
   (r) => {
     // Split: the apex's records in @.zone, the delegations a, b, c in their parts; serial 3.
@@ -139,9 +177,19 @@ export const steps: ((r: HandRepo) => void)[] = [
       'ba.': { path: 'ba/', serial: 3, records: 6, servers: [srv('192.0.2.53', 3), srv('192.0.2.54', 2, 'ee')] },
       'kp.': { path: 'kp.zone', serial: 12, records: 4, servers: [srv('198.51.100.1', 12, 'dd', 'ns1.kp.')], source: 'root/TLD' },
     });
-    commit(r, 'c6', '2026-01-06T10:00:00Z', zonelogMessage([{ kind: 'changed', zone: 'ba.', from: 2, to: 3, paths: ['ba.zone', 'ba/'] }], [
-      ['ba.zone', { added: 0, removed: 6 }], ['ba/@.zone', { added: 3, removed: 0 }], ['ba/a.zone', { added: 1, removed: 0 }],
-    ]));
+    commit(
+      r,
+      'c6',
+      '2026-01-06T10:00:00Z',
+      zonelogMessage(
+        [{ kind: 'changed', zone: 'ba.', from: 2, to: 3, paths: ['ba.zone', 'ba/'] }],
+        [
+          ['ba.zone', { added: 0, removed: 6 }],
+          ['ba/@.zone', { added: 3, removed: 0 }],
+          ['ba/a.zone', { added: 1, removed: 0 }],
+        ],
+      ),
+    );
   },
   (r) => {
     remove(r, 'kp.zone');

@@ -14,7 +14,13 @@ const BASE = 'https://example.org/zonelog/';
 let r: HandRepo;
 let tmp: string;
 const opts = (out: string, env: Record<string, string | undefined> = process.env): SiteOptions => ({
-  repoDir: r.dir, archive: 'archive', outDir: out, env, minChange: 100, recentDays: 7, baseUrl: BASE,
+  repoDir: r.dir,
+  archive: 'archive',
+  outDir: out,
+  env,
+  minChange: 100,
+  recentDays: 7,
+  baseUrl: BASE,
 });
 const read = (f: string) => fs.readFileSync(f, 'utf8');
 const c = (name: string) => r.commits.get(name)!;
@@ -168,7 +174,8 @@ describe('index.json is read as untrusted input', () => {
 
 describe('zonelog site, the built command', () => {
   const bin = path.resolve('dist/src/cli/bin.js');
-  const run = (args: string[], cwd: string) => spawnSync(process.execPath, [bin, 'site', ...args], { cwd, encoding: 'utf8', env: { ...process.env, GITHUB_REPOSITORY: '' } });
+  const run = (args: string[], cwd: string) =>
+    spawnSync(process.execPath, [bin, 'site', ...args], { cwd, encoding: 'utf8', env: { ...process.env, GITHUB_REPOSITORY: '' } });
 
   it('builds and says where to open it; refuses what is not an archive with one line', () => {
     if (!fs.existsSync(bin)) throw new Error('build first: npx tsc -p tsconfig.json');

@@ -28,12 +28,19 @@ const c = (name: string) => r.commits.get(name)!;
 describe('timelines from a hand-made history', () => {
   it('reads what zonelog messages say, back as written', () => {
     // Written by zonelog's own writer, so this follows its format.
-    const body = zonelogMessage([
-      { kind: 'changed', zone: 'ba.', from: 1, to: 2, paths: ['ba.zone'] },
-      { kind: 'added', zone: 'kp.', serial: 10, records: 3, paths: ['kp.zone'] },
-      { kind: 'removed', zone: 'sy.', refusing: 2, answered: 3, paths: ['sy.zone'] },
-      { kind: 'servers', zone: 'uz.', before: 1, after: 2 },
-    ], [['ba.zone', { added: 2, removed: 1, owners: new Set(['ba.', 'c.ba.']) }], ['kp.zone', { added: 3, removed: 0 }], ['sy.zone', { added: 0, removed: 5 }]]);
+    const body = zonelogMessage(
+      [
+        { kind: 'changed', zone: 'ba.', from: 1, to: 2, paths: ['ba.zone'] },
+        { kind: 'added', zone: 'kp.', serial: 10, records: 3, paths: ['kp.zone'] },
+        { kind: 'removed', zone: 'sy.', refusing: 2, answered: 3, paths: ['sy.zone'] },
+        { kind: 'servers', zone: 'uz.', before: 1, after: 2 },
+      ],
+      [
+        ['ba.zone', { added: 2, removed: 1, owners: new Set(['ba.', 'c.ba.']) }],
+        ['kp.zone', { added: 3, removed: 0 }],
+        ['sy.zone', { added: 0, removed: 5 }],
+      ],
+    );
     expect(messageZones(body)).toEqual([
       { kind: 'changed', zone: 'ba.', from: 1, to: 2, counts: { added: 2, removed: 1 } },
       { kind: 'added', zone: 'kp.', serial: 10, records: 3 },
@@ -71,7 +78,10 @@ describe('timelines from a hand-made history', () => {
     expect(kp.entries[1]!.servers).toEqual({ before: 1, after: 2 });
     expect(kp.entries[2]!.refusal).toEqual({ refusing: 2, answered: 2 });
     expect(isPresent(kp)).toBe(false);
-    expect(transferableSpans(kp).map((s) => [s.from.commit, s.to?.commit])).toEqual([[c('c1'), c('c3')], [c('c5'), c('c7')]]);
+    expect(transferableSpans(kp).map((s) => [s.from.commit, s.to?.commit])).toEqual([
+      [c('c1'), c('c3')],
+      [c('c5'), c('c7')],
+    ]);
   });
 
   it('counts the zones in the archive after every commit that touched it', () => {
@@ -126,8 +136,17 @@ describe('timelines from a hand-made history', () => {
 
   it('events: every start and stop, big changes only past the threshold, ids stable and distinct', () => {
     const kp = zoneEvents(hist.zones.get('kp.')!, 100);
-    expect(kp.map((e) => [e.kind, e.entry.commit])).toEqual([['started', c('c1')], ['stopped', c('c3')], ['started', c('c5')], ['stopped', c('c7')]]);
-    expect(zoneEvents(hist.zones.get('ba.')!, 1).map((e) => [e.kind, e.entry.commit])).toEqual([['started', c('c1')], ['changed', c('c2')], ['changed', c('c6')]]);
+    expect(kp.map((e) => [e.kind, e.entry.commit])).toEqual([
+      ['started', c('c1')],
+      ['stopped', c('c3')],
+      ['started', c('c5')],
+      ['stopped', c('c7')],
+    ]);
+    expect(zoneEvents(hist.zones.get('ba.')!, 1).map((e) => [e.kind, e.entry.commit])).toEqual([
+      ['started', c('c1')],
+      ['changed', c('c2')],
+      ['changed', c('c6')],
+    ]);
     expect(zoneEvents(hist.zones.get('ba.')!, 3).map((e) => e.kind)).toEqual(['started']);
     const all = archiveEvents(hist.zones.values(), 100);
     expect(all.map((e) => `${e.kind} ${e.zone}`)).toEqual(['stopped kp.', 'started kp.', 'stopped kp.', 'started ba.', 'started kp.']);

@@ -28,7 +28,12 @@ export function archiveProblems(archiveDir: string): string[] {
     let text: string;
     try {
       if (e.path.endsWith('/')) {
-        const parts = sortParts(fs.readdirSync(p).filter((f) => f.endsWith('.zone')).map((f) => f.slice(0, -5)));
+        const parts = sortParts(
+          fs
+            .readdirSync(p)
+            .filter((f) => f.endsWith('.zone'))
+            .map((f) => f.slice(0, -5)),
+        );
         text = parts.map((s) => fs.readFileSync(path.join(p, `${s}.zone`), 'latin1')).join('');
       } else text = fs.readFileSync(p, 'latin1');
     } catch {

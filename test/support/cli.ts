@@ -12,8 +12,18 @@ export async function zonelog(args: string[], env: Record<string, string | undef
   let stdout = '';
   let stderr = '';
   const code = await main(args, {
-    stdout: new Writable({ write(c: Buffer | string, _e, cb) { stdout += typeof c === 'string' ? c : c.toString('latin1'); cb(); } }),
-    stderr: new Writable({ write(c: Buffer | string, _e, cb) { stderr += c.toString(); cb(); } }),
+    stdout: new Writable({
+      write(c: Buffer | string, _e, cb) {
+        stdout += typeof c === 'string' ? c : c.toString('latin1');
+        cb();
+      },
+    }),
+    stderr: new Writable({
+      write(c: Buffer | string, _e, cb) {
+        stderr += c.toString();
+        cb();
+      },
+    }),
     env,
   });
   return { code, stdout, stderr };

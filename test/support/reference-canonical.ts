@@ -58,7 +58,10 @@ export class CanonicalZone {
   private lastOwnerText = '';
   private lastOwnerKey: Buffer = Buffer.alloc(0);
 
-  constructor(readonly zone: Buffer, private readonly options: CanonicalZoneOptions = {}) {
+  constructor(
+    readonly zone: Buffer,
+    private readonly options: CanonicalZoneOptions = {},
+  ) {
     this.sorter = new ExternalSorter({
       memoryBudget: options.memoryBudget ?? DEFAULT_MEMORY_BUDGET,
       tmpDir: options.tmpDir,
@@ -171,4 +174,3 @@ function lineOfEntry(e: string): string {
   while (e.charCodeAt(i) !== 0) i++;
   return e.slice(i + 1);
 }
-

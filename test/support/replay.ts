@@ -18,7 +18,6 @@ import { ResultsWriter, type TargetResult } from '../../src/scan/results.js';
 import { TYPE } from '../../src/dns/types.js';
 import { corpusClone } from './corpus.js';
 
-
 export interface Version {
   rev: string;
   /** ISO date of the capture (the commit's). */
@@ -29,10 +28,13 @@ export interface Version {
 export function corpus(): { dir: string; versions: Version[] } {
   const clone = corpusClone();
   const log = execFileSync('git', ['-C', clone, 'log', '--reverse', '--format=%H %cI'], { encoding: 'utf8' });
-  const versions = log.trim().split('\n').map((l) => {
-    const [rev, date] = l.split(' ');
-    return { rev: rev!, date: date! };
-  });
+  const versions = log
+    .trim()
+    .split('\n')
+    .map((l) => {
+      const [rev, date] = l.split(' ');
+      return { rev: rev!, date: date! };
+    });
   return { dir: clone, versions };
 }
 
@@ -82,7 +84,9 @@ function render(rev: string): string {
 }
 
 /** Builds an archive repository from versions [0, count) of the corpus. */
-export async function replay(opts: { count?: number; splitBytes?: number } = {}): Promise<{ repo: string; versions: Version[]; commits: number; outcomes: string[] }> {
+export async function replay(
+  opts: { count?: number; splitBytes?: number } = {},
+): Promise<{ repo: string; versions: Version[]; commits: number; outcomes: string[] }> {
   const { versions: all } = corpus();
   const versions = all.slice(0, opts.count ?? all.length);
   const repo = fs.mkdtempSync(path.join(os.tmpdir(), 'zonelog-replay-'));
@@ -108,7 +112,15 @@ export async function replay(opts: { count?: number; splitBytes?: number } = {})
           target = { ...base, outcome: 'transferred', serial: result.outcome.serial, records: result.zone.written, file: stored.file, sha256: stored.sha256 };
         } else target = { ...base, outcome: result.outcome.kind, detail: result.outcome.detail };
         await w.writeReport({ version: 1, started: v.date, finished: v.date, options: { dnssec: false }, shard: null, discovery: {}, targets: [target] });
-        const p = await publish({ dirs: [dir], archiveDir: path.join(repo, 'archive'), splitBytes: opts.splitBytes ?? 40e6, commit: true, push: false, remote: 'origin', env: process.env });
+        const p = await publish({
+          dirs: [dir],
+          archiveDir: path.join(repo, 'archive'),
+          splitBytes: opts.splitBytes ?? 40e6,
+          commit: true,
+          push: false,
+          remote: 'origin',
+          env: process.env,
+        });
         if (!p.ok) throw new Error(p.error);
         if (p.commit?.committed) commits++;
       } finally {

@@ -36,7 +36,10 @@ export function tempDirsPerTest(): () => string {
 
 /** A zone's canonical text: SOA with the serial, then the given lines. */
 export function zoneText(zone: string, serial: number, lines: string[]): string {
-  return [`${zone}\t3600\tIN\tSOA\tns1.${zone === '.' ? '' : zone} hostmaster.${zone === '.' ? '' : zone} ${serial} 7200 3600 1209600 300`, ...lines].join('\n') + '\n';
+  return (
+    [`${zone}\t3600\tIN\tSOA\tns1.${zone === '.' ? '' : zone} hostmaster.${zone === '.' ? '' : zone} ${serial} 7200 3600 1209600 300`, ...lines].join('\n') +
+    '\n'
+  );
 }
 
 export interface FakeReport {
@@ -46,11 +49,24 @@ export interface FakeReport {
   zoneAddresses?: Record<string, string[]>;
 }
 
-export async function writeResults(dir: string, targets: FakeTarget[], started = new Date('2026-01-01T00:00:00Z'), options: Record<string, unknown> = {}, extra: FakeReport = {}): Promise<string> {
+export async function writeResults(
+  dir: string,
+  targets: FakeTarget[],
+  started = new Date('2026-01-01T00:00:00Z'),
+  options: Record<string, unknown> = {},
+  extra: FakeReport = {},
+): Promise<string> {
   const w = new ResultsWriter(dir);
   const out: TargetResult[] = [];
   for (const t of targets) {
-    const base = { zone: t.zone, address: t.address, port: 53, nameServers: [t.zone === '.' ? 'a.root-servers.net.' : `ns.${t.zone}`], attempts: 1, ...(t.source ? { source: t.source as TargetResult['source'] } : {}) };
+    const base = {
+      zone: t.zone,
+      address: t.address,
+      port: 53,
+      nameServers: [t.zone === '.' ? 'a.root-servers.net.' : `ns.${t.zone}`],
+      attempts: 1,
+      ...(t.source ? { source: t.source as TargetResult['source'] } : {}),
+    };
     if (t.outcome === 'transferred') {
       const stored = await w.storeZone([t.text!]);
       const serial = Number(t.text!.split('\n')[0]!.split('\t')[4]!.split(' ')[2]);
@@ -60,8 +76,15 @@ export async function writeResults(dir: string, targets: FakeTarget[], started =
   const zoneAddresses: Record<string, string[]> = {};
   for (const t of targets) (zoneAddresses[t.zone] ??= []).push(t.address);
   const report: Report = {
-    version: 2, scanId: extra.scanId ?? 'test-scan', started: started.toISOString(), finished: started.toISOString(), options: { dnssec: false, ...options },
-    shard: extra.shard ?? null, discovery: {}, zoneAddresses: extra.zoneAddresses ?? zoneAddresses, targets: out,
+    version: 2,
+    scanId: extra.scanId ?? 'test-scan',
+    started: started.toISOString(),
+    finished: started.toISOString(),
+    options: { dnssec: false, ...options },
+    shard: extra.shard ?? null,
+    discovery: {},
+    zoneAddresses: extra.zoneAddresses ?? zoneAddresses,
+    targets: out,
   };
   await w.writeReport(report);
   return dir;
@@ -82,9 +105,9 @@ export function mismatches(report: Report, expected: readonly ExpectedTarget[]):
     if (e.expected === 'transferred') {
       if (t.serial !== e.serial) wrong.push(`${e.zone} ${e.address}: serial ${t.serial}, expected ${e.serial}`);
       if (e.records !== undefined && t.records !== e.records) wrong.push(`${e.zone} ${e.address}: ${t.records} records, expected ${e.records}`);
-      if (e.outOfZone !== undefined && (t.counts?.outOfZone ?? 0) !== e.outOfZone) wrong.push(`${e.zone} ${e.address}: ${t.counts?.outOfZone} out-of-zone, expected ${e.outOfZone}`);
+      if (e.outOfZone !== undefined && (t.counts?.outOfZone ?? 0) !== e.outOfZone)
+        wrong.push(`${e.zone} ${e.address}: ${t.counts?.outOfZone} out-of-zone, expected ${e.outOfZone}`);
     }
   }
   return wrong;
 }
-

@@ -29,7 +29,16 @@ export function labScanOptions(lab: Lab, dir: string, base: Pick<ScanOptions, 'l
       if (!p.ok) throw new Error(p.error);
       return p.address;
     }),
-    port: lab.port, zones: [], fallbackZones: [], family: 'any', exclusions: emptyExclusions(),
-    concurrency: 64, perAddress: 2, dnssec: false, memoryBudget: 64 * 1024 * 1024, out: dir, ...base,
+    port: lab.port,
+    zones: [],
+    fallbackZones: [],
+    family: 'any',
+    exclusions: emptyExclusions(),
+    concurrency: 64,
+    perAddress: 2,
+    dnssec: false,
+    memoryBudget: 64 * 1024 * 1024,
+    out: dir,
+    ...base,
   };
 }

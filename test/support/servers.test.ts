@@ -12,15 +12,7 @@ import { fileURLToPath } from 'node:url';
 import dnsPacket from 'dns-packet';
 import { afterAll, expect, it } from 'vitest';
 import { prepareRootZone } from './corpus.js';
-import {
-  DENIED_TRANSFER_RCODE,
-  describeEachServer,
-  findExecutable,
-  processGroupAlive,
-  startServer,
-  stopAllServers,
-  type RunningServer,
-} from './servers.js';
+import { DENIED_TRANSFER_RCODE, describeEachServer, findExecutable, processGroupAlive, startServer, stopAllServers, type RunningServer } from './servers.js';
 
 const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
 const ALLTYPES = path.join(FIXTURES, 'alltypes.zone');
@@ -99,7 +91,12 @@ async function recordSet(text: string): Promise<Set<string>> {
       out
         .split('\n')
         .filter((line) => line !== '' && !line.startsWith(';'))
-        .map((line) => line.replace(/\s*;.*$/, '').trimEnd().toLowerCase()),
+        .map((line) =>
+          line
+            .replace(/\s*;.*$/, '')
+            .trimEnd()
+            .toLowerCase(),
+        ),
     );
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });

@@ -102,12 +102,7 @@ const MAX_LOG_CHARS = 1_000_000;
 
 /** Absolute path of an executable found on PATH or in the sbin directories, or undefined. */
 export function findExecutable(name: string): string | undefined {
-  const dirs = [
-    ...(process.env.PATH ?? '').split(path.delimiter),
-    '/usr/local/sbin',
-    '/usr/sbin',
-    '/sbin',
-  ].filter((d) => d !== '');
+  const dirs = [...(process.env.PATH ?? '').split(path.delimiter), '/usr/local/sbin', '/usr/sbin', '/sbin'].filter((d) => d !== '');
   for (const dir of dirs) {
     const candidate = path.join(dir, name);
     try {
@@ -302,13 +297,7 @@ function bindConfig(dir: string, address: string, port: number, zones: ZoneInDir
     '};',
     'controls { };', // no rndc channel, so no rndc key is read
     ...zones.map((z) =>
-      [
-        `zone ${q(z.name)} {`,
-        '  type primary;',
-        `  file ${q(z.file)};`,
-        `  allow-transfer { ${z.allowTransfer ? 'any' : 'none'}; };`,
-        '};',
-      ].join('\n'),
+      [`zone ${q(z.name)} {`, '  type primary;', `  file ${q(z.file)};`, `  allow-transfer { ${z.allowTransfer ? 'any' : 'none'}; };`, '};'].join('\n'),
     ),
     '',
   ].join('\n');
@@ -346,11 +335,7 @@ function knotConfig(dir: string, address: string, port: number, zones: ZoneInDir
     '    semantic-checks: off',
     '    dnssec-signing: off',
     'zone:',
-    ...zones.flatMap((z) => [
-      `  - domain: ${q(z.name)}`,
-      `    file: ${q(z.file)}`,
-      ...(z.allowTransfer ? ['    acl: transfer_any'] : []),
-    ]),
+    ...zones.flatMap((z) => [`  - domain: ${q(z.name)}`, `    file: ${q(z.file)}`, ...(z.allowTransfer ? ['    acl: transfer_any'] : [])]),
     '',
   ].join('\n');
 }
@@ -400,17 +385,8 @@ function run(cmd: string, args: string[], timeoutMs: number): Promise<{ code: nu
 
 /** One `dig +tcp … ZONE SOA`: true when the answer is an authoritative NOERROR with an answer. */
 async function soaAnswers(address: string, port: number, zone: string): Promise<boolean> {
-  const { code, stdout } = await run(
-    'dig',
-    ['+tcp', '+time=1', '+tries=1', '+norec', '-p', String(port), `@${address}`, zone, 'SOA'],
-    5_000,
-  );
-  return (
-    code === 0 &&
-    /status: NOERROR\b/.test(stdout) &&
-    /flags:[^;]*\baa\b/.test(stdout) &&
-    /ANSWER: [1-9]/.test(stdout)
-  );
+  const { code, stdout } = await run('dig', ['+tcp', '+time=1', '+tries=1', '+norec', '-p', String(port), `@${address}`, zone, 'SOA'], 5_000);
+  return code === 0 && /status: NOERROR\b/.test(stdout) && /flags:[^;]*\baa\b/.test(stdout) && /ANSWER: [1-9]/.test(stdout);
 }
 
 /** How each server says its port is taken (BIND logs only that it could not listen). */
@@ -474,17 +450,10 @@ export async function startServer(kind: ServerKind, options: StartOptions): Prom
 }
 
 function addressOnInterface(address: string): boolean {
-  return Object.values(os.networkInterfaces()).some((list) =>
-    (list ?? []).some((i) => i.address === address),
-  );
+  return Object.values(os.networkInterfaces()).some((list) => (list ?? []).some((i) => i.address === address));
 }
 
-async function startOnce(
-  kind: ServerKind,
-  options: StartOptions,
-  address: string,
-  port: number,
-): Promise<RunningServer> {
+async function startOnce(kind: ServerKind, options: StartOptions, address: string, port: number): Promise<RunningServer> {
   const dir = await mkdtemp(path.join(os.tmpdir(), `zonelog-${kind}-`));
   const zones: ZoneInDir[] = [];
   const workers = options.workers ?? 1;
@@ -605,8 +574,7 @@ async function startOnce(
     const logs = readLogs();
     await server.stop();
     throw new StartError(
-      `${kind} (${BINARY[kind]} ${args.join(' ')}) on ${address} port ${port}: ${why}\n` +
-        `--- ${kind} log ---\n${abridge(logs)}`,
+      `${kind} (${BINARY[kind]} ${args.join(' ')}) on ${address} port ${port}: ${why}\n` + `--- ${kind} log ---\n${abridge(logs)}`,
       ADDRESS_IN_USE.test(logs),
       logs,
     );

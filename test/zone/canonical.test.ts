@@ -16,27 +16,40 @@ function soa(serial: number): WireRecord {
 }
 
 const labelBytes = fc.array(fc.constantFrom(0x61, 0x41, 0x62, 0x42, 0x2e, 0x00, 0x01, 0xc8, 0x2a, 0x5c), { minLength: 1, maxLength: 3 });
-const owner = fc.array(labelBytes.map((a) => Buffer.from(a)), { maxLength: 3 }).map((ls) => fromLabels([...ls, Buffer.from('Example')]));
-const target = fc.array(labelBytes.map((a) => Buffer.from(a)), { minLength: 1, maxLength: 3 }).map((ls) => fromLabels(ls));
+const owner = fc
+  .array(
+    labelBytes.map((a) => Buffer.from(a)),
+    { maxLength: 3 },
+  )
+  .map((ls) => fromLabels([...ls, Buffer.from('Example')]));
+const target = fc
+  .array(
+    labelBytes.map((a) => Buffer.from(a)),
+    { minLength: 1, maxLength: 3 },
+  )
+  .map((ls) => fromLabels(ls));
 
 const record: fc.Arbitrary<WireRecord> = fc.oneof(
-  fc.record({ owner, ttl: fc.constantFrom(60, 3600), rdata: fc.uint8Array({ minLength: 4, maxLength: 4 }) })
+  fc
+    .record({ owner, ttl: fc.constantFrom(60, 3600), rdata: fc.uint8Array({ minLength: 4, maxLength: 4 }) })
     .map((r) => ({ ...r, type: TYPE.A, class: 1, rdata: Buffer.from(r.rdata) })),
-  fc.record({ owner, ttl: fc.constantFrom(60, 3600), rdata: fc.uint8Array({ minLength: 16, maxLength: 16 }) })
+  fc
+    .record({ owner, ttl: fc.constantFrom(60, 3600), rdata: fc.uint8Array({ minLength: 16, maxLength: 16 }) })
     .map((r) => ({ ...r, type: TYPE.AAAA, class: 1, rdata: Buffer.from(r.rdata) })),
-  fc.record({ owner, ttl: fc.constant(3600), t: target })
-    .map((r) => ({ owner: r.owner, ttl: r.ttl, type: TYPE.NS, class: 1, rdata: r.t })),
-  fc.record({ owner, pref: fc.integer({ min: 0, max: 3 }), t: target })
+  fc.record({ owner, ttl: fc.constant(3600), t: target }).map((r) => ({ owner: r.owner, ttl: r.ttl, type: TYPE.NS, class: 1, rdata: r.t })),
+  fc
+    .record({ owner, pref: fc.integer({ min: 0, max: 3 }), t: target })
     .map((r) => ({ owner: r.owner, ttl: 300, type: TYPE.MX, class: 1, rdata: Buffer.concat([Buffer.from([0, r.pref]), r.t]) })),
-  fc.record({ owner, strings: fc.array(fc.uint8Array({ maxLength: 6 }), { minLength: 1, maxLength: 3 }) })
+  fc
+    .record({ owner, strings: fc.array(fc.uint8Array({ maxLength: 6 }), { minLength: 1, maxLength: 3 }) })
     .map((r) => ({ owner: r.owner, ttl: 300, type: TYPE.TXT, class: 1, rdata: Buffer.concat(r.strings.map((s) => Buffer.from([s.length, ...s]))) })),
-  fc.record({ owner, data: fc.uint8Array({ minLength: 0, maxLength: 6 }) })
+  fc
+    .record({ owner, data: fc.uint8Array({ minLength: 0, maxLength: 6 }) })
     .map((r) => ({ owner: r.owner, ttl: 300, type: 65280, class: 1, rdata: Buffer.from(r.data) })),
-  fc.record({ owner, tag: fc.integer({ min: 0, max: 65535 }), digest: fc.uint8Array({ minLength: 1, maxLength: 8 }) })
-    .map((r) => {
-      const rdata = Buffer.concat([Buffer.from([r.tag >> 8, r.tag & 255, 8, 2]), Buffer.from(r.digest)]);
-      return { owner: r.owner, ttl: 86400, type: TYPE.DS, class: 1, rdata };
-    }),
+  fc.record({ owner, tag: fc.integer({ min: 0, max: 65535 }), digest: fc.uint8Array({ minLength: 1, maxLength: 8 }) }).map((r) => {
+    const rdata = Buffer.concat([Buffer.from([r.tag >> 8, r.tag & 255, 8, 2]), Buffer.from(r.digest)]);
+    return { owner: r.owner, ttl: 86400, type: TYPE.DS, class: 1, rdata };
+  }),
 );
 
 /** Decodes messages the way the transfer does and renders the zone. */
@@ -70,23 +83,26 @@ function split(records: WireRecord[], sizes: number[]): Buffer[] {
 
 describe('canonical zone text', () => {
   it('is independent of record order and message split (property)', () => {
-    fc.assert(fc.property(
-      fc.array(record, { maxLength: 40 }),
-      fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 5 }),
-      fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 5 }),
-      fc.integer(),
-      (records, splitA, splitB, seed) => {
-        const shuffled = shuffle(records, seed);
-        const a = render(split([soa(7), ...records], splitA));
-        const b = render(split([soa(7), ...shuffled, ...records.slice(0, 3)], splitB));
-        expect(b).toBe(a);
-        // lines are unique, sorted by their records' canonical keys, and the SOA leads
-        const lines = a.trimEnd().split('\n');
-        expect(lines[0]).toMatch(/^example\.\t3600\tIN\tSOA\t/);
-        expect(new Set(lines).size).toBe(lines.length);
-        expect(a.endsWith('\n')).toBe(true);
-      },
-    ), { numRuns: 300 });
+    fc.assert(
+      fc.property(
+        fc.array(record, { maxLength: 40 }),
+        fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 5 }),
+        fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 5 }),
+        fc.integer(),
+        (records, splitA, splitB, seed) => {
+          const shuffled = shuffle(records, seed);
+          const a = render(split([soa(7), ...records], splitA));
+          const b = render(split([soa(7), ...shuffled, ...records.slice(0, 3)], splitB));
+          expect(b).toBe(a);
+          // lines are unique, sorted by their records' canonical keys, and the SOA leads
+          const lines = a.trimEnd().split('\n');
+          expect(lines[0]).toMatch(/^example\.\t3600\tIN\tSOA\t/);
+          expect(new Set(lines).size).toBe(lines.length);
+          expect(a.endsWith('\n')).toBe(true);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('orders by owner, then type number, then RDATA bytes', () => {
@@ -100,7 +116,12 @@ describe('canonical zone text', () => {
       { owner: at('*.example.'), type: TYPE.TXT, class: 1, ttl: 1, rdata: Buffer.from([1, 0x41]) },
     ];
     const text = render([encodeMessage({ id: 1, answers: [soa(1), ...recs] })]);
-    expect(text.split('\n').slice(1, -1).map((l) => l.split('\t').slice(0, 4).join(' ') + ' ' + l.split('\t')[4])).toEqual([
+    expect(
+      text
+        .split('\n')
+        .slice(1, -1)
+        .map((l) => l.split('\t').slice(0, 4).join(' ') + ' ' + l.split('\t')[4]),
+    ).toEqual([
       'example. 1 IN NS ns.',
       '*.example. 1 IN TXT "A"',
       'b.example. 1 IN A 10.0.0.1',
@@ -111,7 +132,13 @@ describe('canonical zone text', () => {
   });
 
   it('leaves RRSIG, NSEC and NSEC3 out unless asked, and counts them', () => {
-    const nsec: WireRecord = { owner: textToName('example.'), type: TYPE.NSEC, class: 1, ttl: 1, rdata: Buffer.concat([textToName('a.example.'), Buffer.from([0, 1, 0x40])]) };
+    const nsec: WireRecord = {
+      owner: textToName('example.'),
+      type: TYPE.NSEC,
+      class: 1,
+      ttl: 1,
+      rdata: Buffer.concat([textToName('a.example.'), Buffer.from([0, 1, 0x40])]),
+    };
     const plain = new CanonicalZone(ZONE, {});
     plain.setSoa(soa(1));
     expect(plain.add(nsec)).toBe('omitted');
@@ -126,7 +153,13 @@ describe('canonical zone text', () => {
   it('spills to disk past the memory budget and gives the same bytes', () => {
     const records: WireRecord[] = [];
     for (let i = 0; i < 5000; i++) {
-      records.push({ owner: fromLabels([Buffer.from(`n${(i * 7919) % 5000}`), Buffer.from('example')]), type: TYPE.A, class: 1, ttl: 60, rdata: Buffer.from([10, 0, i >> 8, i & 255]) });
+      records.push({
+        owner: fromLabels([Buffer.from(`n${(i * 7919) % 5000}`), Buffer.from('example')]),
+        type: TYPE.A,
+        class: 1,
+        ttl: 60,
+        rdata: Buffer.from([10, 0, i >> 8, i & 255]),
+      });
     }
     const build = (budget?: number) => {
       const z = new CanonicalZone(ZONE, { memoryBudget: budget });
@@ -171,47 +204,67 @@ describe('canonical zone text against its reference (git 78b8cfa)', () => {
   const ipv6Bytes = fc.array(fc.constantFrom(0, 0, 0, 1, 0xab, 0xff), { minLength: 16, maxLength: 16 }).map((a) => Buffer.from(a));
   const anyBytes = (max: number) => fc.uint8Array({ maxLength: max }).map((a) => Buffer.from(a));
   const rdataOf: fc.Arbitrary<{ type: number; rdata: Buffer }> = fc.oneof(
-    fc.record({ type: fc.constant(TYPE.A), rdata: fc.oneof(anyBytes(4).filter((b) => b.length === 4), anyBytes(6)) }),
+    fc.record({
+      type: fc.constant(TYPE.A),
+      rdata: fc.oneof(
+        anyBytes(4).filter((b) => b.length === 4),
+        anyBytes(6),
+      ),
+    }),
     fc.record({ type: fc.constant(TYPE.AAAA), rdata: fc.oneof(ipv6Bytes, ipv6Bytes, anyBytes(17)) }),
-    fc.record({ type: fc.constantFrom(TYPE.NS, TYPE.CNAME, TYPE.PTR, TYPE.DNAME), rdata: fc.oneof(name.map((ls) => fromLabels(ls)), anyBytes(8)) }),
+    fc.record({
+      type: fc.constantFrom(TYPE.NS, TYPE.CNAME, TYPE.PTR, TYPE.DNAME),
+      rdata: fc.oneof(
+        name.map((ls) => fromLabels(ls)),
+        anyBytes(8),
+      ),
+    }),
     fc.record({ type: fc.constantFrom(TYPE.DS, TYPE.CDS), rdata: anyBytes(12) }),
     fc.record({ type: fc.constantFrom(TYPE.TXT, TYPE.MX, TYPE.RRSIG, TYPE.NSEC, TYPE.SOA, TYPE.DNSKEY, 65280), rdata: anyBytes(30) }),
   );
-  const record = (zone: Buffer) => fc.record({
-    owner: name.map((ls) => fromLabels([...ls, ...labelsOf(zone)])),
-    other: fc.nat({ max: 9 }),
-    ttl: fc.constantFrom(0, 5, 60, 100, 3600, 4294967295),
-    rd: rdataOf,
-    cls: fc.constantFrom(1, 1, 1, 1, 3),
-  }).map((r): WireRecord => ({
-    owner: r.other === 0 ? textToName('elsewhere.') : r.owner,
-    type: r.rd.type,
-    class: r.cls,
-    ttl: r.ttl,
-    rdata: r.rd.rdata,
-  }));
+  const record = (zone: Buffer) =>
+    fc
+      .record({
+        owner: name.map((ls) => fromLabels([...ls, ...labelsOf(zone)])),
+        other: fc.nat({ max: 9 }),
+        ttl: fc.constantFrom(0, 5, 60, 100, 3600, 4294967295),
+        rd: rdataOf,
+        cls: fc.constantFrom(1, 1, 1, 1, 3),
+      })
+      .map(
+        (r): WireRecord => ({
+          owner: r.other === 0 ? textToName('elsewhere.') : r.owner,
+          type: r.rd.type,
+          class: r.cls,
+          ttl: r.ttl,
+          rdata: r.rd.rdata,
+        }),
+      );
   const zones = [textToName('Example.'), textToName('.'), textToName('a.B.c.')];
 
   it('gives the same admissions, counts and bytes, in memory and spilled (property)', () => {
-    fc.assert(fc.property(
-      fc.constantFrom(...zones).chain((z) => fc.tuple(fc.constant(z), fc.array(record(z), { maxLength: 60 }))),
-      fc.boolean(),
-      fc.constantFrom(undefined, 300, 2000),
-      ([zone, records], dnssec, budget) => {
-        const recs = [...records, ...records.slice(0, 5)];
-        const now = new CanonicalZone(zone, { dnssec, memoryBudget: budget });
-        const ref = new ReferenceZone(zone, { dnssec });
-        const soaRec: WireRecord = { ...soa(9), owner: zone };
-        expect(now.setSoa(soaRec)).toEqual(ref.setSoa(soaRec));
-        for (const r of recs) expect(now.add(r)).toEqual(ref.add(r));
-        expect(now.counts).toEqual(ref.counts);
-        const text = [...now.chunks()].join('');
-        expect(text).toBe([...ref.chunks()].join(''));
-        expect(now.written).toBe(ref.written);
-        now.dispose();
-        ref.dispose();
-      },
-    ), { numRuns: 1500 });
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...zones).chain((z) => fc.tuple(fc.constant(z), fc.array(record(z), { maxLength: 60 }))),
+        fc.boolean(),
+        fc.constantFrom(undefined, 300, 2000),
+        ([zone, records], dnssec, budget) => {
+          const recs = [...records, ...records.slice(0, 5)];
+          const now = new CanonicalZone(zone, { dnssec, memoryBudget: budget });
+          const ref = new ReferenceZone(zone, { dnssec });
+          const soaRec: WireRecord = { ...soa(9), owner: zone };
+          expect(now.setSoa(soaRec)).toEqual(ref.setSoa(soaRec));
+          for (const r of recs) expect(now.add(r)).toEqual(ref.add(r));
+          expect(now.counts).toEqual(ref.counts);
+          const text = [...now.chunks()].join('');
+          expect(text).toBe([...ref.chunks()].join(''));
+          expect(now.written).toBe(ref.written);
+          now.dispose();
+          ref.dispose();
+        },
+      ),
+      { numRuns: 1500 },
+    );
   });
 
   it('gives the same bytes for a record made by hand whose owner is longer than a name may be', () => {
@@ -237,7 +290,18 @@ describe('canonical zone text against its reference (git 78b8cfa)', () => {
     const records: WireRecord[] = [];
     for (let i = 0; i < 20000; i++) {
       const owner = fromLabels([Buffer.from(`H${(i * 7919) % 6000}`), Buffer.from('example')]);
-      records.push({ owner, type: [TYPE.A, TYPE.NS, TYPE.DS, TYPE.AAAA][i % 4]!, class: 1, ttl: 60 + (i % 3), rdata: [Buffer.from([10, 0, i >> 8, i & 255]), textToName(`NS${i % 50}.Host.`), Buffer.from([1, 2, 8, 2, i & 255, 0, 1]), Buffer.alloc(16, i % 5 === 0 ? 0 : i & 255)][i % 4]! });
+      records.push({
+        owner,
+        type: [TYPE.A, TYPE.NS, TYPE.DS, TYPE.AAAA][i % 4]!,
+        class: 1,
+        ttl: 60 + (i % 3),
+        rdata: [
+          Buffer.from([10, 0, i >> 8, i & 255]),
+          textToName(`NS${i % 50}.Host.`),
+          Buffer.from([1, 2, 8, 2, i & 255, 0, 1]),
+          Buffer.alloc(16, i % 5 === 0 ? 0 : i & 255),
+        ][i % 4]!,
+      });
     }
     const ref = new ReferenceZone(ZONE, {});
     ref.setSoa(soa(3));

@@ -37,39 +37,51 @@ describe('external sorter', () => {
   it('orders by key then value and drops exact duplicates, in memory and across spilled runs (property)', () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sorter-test-'));
     try {
-      fc.assert(fc.property(fc.array(entry, { maxLength: 300 }), fc.constantFrom(1, 64, 400, 4000, 1 << 30), fc.boolean(), fc.nat({ max: 7 }), (entries, budget, presorted, again) => {
-        // Presorted input with nothing added again stays in order across runs (read one after the other, no merge).
-        const list = presorted ? [...entries].sort((a, b) => Buffer.compare(a[0], b[0]) || Buffer.compare(a[1], b[1])) : entries;
-        const s = new ExternalSorter({ memoryBudget: budget, tmpDir: tmp });
-        for (const [k, v] of [...list, ...list.slice(0, again)]) s.add(k, v);
-        expect(s.size).toBe(list.length + Math.min(again, list.length));
-        if (budget === 1 << 30) expect(s.spilledRuns).toBe(0);
-        expect(drain(s)).toEqual(expected(list));
-        s.dispose();
-      }), { numRuns: 400 });
+      fc.assert(
+        fc.property(
+          fc.array(entry, { maxLength: 300 }),
+          fc.constantFrom(1, 64, 400, 4000, 1 << 30),
+          fc.boolean(),
+          fc.nat({ max: 7 }),
+          (entries, budget, presorted, again) => {
+            // Presorted input with nothing added again stays in order across runs (read one after the other, no merge).
+            const list = presorted ? [...entries].sort((a, b) => Buffer.compare(a[0], b[0]) || Buffer.compare(a[1], b[1])) : entries;
+            const s = new ExternalSorter({ memoryBudget: budget, tmpDir: tmp });
+            for (const [k, v] of [...list, ...list.slice(0, again)]) s.add(k, v);
+            expect(s.size).toBe(list.length + Math.min(again, list.length));
+            if (budget === 1 << 30) expect(s.spilledRuns).toBe(0);
+            expect(drain(s)).toEqual(expected(list));
+            s.dispose();
+          },
+        ),
+        { numRuns: 400 },
+      );
       expect(fs.readdirSync(tmp)).toEqual([]);
     } finally {
       fs.rmSync(tmp, { recursive: true, force: true });
     }
   });
 
-  it('gives the same order when told how many key bytes equal the entry before\'s (property)', () => {
-    fc.assert(fc.property(fc.array(entry, { maxLength: 200 }), fc.constantFrom(64, 1 << 30), (entries, budget) => {
-      const s = new ExternalSorter({ memoryBudget: budget });
-      let prev: Buffer | undefined;
-      for (const [k, v] of entries) {
-        s.reserve(k.length, v.length);
-        s.keys.set(k, s.keyEnd);
-        s.values.set(v, s.valueEnd);
-        let same = 0;
-        if (prev) while (same < k.length && same < prev.length && k[same] === prev[same]) same++;
-        // After a spill there is no entry before: what the caller says must not matter then.
-        s.commit(s.keyEnd + k.length, s.valueEnd + v.length, same);
-        prev = k;
-      }
-      expect(drain(s)).toEqual(expected(entries));
-      s.dispose();
-    }), { numRuns: 300 });
+  it("gives the same order when told how many key bytes equal the entry before's (property)", () => {
+    fc.assert(
+      fc.property(fc.array(entry, { maxLength: 200 }), fc.constantFrom(64, 1 << 30), (entries, budget) => {
+        const s = new ExternalSorter({ memoryBudget: budget });
+        let prev: Buffer | undefined;
+        for (const [k, v] of entries) {
+          s.reserve(k.length, v.length);
+          s.keys.set(k, s.keyEnd);
+          s.values.set(v, s.valueEnd);
+          let same = 0;
+          if (prev) while (same < k.length && same < prev.length && k[same] === prev[same]) same++;
+          // After a spill there is no entry before: what the caller says must not matter then.
+          s.commit(s.keyEnd + k.length, s.valueEnd + v.length, same);
+          prev = k;
+        }
+        expect(drain(s)).toEqual(expected(entries));
+        s.dispose();
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('spills when the sorters of the process together pass the budget, never a run below an eighth of it', () => {
@@ -112,15 +124,21 @@ describe('external sorter', () => {
 
 describe('index sort', () => {
   it('sorts stably, with runs, reversed runs and random input alike (property)', () => {
-    fc.assert(fc.property(fc.array(fc.integer({ min: 0, max: 50 }), { maxLength: 500 }), fc.constantFrom('random', 'sorted', 'reversed', 'blocks'), (values, shape) => {
-      let v = values;
-      if (shape === 'sorted') v = [...values].sort((a, b) => a - b);
-      if (shape === 'reversed') v = [...values].sort((a, b) => b - a);
-      if (shape === 'blocks') v = [...values].sort((a, b) => (a % 7) - (b % 7));
-      const order = sortIndex(v.length, (i, j) => v[i]! - v[j]!);
-      const want = v.map((x, i) => [x, i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]).map((p) => p[1]);
-      expect([...order]).toEqual(want);
-    }), { numRuns: 500 });
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 50 }), { maxLength: 500 }), fc.constantFrom('random', 'sorted', 'reversed', 'blocks'), (values, shape) => {
+        let v = values;
+        if (shape === 'sorted') v = [...values].sort((a, b) => a - b);
+        if (shape === 'reversed') v = [...values].sort((a, b) => b - a);
+        if (shape === 'blocks') v = [...values].sort((a, b) => (a % 7) - (b % 7));
+        const order = sortIndex(v.length, (i, j) => v[i]! - v[j]!);
+        const want = v
+          .map((x, i) => [x, i] as const)
+          .sort((a, b) => a[0] - b[0] || a[1] - b[1])
+          .map((p) => p[1]);
+        expect([...order]).toEqual(want);
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('compares bytes with a proper prefix first', () => {

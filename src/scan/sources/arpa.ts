@@ -44,7 +44,12 @@ export async function arpaSource(ctx: SourceContext, arpaNs: Map<string, string[
   }
   if (ns && !isExcludedOrBelow(ctx.exclusions, 'arpa.')) {
     found.set('arpa.', ns);
-    const children = await childrenOf(ctx, 'arpa.', ns, report, (probe) => enumerate(ARPA_CHILDREN.map((l) => `${l}.arpa.`), probe));
+    const children = await childrenOf(ctx, 'arpa.', ns, report, (probe) =>
+      enumerate(
+        ARPA_CHILDREN.map((l) => `${l}.arpa.`),
+        probe,
+      ),
+    );
     for (const [zone, cns] of children) found.set(zone, cns);
     const inAddr = children.get('in-addr.arpa.');
     if (inAddr && !isExcludedOrBelow(ctx.exclusions, 'in-addr.arpa.')) {

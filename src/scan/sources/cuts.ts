@@ -20,11 +20,7 @@ import { CLASS_IN, RCODE, TYPE } from '../../dns/types.js';
 import type { Resolver } from '../resolver.js';
 import { normalizeAddress } from '../targets.js';
 
-export type Probe =
-  | { kind: 'cut'; zone: string; ns: Map<string, string[]> }
-  | { kind: 'exists' }
-  | { kind: 'nxdomain' }
-  | { kind: 'failed'; detail: string };
+export type Probe = { kind: 'cut'; zone: string; ns: Map<string, string[]> } | { kind: 'exists' } | { kind: 'nxdomain' } | { kind: 'failed'; detail: string };
 
 /** Referrals followed below the zone first asked before giving up. */
 const MAX_REFERRALS = 4;
@@ -46,7 +42,10 @@ export class ZoneCuts {
   /** Remembers a zone's servers (from a delegation this scan found). */
   know(zone: string, ns: Map<string, string[]>): void {
     for (const [name, addrs] of ns) if (addrs.length > 0 && !this.hosts.has(name)) this.hosts.set(name, addrs);
-    this.knowServers(zone, [...ns.values()].flat().map((host) => ({ host, port: this.port })));
+    this.knowServers(
+      zone,
+      [...ns.values()].flat().map((host) => ({ host, port: this.port })),
+    );
   }
 
   knowServers(zone: string, servers: readonly ServerAddress[]): void {
@@ -122,11 +121,12 @@ export class ZoneCuts {
     for (const r of ns) {
       const host = lowerName(r.rdata);
       const glue = isInZone(host, owner)
-        ? additional.filter((g) => (g.type === TYPE.A || g.type === TYPE.AAAA) && g.class === CLASS_IN && lowerName(g.owner).equals(host))
+        ? additional
+            .filter((g) => (g.type === TYPE.A || g.type === TYPE.AAAA) && g.class === CLASS_IN && lowerName(g.owner).equals(host))
             .map((g) => (g.type === TYPE.A ? ipv4(g.rdata) : ipv6(g.rdata)))
         : [];
       const name = nameToText(host);
-      out.set(name, glue.length > 0 ? glue : this.hosts.get(name) ?? (await this.resolver.addresses(host)));
+      out.set(name, glue.length > 0 ? glue : (this.hosts.get(name) ?? (await this.resolver.addresses(host))));
     }
     return out;
   }
@@ -134,10 +134,7 @@ export class ZoneCuts {
 
 type Classified =
   /** NS records at `owner`: the name itself (`atName`), or a cut between the zone asked and the name. */
-  | { kind: 'delegation'; owner: Buffer; ns: WireRecord[]; atName: boolean }
-  | { kind: 'exists' }
-  | { kind: 'nxdomain' }
-  | { kind: 'failed'; detail: string };
+  { kind: 'delegation'; owner: Buffer; ns: WireRecord[]; atName: boolean } | { kind: 'exists' } | { kind: 'nxdomain' } | { kind: 'failed'; detail: string };
 
 /** What one answer from the servers of `zone` says about `name`. */
 export function classify(m: Message, name: Buffer, zone: Buffer): Classified {

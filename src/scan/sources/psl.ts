@@ -109,7 +109,11 @@ export async function pslSource(ctx: SourceContext, suffixes: readonly string[])
   }
   for (const depth of [...byDepth.keys()].sort((a, b) => a - b)) {
     // In canonical order: the suffixes of one parent are asked one after another, while its servers know the zone at hand.
-    const names = byDepth.get(depth)!.map((n) => ({ n, w: textToName(n) })).sort((x, y) => compareCanonical(x.w, y.w)).map((x) => x.n);
+    const names = byDepth
+      .get(depth)!
+      .map((n) => ({ n, w: textToName(n) }))
+      .sort((x, y) => compareCanonical(x.w, y.w))
+      .map((x) => x.n);
     const results = await mapLimit(names, PROBES_AT_ONCE, (n) => ctx.cuts.probe(n));
     results.forEach((r, i) => {
       if (r.kind === 'cut') {
