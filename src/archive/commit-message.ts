@@ -50,7 +50,7 @@ export const MAX_LISTED_OWNERS = 64;
 const OWNERS_TRAILER = 'Owners:';
 /** The start of the older form's lines under a zone's `~` line. */
 const OLD_OWNERS_LINE = '  owners:';
-export const MAX_SUBJECT = 72;
+const MAX_SUBJECT = 72;
 const WRAP = 76;
 
 /** Whether a name's text ends with a dot that is not escaped (`a\.` ends with an escaped one). */

@@ -26,7 +26,7 @@ import { isSourceName, type SourceName } from '../scan/sources/source.js';
 export const INDEX_FILE = 'index.json';
 export const README_FILE = 'README.md';
 
-export interface IndexServer extends ServingAddress {
+interface IndexServer extends ServingAddress {
   /** First 16 hex digits of the SHA-256 of the text this address served. */
   digest: string;
   /** The names of the zone's name servers at this address (`ns1.nic.ba.`), when the scan said. */
@@ -117,7 +117,7 @@ export function readIndex(archiveDir: string, dnssec: boolean): ArchiveIndex {
 }
 
 /** index.json cannot be read as an index: the message says what to do. */
-export class IndexError extends Error {}
+class IndexError extends Error {}
 
 /**
  * index.json read as untrusted input: entries whose zone is not a domain name or

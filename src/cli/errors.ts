@@ -30,7 +30,7 @@ export function describeFailure(e: unknown): string | undefined {
 }
 
 /** git's own refusals, from the text it printed (simple-git passes it as the message). */
-export function describeGitFailure(message: string): string | undefined {
+function describeGitFailure(message: string): string | undefined {
   const lock = /Unable to create '([^']+\.lock)': File exists/.exec(message);
   if (lock) {
     return `git is busy: ${lock[1]} exists (another git is running, or a killed one left it); when no git runs in this repository, remove it and run again`;

@@ -26,12 +26,12 @@ export interface OptionSpec {
 }
 
 /** Options several commands share, listed once in the README. */
-export interface OptionGroup {
+interface OptionGroup {
   group: string;
   options: OptionSpec[];
 }
 
-export interface ArgSpec {
+interface ArgSpec {
   /** `<zone>`, `[zone]`, `<dir...>` */
   name: string;
   help: string;
@@ -56,7 +56,7 @@ const sized = (flags: string, help: string, bytes: number, shown: string): Optio
 
 const ZONE_ARG: ArgSpec = { name: '<zone>', help: 'zone name, e.g. "." (the root), "ba." or "ba"', parse: parseZoneName };
 
-export const TRANSFER_OPTIONS: OptionGroup = {
+const TRANSFER_OPTIONS: OptionGroup = {
   group: 'transfer options',
   options: [
     { flags: '--dnssec', help: 'keep RRSIG, NSEC and NSEC3 records (left out by default)', default: false },
@@ -73,7 +73,7 @@ export const TRANSFER_OPTIONS: OptionGroup = {
   ],
 };
 
-export const SCAN_OPTIONS: OptionGroup = {
+const SCAN_OPTIONS: OptionGroup = {
   group: 'scan options',
   options: [
     { flags: '--root <addrs>', help: "root server addresses, comma-separated, each ADDR[:PORT] (default: the root servers and ICANN's transfer servers)" },
@@ -105,7 +105,7 @@ export const SCAN_OPTIONS: OptionGroup = {
   ],
 };
 
-export const PUBLISH_OPTIONS: OptionGroup = {
+const PUBLISH_OPTIONS: OptionGroup = {
   group: 'publish options',
   options: [
     { flags: '--archive <dir>', help: 'the archive folder, inside a git repository to commit', default: 'archive' },
@@ -117,7 +117,7 @@ export const PUBLISH_OPTIONS: OptionGroup = {
   ],
 };
 
-export const HISTORY_OPTIONS: OptionGroup = {
+const HISTORY_OPTIONS: OptionGroup = {
   group: 'history options',
   options: [
     { flags: '--repo <dir>', help: 'the git repository holding the archive (default: the one around the current folder)' },
@@ -276,7 +276,7 @@ export const COMMANDS: CommandSpec[] = [
 ];
 
 /** A command's options, groups flattened; an option named twice (run's --archive) once. */
-export function optionsOf(c: CommandSpec): OptionSpec[] {
+function optionsOf(c: CommandSpec): OptionSpec[] {
   const seen = new Set<string>();
   const out: OptionSpec[] = [];
   for (const o of c.options.flatMap((x) => ('group' in x ? x.options : [x]))) {
@@ -292,7 +292,7 @@ export function longName(o: OptionSpec): string {
   return /--[a-z0-9-]+/.exec(o.flags)![0];
 }
 
-export function commandSpec(name: string): CommandSpec {
+function commandSpec(name: string): CommandSpec {
   const c = COMMANDS.find((x) => x.name === name);
   if (!c) throw new Error(`no command ${name} in the table`);
   return c;

@@ -11,7 +11,7 @@ import { typeName, typeNumber } from '../dns/types.js';
 import type { Identity } from '../publish/commit.js';
 
 /** The longest timer Node keeps (2^31-1 ms, about 24.8 days), in whole seconds. */
-export const MAX_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+const MAX_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
 /** Seconds (fractions allowed, down to a millisecond) to milliseconds. */
 export function parseSeconds(text: string): number {

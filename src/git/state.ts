@@ -46,7 +46,7 @@ function lockFiles(gitDir: string): string[] {
  * repository (git closes a lock's descriptor while hooks run). `provable` is false
  * when /proc cannot tell (not Linux, or processes we may not look into).
  */
-export function lockHolders(lock: string, roots: string[]): { provable: boolean; pids: number[] } {
+function lockHolders(lock: string, roots: string[]): { provable: boolean; pids: number[] } {
   let pids: string[];
   try {
     pids = fs.readdirSync('/proc').filter((p) => /^[0-9]+$/.test(p));

@@ -24,8 +24,7 @@ const AGO = /^(\d+)\s*(second|minute|hour|day|week)s?\s+ago$/i;
 const UNIT_MS: Record<string, number> = { second: 1e3, minute: 60e3, hour: 3600e3, day: 86400e3, week: 7 * 86400e3 };
 
 /** The forms, for help texts and error messages. */
-export const DATE_FORMS =
-  'YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM], today, yesterday, now, or N minutes/hours/days/weeks ago (UTC unless an offset is given)';
+const DATE_FORMS = 'YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM], today, yesterday, now, or N minutes/hours/days/weeks ago (UTC unless an offset is given)';
 
 /**
  * The instant a date stands for, or undefined when the text is not written as a

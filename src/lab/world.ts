@@ -38,13 +38,13 @@ import { shapeSilence, type SilenceOptions } from './silence.js';
 /** A target's behaviour: an AXFR behaviour, or `closed` (nothing listens on TCP at the address). */
 export type Behaviour = AxfrBehaviour | 'closed';
 
-export type Mix = Partial<Record<AxfrBehaviour, number>>;
+type Mix = Partial<Record<AxfrBehaviour, number>>;
 
 /**
  * The default mix, in weights over (zone, address) pairs: most servers refuse, a
  * few percent transfer, some never answer, a few misbehave.
  */
-export const DEFAULT_MIX: Readonly<Record<AxfrBehaviour, number>> = {
+const DEFAULT_MIX: Readonly<Record<AxfrBehaviour, number>> = {
   refused: 52,
   notauth: 22,
   allow: 5,
@@ -59,7 +59,7 @@ export const DEFAULT_MIX: Readonly<Record<AxfrBehaviour, number>> = {
   'out-of-zone': 1.5,
 };
 
-export type SizeOption = { min?: number; max?: number } | ((zone: string, index: number) => number);
+type SizeOption = { min?: number; max?: number } | ((zone: string, index: number) => number);
 
 export interface WorldOptions extends SilenceOptions {
   /** Default 1. */
@@ -131,14 +131,14 @@ export interface ZoneSpec {
   designed?: boolean;
 }
 
-export interface RootSpec {
+interface RootSpec {
   serial: number;
   nsNames: string[];
   mname: string;
   rname: string;
 }
 
-export type AddressRole = 'root' | 'infrastructure' | 'tld';
+type AddressRole = 'root' | 'infrastructure' | 'tld';
 
 export interface AddressSpec {
   address: string;
@@ -620,7 +620,7 @@ function assignBehaviours(world: World, options: WorldOptions, seed: number): Wo
 }
 
 /** The AXFR behaviour (or `closed`) of a (zone, address). */
-export function behaviourOf(world: World, zone: string, address: string): Behaviour {
+function behaviourOf(world: World, zone: string, address: string): Behaviour {
   if (closedSet(world).has(address)) return 'closed';
   return world.behaviours.get(`${zone} ${address}`) ?? 'notauth';
 }
@@ -629,7 +629,7 @@ export function behaviourOf(world: World, zone: string, address: string): Behavi
 
 export type Variant = 'base' | 'older' | 'different';
 
-export function variantOf(b: Behaviour): Variant {
+function variantOf(b: Behaviour): Variant {
   return b === 'older-serial' ? 'older' : b === 'different-content' ? 'different' : 'base';
 }
 
@@ -864,7 +864,7 @@ function contentKey(world: World, zone: string, variant: Variant): string {
 }
 
 /** A zone of the world as the lab server serves it. */
-export function zoneContent(world: World, zone: string, variant: Variant = 'base'): ZoneContent {
+function zoneContent(world: World, zone: string, variant: Variant = 'base'): ZoneContent {
   const apex = textToName(zone);
   if (zone === '.') {
     const records = rootRecords(world);

@@ -42,7 +42,7 @@ export interface CommitOptions {
 
 export type CommitResult = { committed: false } | { committed: true; commit: string; subject: string; body: string };
 
-export const DEFAULT_IDENTITY: Identity = { name: 'zonelog', email: 'zonelog@users.noreply.github.com' };
+const DEFAULT_IDENTITY: Identity = { name: 'zonelog', email: 'zonelog@users.noreply.github.com' };
 
 /** Stages `archive/` and commits it when anything changed. */
 export async function commitArchive(changes: ZoneChange[], o: CommitOptions): Promise<CommitResult> {
@@ -166,7 +166,7 @@ async function indexAt(g: SimpleGit, spec: string): Promise<ArchiveIndex | undef
 }
 
 /** Zone changes between two indexes; removals keep the evidence this run saw. */
-export function indexChanges(before: ArchiveIndex | undefined, after: ArchiveIndex | undefined, seen: ZoneChange[]): ZoneChange[] {
+function indexChanges(before: ArchiveIndex | undefined, after: ArchiveIndex | undefined, seen: ZoneChange[]): ZoneChange[] {
   const b = before?.zones ?? {};
   const a = after?.zones ?? {};
   const out: ZoneChange[] = [];

@@ -12,7 +12,7 @@ import { isSourceName, type SourceName } from '../scan/sources/source.js';
 type Target = ReadTarget & { dir: string };
 
 /** The version of a zone some addresses served. */
-export interface Version {
+interface Version {
   serial: number;
   sha256: string;
   /** Absolute path of its canonical text in a results directory. */
@@ -187,7 +187,7 @@ export function weighEvidence(
 }
 
 /** Newest first; then most addresses; then lowest address. */
-export function compareVersions(a: Version, b: Version): number {
+function compareVersions(a: Version, b: Version): number {
   if (a.serial !== b.serial) {
     const newest = newestSerial([a.serial, b.serial]);
     return newest === a.serial ? -1 : 1;

@@ -52,7 +52,7 @@ export async function publish(o: PublishOptions): Promise<PublishResult> {
 }
 
 /** One line for a failure of the file system or of git, whatever threw it. */
-export function plainError(e: unknown): string {
+function plainError(e: unknown): string {
   const err = e as NodeJS.ErrnoException & { path?: string };
   const WHY: Record<string, string> = {
     ENOSPC: 'no space left on the device',

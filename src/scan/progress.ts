@@ -119,7 +119,7 @@ export class Progress implements ScanProgress {
  * The scan's last line: `scan done: 12 zones transferred (15 targets); refused 300,
  * NOTAUTH 20; failed 7 (timeout 5, reset 2); 3 skipped at the deadline`.
  */
-export function finalLine(report: Report): string {
+function finalLine(report: Report): string {
   const by = new Map<string, number>();
   const zones = new Set<string>();
   for (const t of report.targets) {

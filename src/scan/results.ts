@@ -17,15 +17,15 @@ import { canonicalText } from '../dns/name.js';
 import { normalizeAddress } from './targets.js';
 import { isSourceName, type SourceName } from './sources/source.js';
 
-export const REPORT_FILE = 'report.json';
-export const ZONES_DIR = 'zones';
+const REPORT_FILE = 'report.json';
+const ZONES_DIR = 'zones';
 /**
  * 2: adds `scanId` and `zoneAddresses` (what discovery found per zone). Version 1
  * reports are still read; they cannot show that an address left a zone.
  */
 export const REPORT_VERSION = 2;
 /** A report larger than this is not one `scan` wrote. */
-export const MAX_REPORT_BYTES = 512 * 1024 * 1024;
+const MAX_REPORT_BYTES = 512 * 1024 * 1024;
 
 export type TargetOutcome = OutcomeKind | 'skipped';
 

@@ -79,7 +79,7 @@ export interface ScanProgress {
  * The first-byte timeout at an address that has not answered yet, ms: several round
  * trips to the far side of the world (connection and query), a lost SYN included.
  */
-export const SHORT_TIMEOUT_MS = 2000;
+const SHORT_TIMEOUT_MS = 2000;
 
 export async function scan(o: ScanOptions): Promise<Report> {
   const started = new Date();
@@ -475,7 +475,7 @@ function familyUnreachable(address: string, ipv6Route: boolean): boolean {
 }
 
 /** Whether a global IPv6 address is routable from here; a UDP connect sends no packet. */
-export function hasIpv6Route(): Promise<boolean> {
+function hasIpv6Route(): Promise<boolean> {
   return new Promise((resolve) => {
     let s: dgram.Socket;
     try {

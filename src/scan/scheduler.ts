@@ -67,7 +67,7 @@ export interface SchedulerOptions<T, R> {
 }
 
 /** The least time an answering address's silent attempt holds its slot, ms. */
-export const MIN_WINDOW_MS = 250;
+const MIN_WINDOW_MS = 250;
 /** The window is this many times the median first byte seen at the address. */
 const WINDOW_FACTOR = 3;
 /** First-byte times kept per address. */

@@ -50,7 +50,7 @@ export class TargetSet {
   }
 }
 
-export function targetKey(zone: string, address: string): string {
+function targetKey(zone: string, address: string): string {
   return `${zone} ${normalizeAddress(address)}`;
 }
 
@@ -80,7 +80,7 @@ export function parseShard(text: string): Shard | undefined {
   return { index, count };
 }
 
-export function familyOf(address: string): 'ipv4' | 'ipv6' {
+function familyOf(address: string): 'ipv4' | 'ipv6' {
   return net.isIPv6(address) ? 'ipv6' : 'ipv4';
 }
 

@@ -45,7 +45,7 @@ function server(v: unknown): CurrentServer | undefined {
 }
 
 /** The zones of an index.json text; an empty map when it does not read. */
-export function parseIndex(text: string): Map<string, CurrentZone> {
+function parseIndex(text: string): Map<string, CurrentZone> {
   const out = new Map<string, CurrentZone>();
   let idx: unknown;
   try {

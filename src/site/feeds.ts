@@ -9,7 +9,7 @@ import { eventTitle, type ZoneEvent } from './events.js';
 import { zoneHref } from './html.js';
 
 /** At most this many entries in a feed, the newest. */
-export const FEED_ENTRIES = 200;
+const FEED_ENTRIES = 200;
 
 export interface FeedTarget {
   /** The site's address, ending in `/`, for absolute links; relative links without it. */

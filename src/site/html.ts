@@ -24,7 +24,7 @@ export function zoneHref(zone: string, ext: 'html' | 'atom' = 'html'): string {
 }
 
 /** `2026-12-04 18:20 UTC` */
-export function showDate(iso: string): string {
+function showDate(iso: string): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 }
 

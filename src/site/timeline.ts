@@ -16,7 +16,7 @@ import { gitEnv } from '../git/git.js';
 import { showZone, zoneLog, zoneOfPath, type HistoryRepo, type LogEntry } from '../history/history.js';
 
 /** One commit that touched the archive. */
-export interface SiteCommit {
+interface SiteCommit {
   commit: string;
   /** The commit date (the scan's time), ISO 8601. */
   date: string;
@@ -25,7 +25,7 @@ export interface SiteCommit {
   byZonelog: boolean;
 }
 
-export type EntryKind = 'added' | 'changed' | 'removed' | 'servers';
+type EntryKind = 'added' | 'changed' | 'removed' | 'servers';
 
 /** One commit in one zone's timeline. */
 export interface TimelineEntry {
@@ -139,7 +139,7 @@ async function readCommits(h: HistoryRepo, range: string[]): Promise<RawCommit[]
 }
 
 /** What the charts show of one version of a zone. */
-export interface Counts {
+interface Counts {
   records: number;
   /** Owners below the apex with NS records. */
   delegations: number;
@@ -151,7 +151,7 @@ export interface Counts {
  * (owner, TTL, class, type, data), in canonical order, so the NS records of one
  * owner are next to each other and a delegation is a change of NS owner.
  */
-export function countRecords(zone: string, text: string): Counts {
+function countRecords(zone: string, text: string): Counts {
   const byType = new Map<string, number>();
   let records = 0;
   let delegations = 0;
@@ -189,7 +189,7 @@ export interface GitPlace {
  * In a build from scratch, how many versions of a zone are counted by type (the
  * charts' points): up to 24, fewer for a large zone, about a million records read per zone.
  */
-export function versionsToCount(records: number): number {
+function versionsToCount(records: number): number {
   return Math.max(4, Math.min(24, Math.floor(1_000_000 / Math.max(1, records))));
 }
 

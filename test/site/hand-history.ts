@@ -19,7 +19,7 @@ export interface HandRepo {
 }
 
 /** The zone's canonical text: SOA, the apex's NS, then one NS per delegation and extra records. */
-export function zoneText(zone: string, serial: number, delegations: string[], extra: string[] = []): string {
+function zoneText(zone: string, serial: number, delegations: string[], extra: string[] = []): string {
   const owner = (l: string) => `${l}.${zone}`;
   return (
     [
@@ -49,7 +49,7 @@ export function newRepo(): HandRepo {
 }
 
 /** Writes index.json with these zones. */
-export function writeIndex(r: HandRepo, zones: Record<string, IndexEntry>): void {
+function writeIndex(r: HandRepo, zones: Record<string, IndexEntry>): void {
   const full: Record<string, unknown> = {};
   for (const [z, e] of Object.entries(zones)) full[z] = { ...e, bytes: 100, digest: e.servers[0]?.digest ?? '0' };
   fs.writeFileSync(path.join(r.dir, 'archive', 'index.json'), JSON.stringify({ format: 1, dnssec: false, omitted: [], zones: full }, null, 2) + '\n');

@@ -19,11 +19,11 @@ import type { Probe } from './cuts.js';
 import { addressesOf, isExcludedOrBelow, mapLimit, type Found, type SourceContext } from './source.js';
 
 /** Children of `arpa.` (IANA's ".ARPA Zone Management" registry). */
-export const ARPA_CHILDREN = ['as112', 'e164', 'home', 'in-addr', 'in-addr-servers', 'ip6', 'ip6-servers', 'ipv4only', 'iris', 'resolver', 'uri', 'urn'];
+const ARPA_CHILDREN = ['as112', 'e164', 'home', 'in-addr', 'in-addr-servers', 'ip6', 'ip6-servers', 'ipv4only', 'iris', 'resolver', 'uri', 'urn'];
 /** First nibbles of 2000::/3. */
-export const IP6_ALLOCATED = ['2', '3'];
+const IP6_ALLOCATED = ['2', '3'];
 /** Nibbles below `ip6.arpa.` walked at most: 6 is a /24, the longest prefix IANA allocates to a registry. */
-export const IP6_MAX_NIBBLES = 6;
+const IP6_MAX_NIBBLES = 6;
 const NIBBLES = '0123456789abcdef'.split('');
 const PROBES_AT_ONCE = 16;
 

@@ -8,7 +8,7 @@
  */
 import type { SourceName } from './source.js';
 
-export type BudgetKey = SourceName | 'run';
+type BudgetKey = SourceName | 'run';
 
 /** Targets allowed; Infinity for no limit, 0 to leave a source out. */
 export type Budgets = Record<BudgetKey, number>;
