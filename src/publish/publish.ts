@@ -14,7 +14,8 @@ import { readIndex, recoverArchive, journalPath, writeArchive, type ZoneChange }
 import { commitArchive, lastScanTime, pushWithRetry, type CommitResult, type Identity, type PushResult } from './commit.js';
 import { findRepo, git, gitMessage } from '../git/git.js';
 import { checkRepoState, uncommittedChanges } from '../git/state.js';
-import { decideZone, mergeTargets, weighEvidence, type ZoneDecision } from './merge.js';
+import { decideZone, mergeTargets, weighEvidence } from './merge.js';
+import type { ZoneDecision } from '../archive/decision.js';
 import { readResults, type ReadReport } from '../scan/results.js';
 import { checkShards } from './shards.js';
 import { MAX_ZONE_FILE_BYTES, checkZoneFiles } from './zonefile.js';
