@@ -5,9 +5,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
-import { publish, type PublishOptions } from '../../src/publish/publish.js';
+import type { PublishOptions } from '../../src/publish/publish.js';
 import { writeResults, zoneText, type FakeReport, type FakeTarget } from '../support/results.js';
-import { Scratch } from '../support/repo.js';
+import { Scratch, publishTo } from '../support/repo.js';
 import { archiveProblems } from '../support/archive-check.js';
 import type { TargetOutcome } from '../../src/scan/results.js';
 
@@ -21,7 +21,7 @@ let clock = Date.parse('2026-01-01T00:00:00Z');
 const next = () => new Date((clock += 7200_000));
 
 async function pub(repo: string, dirs: string[], extra: Partial<PublishOptions> = {}) {
-  return publish({ dirs, archiveDir: path.join(repo, 'archive'), splitBytes: 40e6, commit: true, push: false, remote: 'origin', env: process.env, ...extra });
+  return publishTo(repo, dirs, extra);
 }
 /** An archive where all six addresses allowed the transfer of big. */
 async function archived(): Promise<string> {

@@ -8,9 +8,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { publish } from '../../src/publish/publish.js';
 import { writeResults, zoneText, type FakeTarget } from '../support/results.js';
-import { Scratch, sh } from '../support/repo.js';
+import { Scratch, sh, publishTo } from '../support/repo.js';
 import { archiveProblems } from '../support/archive-check.js';
 
 const scratch = new Scratch();
@@ -38,21 +37,13 @@ async function hostile(mutate: (dir: string, report: Report) => void | 'raw', ta
 async function archive(): Promise<string> {
   const repo = scratch.repo();
   const ok: FakeTarget[] = [{ zone: 'ok.', address: '192.0.2.7', outcome: 'transferred', text: zoneText('ok.', 7, []) }];
-  const r = await publish({
-    dirs: [await writeResults(scratch.dir(), ok)],
-    archiveDir: path.join(repo, 'archive'),
-    splitBytes: 40e6,
-    commit: true,
-    push: false,
-    remote: 'origin',
-    env: process.env,
-  });
+  const r = await publishTo(repo, [await writeResults(scratch.dir(), ok)]);
   expect(r.ok).toBe(true);
   return repo;
 }
 
 async function run(repo: string, dir: string) {
-  return publish({ dirs: [dir], archiveDir: path.join(repo, 'archive'), splitBytes: 40e6, commit: true, push: false, remote: 'origin', env: process.env });
+  return publishTo(repo, [dir]);
 }
 
 const first = (r: Report) => r.targets[0]!;

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { publish, type PublishOptions } from '../../src/publish/publish.js';
+import { publishTo } from '../support/repo.js';
+import type { PublishOptions } from '../../src/publish/publish.js';
 import { inShard } from '../../src/scan/targets.js';
 import { tempDirsPerTest, writeResults, zoneText, type FakeTarget } from '../support/results.js';
 import { zonelog } from '../support/cli.js';
@@ -21,16 +22,7 @@ function newRepo(): string {
   return repo;
 }
 async function pub(repo: string, results: string[], extra: Partial<PublishOptions> = {}) {
-  const r = await publish({
-    dirs: results,
-    archiveDir: path.join(repo, 'archive'),
-    splitBytes: 40e6,
-    commit: true,
-    push: false,
-    remote: 'origin',
-    env: process.env,
-    ...extra,
-  });
+  const r = await publishTo(repo, results, extra);
   if (!r.ok) throw new Error(r.error);
   return r;
 }
@@ -149,15 +141,7 @@ describe('publish', () => {
     await pub(repo, [await writeResults(tmp(), world1())]);
     fs.appendFileSync(path.join(repo, 'archive/ba.zone'), 'zz.ba.\t60\tIN\tA\t192.0.2.9\n');
     const later = await writeResults(tmp(), world1(), new Date('2026-01-01T02:00:00Z'));
-    const refused = await publish({
-      dirs: [later],
-      archiveDir: path.join(repo, 'archive'),
-      splitBytes: 40e6,
-      commit: true,
-      push: false,
-      remote: 'origin',
-      env: process.env,
-    });
+    const refused = await publishTo(repo, [later]);
     expect(refused).toMatchObject({ ok: false, usage: false });
     expect((refused as { error: string }).error).toMatch(/^archive\/ has uncommitted changes in .* \(archive\/ba\.zone\); commit them, or discard them/);
     expect(commits(repo)).toHaveLength(1);
@@ -355,15 +339,7 @@ describe('publish', () => {
     const repo = newRepo();
     const half = tmp();
     fs.mkdirSync(path.join(half, 'zones'));
-    const r = await publish({
-      dirs: [half],
-      archiveDir: path.join(repo, 'archive'),
-      splitBytes: 40e6,
-      commit: true,
-      push: false,
-      remote: 'origin',
-      env: process.env,
-    });
+    const r = await publishTo(repo, [half]);
     expect(r).toMatchObject({ ok: false, usage: true });
     expect(fs.existsSync(path.join(repo, 'archive'))).toBe(false);
   });

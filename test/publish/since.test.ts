@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { publish } from '../../src/publish/publish.js';
+import { publishTo } from '../support/repo.js';
 import { tempDir, writeResults, zoneText, type FakeTarget } from '../support/results.js';
 
 const dirs: string[] = [];
@@ -23,15 +23,7 @@ const world = (serial: number): FakeTarget[] => [
 ];
 
 async function pub(repo: string, targets: FakeTarget[], at: string) {
-  const r = await publish({
-    dirs: [await writeResults(tmp(), targets, new Date(at))],
-    archiveDir: path.join(repo, 'archive'),
-    splitBytes: 40e6,
-    commit: true,
-    push: false,
-    remote: 'origin',
-    env: process.env,
-  });
+  const r = await publishTo(repo, [await writeResults(tmp(), targets, new Date(at))]);
   if (!r.ok) throw new Error(r.error);
   return r;
 }

@@ -1,6 +1,8 @@
 /** Git repositories and bare remotes in temporary folders, for publish tests. */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
+import { publish, type PublishOptions, type PublishResult } from '../../src/publish/publish.js';
 import { tempDir } from './results.js';
 
 export const GIT_ENV = {
@@ -36,4 +38,9 @@ export class Scratch {
 
 export function sh(cwd: string, ...args: string[]): string {
   return execFileSync('git', args, { cwd, encoding: 'utf8', env: GIT_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Publishes results directories into `repo`'s archive and commits: the tests' usual run. */
+export function publishTo(repo: string, dirs: string[], extra: Partial<PublishOptions> = {}): Promise<PublishResult> {
+  return publish({ dirs, archiveDir: path.join(repo, 'archive'), splitBytes: 40e6, commit: true, push: false, remote: 'origin', env: process.env, ...extra });
 }
