@@ -32,6 +32,10 @@ const MAX_DEPTH = 4;
 
 export class Resolver {
   private readonly cache = new Map<string, Promise<string[]>>();
+  /** Zone cut (lowercase wire form, latin1) → its servers, from referrals followed (RFC 1034 §5.3.3 step 2: start at the closest known). */
+  private readonly cuts = new Map<string, ServerAddress[]>();
+  /** Addresses that let a question time out: asked after the others. */
+  private readonly silent = new Set<string>();
   private readonly timeoutMs: number;
   private readonly maxReferrals: number;
   /** Exchanges made, for reports and tests. */
@@ -102,6 +106,15 @@ export class Resolver {
   private async walk(name: Buffer, type: number, depth: number, stopAtCut: boolean): Promise<Message | undefined> {
     let servers = this.options.roots;
     let zone: Buffer = Buffer.from([0]);
+    // The closest enclosing cut already followed (strictly above the name when its own referral is wanted).
+    for (let at = stopAtCut ? nextLabel(name) : 0; at < name.length - 1; at = nextLabel(name, at)) {
+      const known = this.cuts.get(name.subarray(at).toString('latin1'));
+      if (known) {
+        servers = known;
+        zone = name.subarray(at);
+        break;
+      }
+    }
     for (let step = 0; step < this.maxReferrals; step++) {
       const m = await this.askAny(servers, name, type);
       if (!m) return undefined;
@@ -114,6 +127,7 @@ export class Resolver {
       if (stopAtCut && cut.equals(name)) return m;
       const next = await this.serversFor(ns, m.additional, cut, depth);
       if (next.length === 0) return undefined;
+      this.cuts.set(cut.toString('latin1'), next);
       servers = next;
       zone = cut;
     }
@@ -144,13 +158,20 @@ export class Resolver {
 
   private async askAny(servers: ServerAddress[], name: Buffer, type: number): Promise<Message | undefined> {
     let errorReply: Message | undefined;
-    for (const server of servers) {
+    // Servers that answered before first, in their given order otherwise.
+    const ordered = [...servers.filter((s) => !this.silent.has(s.host)), ...servers.filter((s) => this.silent.has(s.host))];
+    for (const server of ordered) {
       const r = await this.ask(server, name, type);
       if (!r.ok) continue;
       if (r.message.header.rcode === 0 || r.message.header.rcode === 3) return r.message;
       errorReply = r.message;
     }
     return errorReply;
+  }
+
+  /** Whether a question to this address has timed out in this scan (ask it after the others). */
+  wasSilent(host: string): boolean {
+    return this.silent.has(host);
   }
 
   /** One question to one server: UDP, then TCP if the answer was truncated. */
@@ -161,6 +182,7 @@ export class Resolver {
     const id = randomInt(0, 0x10000);
     const query = buildQuery(name, type, id);
     const udp = await udpExchange(server, query, this.timeoutMs);
+    if (!udp.ok && udp.detail === 'timeout') this.silent.add(server.host);
     const checked = udp.ok ? check(udp.message, id, name, type) : udp;
     if (checked.ok && checked.message.header.tc) {
       const tcp = await tcpExchange(server, query, this.timeoutMs);
@@ -168,6 +190,11 @@ export class Resolver {
     }
     return checked;
   }
+}
+
+/** The offset of the label after the one at `at` in a wire-form name. */
+function nextLabel(name: Buffer, at = 0): number {
+  return at + 1 + name[at]!;
 }
 
 function check(m: Message, id: number, name: Buffer, type: number): Exchange {

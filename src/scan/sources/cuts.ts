@@ -75,13 +75,16 @@ export class ZoneCuts {
     return undefined;
   }
 
-  /** Asks the servers of the closest known zone above `name` whether `name` is a zone cut. */
-  async probe(name: string): Promise<Probe> {
+  /**
+   * Asks the servers of the closest known zone above `name` whether `name` is a zone cut;
+   * `tally` counts the questions for the source asking (sources ask at the same time).
+   */
+  async probe(name: string, tally?: { questions: number }): Promise<Probe> {
     let zone = this.closestKnown(name);
     if (zone === undefined) return { kind: 'failed', detail: `no servers known for a zone above ${name}` };
     const target = textToName(name);
     for (let step = 0; step <= MAX_REFERRALS; step++) {
-      const m = await this.ask(zone, name, target);
+      const m = await this.ask(zone, name, target, tally);
       if (!m.ok) return { kind: 'failed', detail: m.detail };
       const r = classify(m.message, target, textToName(zone));
       if (r.kind !== 'delegation') return r;
@@ -95,14 +98,22 @@ export class ZoneCuts {
     return { kind: 'failed', detail: `more than ${MAX_REFERRALS} referrals below ${this.closestKnown(name)}` };
   }
 
-  private async ask(zone: string, name: string, target: Buffer): Promise<{ ok: true; message: Message } | { ok: false; detail: string }> {
+  private async ask(
+    zone: string,
+    name: string,
+    target: Buffer,
+    tally?: { questions: number },
+  ): Promise<{ ok: true; message: Message } | { ok: false; detail: string }> {
     const addrs = this.servers.get(zone)!;
     const start = createHash('sha256').update(name).digest().readUInt32BE(0) % addrs.length;
     let last = 'no answer';
-    for (let i = 0; i < addrs.length; i++) {
-      const server = addrs[(start + i) % addrs.length]!;
+    // From a server chosen by the name (questions spread over the servers), those that timed out before last.
+    const rotated = addrs.map((_, i) => addrs[(start + i) % addrs.length]!);
+    const order = [...rotated.filter((a) => !this.resolver.wasSilent(a.host)), ...rotated.filter((a) => this.resolver.wasSilent(a.host))];
+    for (const server of order) {
       const host = server.host;
       this.questions++;
+      if (tally) tally.questions++;
       const r = await this.resolver.ask(server, target, TYPE.NS);
       if (!r.ok) {
         last = `${host}: ${r.detail}`;
