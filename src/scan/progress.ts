@@ -35,6 +35,7 @@ export class Progress implements ScanProgress {
   private lastResultAt: number;
   private lastDraw = 0;
   private ticker: NodeJS.Timeout | undefined;
+  private started = false;
   private readonly interval: number;
   private readonly now: () => number;
 
@@ -48,7 +49,14 @@ export class Progress implements ScanProgress {
     if (this.o.mode !== 'quiet') this.o.out.write(this.o.mode === 'tty' ? `\r\x1b[K${text}…` : `${text}\n`);
   }
 
+  /** The targets known so far: called again as sources add targets (the bar keeps its start). */
   start(total: number): void {
+    if (this.started) {
+      if (total !== this.total && this.o.mode === 'plain') this.o.out.write(`${total} targets\n`);
+      this.total = total;
+      return;
+    }
+    this.started = true;
     this.total = total;
     this.startedAt = this.lastResultAt = this.now();
     this.lastDraw = this.o.mode === 'plain' ? this.now() : 0;

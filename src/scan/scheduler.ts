@@ -23,6 +23,8 @@
  *   comes after all takes a slot back (then, for a moment, one more is answered at once).
  * - When `signal` aborts (the scan's deadline), nothing new starts, attempts in flight
  *   see the same signal and end, and every item not done is reported as skipped.
+ * - Items may be added while it runs (`startSchedule`): the scan's sources add their
+ *   targets as they find them, and one limit per address holds across all of them.
  */
 import { setMaxListeners } from 'node:events';
 
@@ -76,6 +78,8 @@ const SAMPLES = 32;
 interface Pending<T, R> {
   item: T;
   attempt: number;
+  /** Added `first`: discovery waits for it, so its address is served before the others. */
+  urgent?: boolean;
   last?: R;
   /** Not before this time (ms since the epoch). */
   notBefore: number;
@@ -88,6 +92,8 @@ class AddressState<T, R> {
   readonly deferred: Pending<T, R>[] = [];
   active = 0;
   parked = 0;
+  /** Urgent items in the queue. */
+  urgent = 0;
   answered = false;
   /** A full wait ended in silence here: the address drops some queries, and its silent attempts may park. */
   drops = false;
@@ -126,7 +132,24 @@ class AddressState<T, R> {
   }
 }
 
+/** A schedule that takes items while it runs: `done` settles once it is closed and every item is finished. */
+export interface Schedule<T> {
+  /** Adds items; `first`: ahead of what waits at their addresses (a transfer discovery waits for). */
+  add(items: readonly T[], first?: boolean): void;
+  /** No more items: `done` settles when the last one finishes. */
+  close(): void;
+  readonly done: Promise<void>;
+}
+
+/** Runs a fixed list of items. */
 export async function schedule<T, R>(items: readonly T[], o: SchedulerOptions<T, R>): Promise<void> {
+  const s = startSchedule(o);
+  s.add(items);
+  s.close();
+  return s.done;
+}
+
+export function startSchedule<T, R>(o: SchedulerOptions<T, R>): Schedule<T> {
   const attempts = o.attempts ?? 2;
   const backoff = o.backoffMs ?? 1000;
   const silentParallelism = o.silentParallelism ?? 16;
@@ -136,17 +159,14 @@ export async function schedule<T, R>(items: readonly T[], o: SchedulerOptions<T,
   // Every attempt in flight listens to it.
   setMaxListeners(0, signal);
   const addresses = new Map<string, AddressState<T, R>>();
-  for (const item of items) {
-    const a = o.addressOf(item);
-    let s = addresses.get(a);
-    if (!s) addresses.set(a, (s = new AddressState()));
-    s.queue.push({ item, attempt: 1, notBefore: 0 });
-  }
   let running = 0;
   let parked = 0;
-  let remaining = items.length;
+  let remaining = 0;
+  let closed = false;
+  let add: Schedule<T>['add'] = () => {};
+  let close: () => void = () => {};
 
-  return new Promise<void>((resolve, reject) => {
+  const done = new Promise<void>((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
     let finished = false;
 
@@ -158,7 +178,7 @@ export async function schedule<T, R>(items: readonly T[], o: SchedulerOptions<T,
       reject(err);
     };
     const finishIfDone = () => {
-      if (!finished && remaining === 0) {
+      if (!finished && closed && remaining === 0) {
         finished = true;
         if (timer) clearTimeout(timer);
         signal.removeEventListener('abort', pump);
@@ -199,6 +219,7 @@ export async function schedule<T, R>(items: readonly T[], o: SchedulerOptions<T,
       if (signal.aborted) {
         // The deadline: everything not yet started is skipped; attempts in flight end by the signal.
         for (const s of addresses.values()) {
+          s.urgent = 0;
           for (const p of s.queue.splice(0)) settle(p, p.last, true, p.attempt - 1);
           for (const p of s.deferred.splice(0)) settle(p, p.last, true, p.attempt);
         }
@@ -207,8 +228,10 @@ export async function schedule<T, R>(items: readonly T[], o: SchedulerOptions<T,
       }
       const now = Date.now();
       let soonest = Infinity;
-      // Longest queue first: ties keep the previous order, so equal addresses take turns.
-      const order = [...addresses.entries()].filter(([, s]) => s.queue.length > 0).sort((a, b) => b[1].queue.length - a[1].queue.length);
+      // Addresses with urgent items first, then the longest queue: ties keep the previous order, so equal addresses take turns.
+      const order = [...addresses.entries()]
+        .filter(([, s]) => s.queue.length > 0)
+        .sort((a, b) => Number(b[1].urgent > 0) - Number(a[1].urgent > 0) || b[1].queue.length - a[1].queue.length);
       for (const [, s] of order) {
         if (running >= o.concurrency) break;
         while (s.queue.length > 0 && running < o.concurrency && s.active < s.limit(o.perAddress, silentParallelism)) {
@@ -218,6 +241,7 @@ export async function schedule<T, R>(items: readonly T[], o: SchedulerOptions<T,
             break;
           }
           s.queue.shift();
+          if (head.urgent) s.urgent--;
           start(s, head);
         }
       }
@@ -300,7 +324,37 @@ export async function schedule<T, R>(items: readonly T[], o: SchedulerOptions<T,
       o.run(p.item, attempt).then(end, fail);
     };
 
+    add = (items, first = false) => {
+      if (finished) throw new Error('the schedule is finished');
+      const byAddress = new Map<AddressState<T, R>, Pending<T, R>[]>();
+      for (const item of items) {
+        const a = o.addressOf(item);
+        let st = addresses.get(a);
+        if (!st) addresses.set(a, (st = new AddressState()));
+        let list = byAddress.get(st);
+        if (!list) byAddress.set(st, (list = []));
+        list.push({ item, attempt: 1, notBefore: 0, ...(first ? { urgent: true } : {}) });
+      }
+      for (const [st, list] of byAddress) {
+        if (first) {
+          st.queue.unshift(...list);
+          st.urgent += list.length;
+        } else st.queue.push(...list);
+      }
+      remaining += items.length;
+      pump();
+    };
+    close = () => {
+      closed = true;
+      finishIfDone();
+    };
     signal.addEventListener('abort', pump);
-    pump();
   });
+  // A failure is the caller's once it awaits `done`; until then it is no unhandled rejection.
+  done.catch(() => {});
+  return {
+    add: (items, first) => add(items, first),
+    close: () => close(),
+    done,
+  };
 }
