@@ -890,6 +890,9 @@ interface CoverageRun {
   phasesS: Record<string, number>;
 }
 
+/** The internet's round trips, as in the world `latency`. */
+const COVERAGE_LATENCY = { min: 20, max: 300 };
+
 async function runCoverage(opts: Options, scale: { suffixes: number; arpaZones: number }, zl: ZonelogBuild, tmp: string, argv: string[]): Promise<void> {
   const zones = opts.zones;
   const expectedFile = path.join(tmp, 'expected-coverage.json');
@@ -902,6 +905,7 @@ async function runCoverage(opts: Options, scale: { suffixes: number; arpaZones: 
     sizes: COVERAGE_SIZES,
     serversPerTld: SERVERS_PER_TLD,
     below: { scale },
+    latency: COVERAGE_LATENCY,
   };
   const limits = { idleTimeoutMs: opts.timeoutS * 1000, deadlineMs: TRANSFER_DEADLINE_MS };
   const server = path.join(path.dirname(fileURLToPath(import.meta.url)), 'lab-server.js');
@@ -1004,7 +1008,7 @@ function coverageSection(
         .join(', ')}), plus zones below them shaped like the real ones (src/lab/below.ts, scale): ` +
       `${n(scale.suffixes)} public suffixes spread over the TLDs by a Zipf law, half of them zone cuts on their TLD's servers; ${n(scale.arpaZones)} reverse zones ` +
       `(three quarters /8 zones under in-addr.arpa., the rest under ip6.arpa.) on five registries' servers; behaviours drawn from the same mix, pair by pair; and the lab's small leaking TLD. ` +
-      `${n(ready.targets as number)} (zone, NS name, address) targets in all. The lab has no latency knob in this build: loopback round trips.`,
+      `${n(ready.targets as number)} (zone, NS name, address) targets in all. Every response of an address waits a round trip drawn per address from ${COVERAGE_LATENCY.min}–${COVERAGE_LATENCY.max} ms (the lab's latency knob, as in the world \`latency\` above).`,
     '',
     `Both scans run the same build with the same politeness (\`--concurrency 128 --per-address 2\`, \`--timeout ${opts.timeoutS}\`): ` +
       `TLD-only is \`--budget arpa=0 --budget psl=0 --leaked-max 0\` (what a scan covered before the sources below the TLDs), every source is the default with \`--suffix-list\` the lab's list. ` +

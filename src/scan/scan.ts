@@ -15,12 +15,12 @@ import { describeFailure, isTransient, type Outcome } from '../axfr/outcome.js';
 import { Resolver } from './resolver.js';
 import { REPORT_VERSION, ResultsWriter, type Report, type TargetResult } from './results.js';
 import { randomUUID } from 'node:crypto';
-import { schedule, type Attempt } from './scheduler.js';
+import { startSchedule, type Attempt } from './scheduler.js';
 import { TargetSet, inShard, normalizeAddress, selectTargets, type Exclusions, type Family, type Shard, type Target } from './targets.js';
 import { arpaSource } from './sources/arpa.js';
 import { BUDGET_ORDER, Budget, type Budgets } from './sources/budget.js';
 import { ZoneCuts } from './sources/cuts.js';
-import { LEAKED_MAX_ROUNDS, leakedChildren } from './sources/leaked.js';
+import { LEAKED_MAX_ROUNDS, leakedChildren, type LeakedChildren } from './sources/leaked.js';
 import { pslSource } from './sources/psl.js';
 import { attribute, type Found, type SourceContext, type SourceName } from './sources/source.js';
 
@@ -114,84 +114,144 @@ async function scanUntil(o: ScanOptions, started: Date, deadline: AbortSignal): 
     });
   };
 
-  const record = async (t: Target, r: TransferResult, attempts: number): Promise<void> => {
-    const res = await toTargetResult(t, r, attempts, portOf(t, o), writer);
-    results.set(keyOf(t), res);
-    o.progress?.result(res);
-  };
-  const skip = (t: Target, detail: string, attempts: number, stats?: { bytes: number; durationMs: number }) => {
-    const res: TargetResult = {
-      zone: t.zone,
-      address: t.address,
-      port: portOf(t, o),
-      nameServers: t.nameServers,
-      outcome: 'skipped',
-      attempts,
-      detail,
-      ...stats,
-    };
-    results.set(keyOf(t), res);
-    o.progress?.result(res);
-  };
-
+  // Every transfer of the scan, discovery's included, goes through one schedule (src/scan/scheduler.ts):
+  // one limit per address holds for all of them, and the targets of each source join it as soon
+  // as the source has them, while the others still ask.
   const src = o.sources ?? ROOT_AND_LIST_ONLY;
   const excludedAddress = (a: string) => o.exclusions.addresses.has(normalizeAddress(a));
-  const discoveryAttempts: { zone: string; address: string; outcome: string }[] = [];
-  let rootAnswered = false;
-  // Transfers made for discovery are the results of their targets too (no address is asked twice);
-  // a transient failure is not kept, so the scheduler tries that target again.
-  const transferText = async (zone: string, addresses: readonly string[]): Promise<{ text: string; from: string } | undefined> => {
-    if (o.exclusions.zones.has(zone)) return undefined;
-    for (const address of addresses) {
-      if (excludedAddress(address)) continue;
-      if (deadline.aborted) break;
-      const t: Target = { zone, address, nameServers: [] };
-      let res = results.get(keyOf(t));
-      if (!res) {
-        const r = await runTarget(t);
-        discoveryAttempts.push({ zone, address: formatAddress({ host: address, port: portOf(t, o) }), outcome: r.outcome.kind });
-        // Whether any root server said anything (a transfer, a refusal, an answer to a query).
-        if (zone === '.' && r.outcome.bytes > 0) rootAnswered = true;
-        // A transfer the deadline cut is tried again by nobody: the target is reported skipped.
-        if (r.outcome.kind === 'aborted') continue;
-        res = await toTargetResult(t, r, 1, portOf(t, o), writer);
-        if (!isTransient(r.outcome.kind)) results.set(keyOf(t), res);
-      }
-      if (res.file) return { text: fs.readFileSync(path.join(o.out, res.file), 'latin1'), from: address };
+  const resolver = new Resolver({ roots: o.roots, timeoutMs: Math.min(o.limits.idleTimeoutMs, 3000), excluded: excludedAddress });
+  const readText = (res: TargetResult) => fs.readFileSync(path.join(o.out, res.file!), 'latin1');
+  const leakedOn = src.leakedMaxDelegations > 0 && src.budgets.leaked > 0;
+  const leakedOf = new Map<string, LeakedChildren>();
+  const prefetch = new Prefetch(resolver, PREFETCH_AT_ONCE);
+  /** A small zone's delegations, once per file; their glue-less name servers resolved ahead while transfers run. */
+  const childrenOf = (zone: string, res: TargetResult): LeakedChildren => {
+    let c = leakedOf.get(res.file!);
+    if (!c) {
+      c = leakedChildren(readText(res), zone, src.leakedMaxDelegations);
+      leakedOf.set(res.file!, c);
+      if (c.kind === 'children') for (const ns of c.delegations.values()) for (const [name, addrs] of ns) if (addrs.length === 0) prefetch.add(name);
     }
-    return undefined;
+    return c;
+  };
+  const waiters = new Map<string, { resolve: (r: TargetResult) => void; reject: (e: unknown) => void }[]>();
+  const scheduled = new Set<string>();
+  let total = 0;
+  const settled = (t: Target, res: TargetResult) => {
+    const key = keyOf(t);
+    results.set(key, res);
+    o.progress?.result(res);
+    if (leakedOn && res.outcome === 'transferred' && res.file && !deadline.aborted) childrenOf(t.zone, res);
+    const ws = waiters.get(key);
+    waiters.delete(key);
+    for (const w of ws ?? []) w.resolve(res);
+  };
+  const record = async (t: Target, r: TransferResult, attempts: number): Promise<void> => {
+    settled(t, await toTargetResult(t, r, attempts, portOf(t, o), writer));
+  };
+  const skip = (t: Target, detail: string, attempts: number, stats?: { bytes: number; durationMs: number }) => {
+    settled(t, { zone: t.zone, address: t.address, port: portOf(t, o), nameServers: t.nameServers, outcome: 'skipped', attempts, detail, ...stats });
+  };
+  const transfers = startSchedule<Target, TransferResult>({
+    concurrency: o.concurrency,
+    perAddress: o.perAddress,
+    signal: deadline,
+    shortTimeoutMs: o.shortTimeoutMs ?? Math.min(SHORT_TIMEOUT_MS, o.limits.idleTimeoutMs, o.limits.connectTimeoutMs),
+    addressOf: (t) => normalizeAddress(t.address),
+    run: (t, attempt) => runTarget(t, attempt),
+    answered: (r) => r.outcome.bytes > 0 || !SILENT_KINDS.has(r.outcome.kind),
+    silent: (r) => r.outcome.kind === 'timeout' && r.outcome.bytes === 0,
+    // A timeout is never tried again: the scheduler gives silence its full wait once.
+    transient: (r) => isTransient(r.outcome.kind) && r.outcome.kind !== 'timeout',
+    done: (t, r, attempts) => record(t, r, attempts),
+    skipped: async (t, last, attempts) => {
+      if (last?.outcome.kind === 'aborted') {
+        last.zone?.dispose();
+        skip(t, `the scan deadline cut this transfer: ${last.outcome.detail}`, attempts, {
+          bytes: last.outcome.bytes,
+          durationMs: last.outcome.durationMs,
+        });
+      } else if (last) await record(t, last, attempts);
+      else skip(t, 'the scan deadline passed before this target started', 0);
+    },
+  });
+  transfers.done.catch((e: unknown) => {
+    for (const ws of waiters.values()) for (const w of ws) w.reject(e);
+    waiters.clear();
+  });
+  /** Hands targets to the schedule (each once); `first`: ahead of the others at their addresses. */
+  const submit = (list: readonly Target[], first = false) => {
+    const fresh = list.filter((t) => {
+      const key = keyOf(t);
+      if (scheduled.has(key) || results.has(key)) return false;
+      scheduled.add(key);
+      return true;
+    });
+    if (fresh.length === 0) return;
+    total += fresh.length;
+    o.progress?.start(total);
+    transfers.add(fresh, first);
+  };
+  /** The target's result, once it has one. */
+  const resultOf = (t: Target): Promise<TargetResult> => {
+    const done = results.get(keyOf(t));
+    if (done) return Promise.resolve(done);
+    return new Promise((resolve, reject) => {
+      const key = keyOf(t);
+      const ws = waiters.get(key) ?? [];
+      ws.push({ resolve, reject });
+      waiters.set(key, ws);
+    });
+  };
+
+  const discoveryTransfers: { zone: string; address: string; outcome: string }[] = [];
+  // Discovery's transfers are the results of their targets too (no address is asked twice), ahead of the
+  // rest: every address of the zone at once, the first that gives the zone wins.
+  const transferText = async (zone: string, addresses: readonly string[]): Promise<{ text: string; from: string } | undefined> => {
+    if (o.exclusions.zones.has(zone) || deadline.aborted) return undefined;
+    const asked = [...new Set(addresses.map(normalizeAddress))]
+      .filter((a) => !excludedAddress(a))
+      .map((address): Target => ({ zone, address, nameServers: [] }));
+    submit(asked, true);
+    const pending = asked.map((t) =>
+      resultOf(t).then((res) => {
+        discoveryTransfers.push({ zone, address: formatAddress({ host: t.address, port: portOf(t, o) }), outcome: res.outcome });
+        return res;
+      }),
+    );
+    const res = await firstTransferred(pending);
+    return res ? { text: readText(res), from: res.address } : undefined;
   };
 
   // Milliseconds per stage, for the report (it holds timestamps already; the archive holds none).
+  // Stages overlap: the sources below the TLDs ask while the TLDs' transfers run.
   const phasesMs: Record<string, number> = {};
-  let phaseStart = Date.now();
-  const phaseDone = (name: string) => {
-    const now = Date.now();
-    phasesMs[name] = (phasesMs[name] ?? 0) + (now - phaseStart);
-    phaseStart = now;
+  const began = Date.now();
+  const phaseDone = (name: string, since = began) => {
+    phasesMs[name] = Date.now() - since;
   };
 
-  // 1. The root zone, from the first root server that allows it, for discovery.
+  // 1. The root zone, from whichever root server allows it first: all are asked at once
+  // (each is a target of the scan too).
   o.progress?.phase('transferring the root zone');
   const rootTargets = new TargetSet();
-  for (const r of o.roots) rootTargets.add('.', r.host);
-  const root = await transferText(
-    '.',
-    rootTargets.list().map((t) => t.address),
-  );
-  const rootText = root?.text;
+  for (const r of o.roots) if (!excludedAddress(r.host)) rootTargets.add('.', r.host);
+  const asked = rootTargets.list();
+  submit(asked, true);
+  const root = await firstTransferred(asked.map(resultOf));
+  const rootText = root ? readText(root) : undefined;
+  // Whether any root server said anything (a transfer, a refusal, an answer to a query).
+  const rootResults = () => asked.map((t) => results.get(keyOf(t))).filter((r): r is TargetResult => r !== undefined);
+  let rootAnswered = rootResults().some((r) => (r.bytes ?? 0) > 0);
 
   // 2. Delegations: from the root zone, else by asking the root servers.
   o.progress?.phase('discovering name servers');
-  const resolver = new Resolver({ roots: o.roots, timeoutMs: Math.min(o.limits.idleTimeoutMs, 3000), excluded: excludedAddress });
   let delegations: Delegations;
-  const discovery: Record<string, unknown> = {
-    rootAttempts: discoveryAttempts.filter((a) => a.zone === '.').map(({ address, outcome }) => ({ address, outcome })),
-  };
+  const discovery: Record<string, unknown> = {};
   if (rootText !== undefined) {
     delegations = delegationsFromZoneText(rootText, '.').delegations;
     discovery.source = 'root-axfr';
-    discovery.rootFrom = root!.from;
+    discovery.rootFrom = root!.address;
   } else if (deadline.aborted) {
     delegations = new Map();
     discovery.source = 'none: the deadline passed';
@@ -206,92 +266,94 @@ async function scanUntil(o: ScanOptions, started: Date, deadline: AbortSignal): 
   discovery.rootAnswered = rootAnswered;
   discovery.zonesFound = delegations.size;
   discovery.resolution = await untilAborted<ResolveReport | string>(resolveGlueless(delegations, resolver), deadline, 'cut by the deadline');
-  const found: Found[] = [{ source: 'root', delegations }];
-  if (o.zones.length > 0) {
-    const wanted = o.zones.filter((z) => !delegations.has(z));
-    const extra = await untilAborted(delegationsByQuery(wanted, resolver), deadline, { delegations: new Map(), notFound: wanted });
-    found.push({ source: 'list', delegations: extra.delegations });
-    discovery.extraZonesNotFound = extra.notFound;
-  }
-  // Below the TLDs: each source asks the servers of the zones above its candidates.
-  phaseDone('root');
-  const cuts = new ZoneCuts(resolver, o.port, excludedAddress);
-  cuts.knowServers('.', o.roots);
-  for (const [zone, ns] of delegations) cuts.know(zone, ns);
-  const ctx: SourceContext = { resolver, cuts, exclusions: o.exclusions, transferText };
-  const sourceReports: Record<string, unknown> = {};
-  // Below the root only when a root server answered: the sources ask the servers it named.
-  if (src.budgets.arpa > 0 && rootAnswered) {
-    o.progress?.phase('discovering the arpa tree');
-    const arpa = await arpaSource(ctx, delegations.get('arpa.'));
-    found.push(arpa.found);
-    sourceReports.arpa = arpa.report;
-    phaseDone('arpa');
-  }
-  if (src.budgets.psl > 0 && src.suffixes.length > 0 && rootAnswered) {
-    o.progress?.phase(`asking which of ${src.suffixes.length} public suffixes are zones`);
-    const psl = await pslSource(ctx, src.suffixes);
-    found.push(psl.found);
-    sourceReports.psl = psl.report;
-    phaseDone('psl');
-  }
 
+  // The root and its TLDs are targets at once; `arpa.` waits for the arpa source, which claims it (sources/source.ts).
+  const rootFound: Found = { source: 'root', delegations };
   const all = new TargetSet();
-  for (const t of rootTargets.list()) all.add(t.zone, t.address);
+  for (const t of asked) all.add(t.zone, t.address);
   // The root servers as the root zone names them (apex NS and their glue) are targets for "." too.
   if (rootText !== undefined) {
     const { apexNs, glue } = delegationsFromZoneText(rootText, '.');
     for (const name of apexNs) for (const a of glue.get(name) ?? []) all.add('.', a, name);
   }
+  // Below the root only when a root server answered: the sources ask the servers it named.
+  const arpaRuns = src.budgets.arpa > 0 && rootAnswered;
+  const pslRuns = src.budgets.psl > 0 && src.suffixes.length > 0 && rootAnswered;
+  const budget = new Budget(src.budgets);
+  const first = attribute([rootFound]);
+  first.sourceOf.set('.', 'root');
+  if (arpaRuns) first.delegations.delete('arpa.');
+  addDelegationTargets(all, first.delegations);
+  const firstTargets = withinBudget(all.list(), first.sourceOf, budget, o, true);
+  submit(firstTargets);
+  phaseDone('root');
+
+  // 3. The other sources, at once, while those transfers run.
+  const found: Found[] = [rootFound];
+  const cuts = new ZoneCuts(resolver, o.port, excludedAddress);
+  cuts.knowServers('.', o.roots);
+  for (const [zone, ns] of delegations) cuts.know(zone, ns);
+  const ctx: SourceContext = { resolver, cuts, exclusions: o.exclusions, transferText };
+  const sourceReports: Record<string, unknown> = {};
+  const stages: Promise<void>[] = [];
+  if (o.zones.length > 0) {
+    stages.push(
+      (async () => {
+        const wanted = o.zones.filter((z) => !delegations.has(z));
+        const extra = await untilAborted(delegationsByQuery(wanted, resolver), deadline, { delegations: new Map(), notFound: wanted });
+        found.push({ source: 'list', delegations: extra.delegations });
+        discovery.extraZonesNotFound = extra.notFound;
+      })(),
+    );
+  }
+  if (arpaRuns) {
+    o.progress?.phase('discovering the arpa tree');
+    stages.push(
+      (async () => {
+        const t = Date.now();
+        const arpa = await arpaSource(ctx, delegations.get('arpa.'));
+        found.push(arpa.found);
+        sourceReports.arpa = arpa.report;
+        phaseDone('arpa', t);
+      })(),
+    );
+  }
+  if (pslRuns) {
+    o.progress?.phase(`asking which of ${src.suffixes.length} public suffixes are zones`);
+    stages.push(
+      (async () => {
+        const t = Date.now();
+        const psl = await pslSource(ctx, src.suffixes);
+        found.push(psl.found);
+        sourceReports.psl = psl.report;
+        phaseDone('psl', t);
+      })(),
+    );
+  }
+  await untilAborted(Promise.all(stages), deadline, []);
   const attributed = attribute(found);
-  addDelegationTargets(all, attributed.delegations);
   const sourceOf = attributed.sourceOf;
   sourceOf.set('.', 'root');
-  const budget = new Budget(src.budgets);
-  const targets = withinBudget(all.list(), sourceOf, budget, o, true);
+  addDelegationTargets(all, attributed.delegations);
+  const firstZones = new Set([...first.delegations.keys(), '.']);
+  const targets = [
+    ...firstTargets,
+    ...withinBudget(
+      all.list().filter((t) => !firstZones.has(t.zone)),
+      sourceOf,
+      budget,
+      o,
+      true,
+    ),
+  ];
+  submit(targets);
   discovery.zones = attributed.delegations.size + 1;
 
-  // 3. Every target, politely, learning per address (src/scan/scheduler.ts); then the
-  // delegations of the small zones that leaked.
-  let total = 0;
-  const runPhase = async (phase: Target[]): Promise<void> => {
-    total += phase.length;
-    o.progress?.start(total);
-    for (const t of phase) {
-      const done = results.get(keyOf(t));
-      if (done) o.progress?.result(done);
-    }
-    await schedule<Target, TransferResult>(
-      phase.filter((t) => !results.has(keyOf(t))),
-      {
-        concurrency: o.concurrency,
-        perAddress: o.perAddress,
-        signal: deadline,
-        shortTimeoutMs: o.shortTimeoutMs ?? Math.min(SHORT_TIMEOUT_MS, o.limits.idleTimeoutMs, o.limits.connectTimeoutMs),
-        addressOf: (t) => normalizeAddress(t.address),
-        run: (t, attempt) => runTarget(t, attempt),
-        answered: (r) => r.outcome.bytes > 0 || !SILENT_KINDS.has(r.outcome.kind),
-        silent: (r) => r.outcome.kind === 'timeout' && r.outcome.bytes === 0,
-        // A timeout is never tried again: the scheduler gives silence its full wait once.
-        transient: (r) => isTransient(r.outcome.kind) && r.outcome.kind !== 'timeout',
-        done: (t, r, attempts) => record(t, r, attempts),
-        skipped: async (t, last, attempts) => {
-          if (last?.outcome.kind === 'aborted') {
-            last.zone?.dispose();
-            skip(t, `the scan deadline cut this transfer: ${last.outcome.detail}`, attempts, {
-              bytes: last.outcome.bytes,
-              durationMs: last.outcome.durationMs,
-            });
-          } else if (last) await record(t, last, attempts);
-          else skip(t, 'the scan deadline passed before this target started', 0);
-        },
-      },
-    );
-  };
-  await runPhase(targets);
+  // 4. The delegations of the small zones that leaked, round by round once the zones before them are done.
+  await Promise.all(targets.map(resultOf));
   phaseDone('transfers');
-
-  if (src.leakedMaxDelegations > 0 && src.budgets.leaked > 0) {
+  if (leakedOn) {
+    const t0 = Date.now();
     const leaked: Record<string, unknown>[] = [];
     const followed = new Set<string>();
     let phase = targets;
@@ -300,8 +362,7 @@ async function scanUntil(o: ScanOptions, started: Date, deadline: AbortSignal): 
       for (const zone of transferredZones(phase, results)) {
         if (followed.has(zone.zone)) continue;
         followed.add(zone.zone);
-        const text = fs.readFileSync(path.join(o.out, zone.file), 'latin1');
-        const c = leakedChildren(text, zone.zone, src.leakedMaxDelegations);
+        const c = childrenOf(zone.zone, zone.result);
         if (c.kind === 'too-many') leaked.push({ zone: zone.zone, delegations: c.delegations, followed: false });
         if (c.kind !== 'children') continue;
         leaked.push({ zone: zone.zone, delegations: c.delegations.size, followed: true });
@@ -309,19 +370,21 @@ async function scanUntil(o: ScanOptions, started: Date, deadline: AbortSignal): 
       }
       if (children.size === 0) break;
       o.progress?.phase(`trying ${children.size} zones delegated by leaked zones`);
-      await untilAborted(resolveGlueless(children, resolver), deadline, undefined);
       for (const z of children.keys()) sourceOf.set(z, 'leaked');
-      const set = new TargetSet();
-      addDelegationTargets(set, children);
       // Not sliced by --shard: only a shard that saw the leak knows these; publish counts each target once.
-      phase = withinBudget(set.list(), sourceOf, budget, o, false);
+      phase = await leakedWithinBudget(children, resolver, deadline, (list) => withinBudget(list, sourceOf, budget, o, false), budget);
       targets.push(...phase);
-      await runPhase(phase);
+      submit(phase);
+      await Promise.all(phase.map(resultOf));
     }
-    phaseDone('leaked');
+    phaseDone('leaked', t0);
     sourceReports.leaked = { zones: leaked };
   }
-  discovery.discoveryTransfers = discoveryAttempts.filter((a) => a.zone !== '.');
+  transfers.close();
+  await transfers.done;
+  prefetch.stop();
+  discovery.rootAttempts = rootResults().map((r) => ({ address: formatAddress({ host: r.address, port: r.port }), outcome: r.outcome }));
+  discovery.discoveryTransfers = discoveryTransfers.sort((a, b) => (a.zone === b.zone ? cmpText(a.address, b.address) : cmpText(a.zone, b.zone)));
   discovery.resolverQueries = resolver.queries;
   discovery.addressesAsked = [...resolver.asked].map(normalizeAddress).sort();
   discovery.zoneCutQuestions = cuts.questions;
@@ -385,14 +448,97 @@ function withinBudget(all: Target[], sourceOf: Map<string, SourceName>, budget: 
   return shard && o.shard ? kept.filter((t) => inShard(t, o.shard!)) : kept;
 }
 
-/** Zones transferred in these targets, with the text of the lowest address that gave one. */
-function transferredZones(targets: Target[], results: Map<string, TargetResult>): { zone: string; file: string }[] {
-  const out = new Map<string, string>();
+/** Zones transferred in these targets, each with the result of the first target that gave it. */
+function transferredZones(targets: Target[], results: Map<string, TargetResult>): { zone: string; result: TargetResult }[] {
+  const out = new Map<string, TargetResult>();
   for (const t of targets) {
     const r = results.get(keyOf(t));
-    if (r?.outcome === 'transferred' && r.file && !out.has(t.zone)) out.set(t.zone, r.file);
+    if (r?.outcome === 'transferred' && r.file && !out.has(t.zone)) out.set(t.zone, r);
   }
-  return [...out].map(([zone, file]) => ({ zone, file }));
+  return [...out].map(([zone, result]) => ({ zone, result }));
+}
+
+/** The first of these results that holds a zone; undefined when none does. */
+function firstTransferred(pending: Promise<TargetResult>[]): Promise<TargetResult | undefined> {
+  return new Promise((resolve, reject) => {
+    let left = pending.length;
+    if (left === 0) resolve(undefined);
+    for (const p of pending) {
+      p.then((r) => {
+        if (r.file) resolve(r);
+        else if (--left === 0) resolve(undefined);
+      }, reject);
+    }
+  });
+}
+
+/** Names resolved ahead at once. */
+const PREFETCH_AT_ONCE = 64;
+
+/** Resolves names ahead, a few at a time, into the resolver's cache (which keeps what each lookup found). */
+class Prefetch {
+  private readonly names: string[] = [];
+  private readonly seen = new Set<string>();
+  private running = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly resolver: Resolver,
+    private readonly atOnce: number,
+  ) {}
+
+  add(name: string): void {
+    if (this.stopped || this.seen.has(name)) return;
+    this.seen.add(name);
+    this.names.push(name);
+    this.next();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.names.length = 0;
+  }
+
+  private next(): void {
+    while (this.running < this.atOnce && this.names.length > 0) {
+      const name = this.names.shift()!;
+      this.running++;
+      void this.resolver
+        .addresses(textToName(name))
+        .catch(() => [])
+        .finally(() => {
+          this.running--;
+          this.next();
+        });
+    }
+  }
+}
+
+/** Children of leaked zones resolved per batch, so names are resolved only while the budgets have room. */
+const LEAKED_BATCH = 256;
+
+/**
+ * The targets of leaked zones' children within the budgets, in canonical order: their
+ * glue-less name servers are resolved a batch at a time, and once the budgets are
+ * used up the rest are counted as cut from what their glue names, without a question.
+ */
+async function leakedWithinBudget(
+  children: Delegations,
+  resolver: Resolver,
+  deadline: AbortSignal,
+  take: (list: Target[]) => Target[],
+  budget: Budget,
+): Promise<Target[]> {
+  const zones = [...children.keys()].map((z) => ({ z, name: textToName(z) })).sort((a, b) => compareCanonical(a.name, b.name));
+  const kept: Target[] = [];
+  for (let i = 0; i < zones.length; i += LEAKED_BATCH) {
+    const batch: Delegations = new Map(zones.slice(i, i + LEAKED_BATCH).map(({ z }) => [z, children.get(z)!]));
+    if (budget.room('leaked') > 0 && !deadline.aborted) await untilAborted(resolveGlueless(batch, resolver, LEAKED_BATCH), deadline, undefined);
+    const set = new TargetSet();
+    addDelegationTargets(set, batch);
+    kept.push(...take(set.list()));
+  }
+  return kept;
 }
 
 /** Outcomes in which the server said nothing (a DNS message or a TCP answer is something). */
@@ -428,6 +574,10 @@ function untilAborted<T>(p: Promise<T>, signal: AbortSignal, cut: T): Promise<T>
       },
     );
   });
+}
+
+function cmpText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function keyOf(t: Target): string {

@@ -25,7 +25,8 @@ const IP6_ALLOCATED = ['2', '3'];
 /** Nibbles below `ip6.arpa.` walked at most: 6 is a /24, the longest prefix IANA allocates to a registry. */
 const IP6_MAX_NIBBLES = 6;
 const NIBBLES = '0123456789abcdef'.split('');
-const PROBES_AT_ONCE = 16;
+/** NS questions in flight at once (UDP, spread over the parent's servers by name). */
+const PROBES_AT_ONCE = 64;
 
 export interface ArpaReport {
   /** Per parent: how its children were found (`transfer` from an address, or `ns-queries`), and how many. */
@@ -36,39 +37,52 @@ export interface ArpaReport {
 export async function arpaSource(ctx: SourceContext, arpaNs: Map<string, string[]> | undefined): Promise<{ found: Found; report: ArpaReport }> {
   const found: Delegations = new Map();
   const report: ArpaReport = { parents: {}, questions: 0 };
-  const before = ctx.cuts.questions;
+  const tally = { questions: 0 };
   let ns = arpaNs;
   if (!ns || ns.size === 0) {
-    const probe = await ctx.cuts.probe('arpa.');
+    const probe = await ctx.cuts.probe('arpa.', tally);
     ns = probe.kind === 'cut' ? probe.ns : undefined;
   }
   if (ns && !isExcludedOrBelow(ctx.exclusions, 'arpa.')) {
     found.set('arpa.', ns);
-    const children = await childrenOf(ctx, 'arpa.', ns, report, (probe) =>
+    const children = await childrenOf(ctx, 'arpa.', ns, report, tally, (probe) =>
       enumerate(
         ARPA_CHILDREN.map((l) => `${l}.arpa.`),
         probe,
       ),
     );
     for (const [zone, cns] of children) found.set(zone, cns);
+    // The two reverse trees at once; found in a fixed order.
     const inAddr = children.get('in-addr.arpa.');
-    if (inAddr && !isExcludedOrBelow(ctx.exclusions, 'in-addr.arpa.')) {
-      const names = Array.from({ length: 256 }, (_, i) => `${i}.in-addr.arpa.`);
-      for (const [zone, cns] of await childrenOf(ctx, 'in-addr.arpa.', inAddr, report, (probe) => enumerate(names, probe))) found.set(zone, cns);
-    }
     const ip6 = children.get('ip6.arpa.');
-    if (ip6 && !isExcludedOrBelow(ctx.exclusions, 'ip6.arpa.')) {
-      for (const [zone, cns] of await childrenOf(ctx, 'ip6.arpa.', ip6, report, walkNibbles)) found.set(zone, cns);
-    }
+    const names = Array.from({ length: 256 }, (_, i) => `${i}.in-addr.arpa.`);
+    const trees = await Promise.all([
+      inAddr && !isExcludedOrBelow(ctx.exclusions, 'in-addr.arpa.')
+        ? childrenOf(ctx, 'in-addr.arpa.', inAddr, report, tally, (probe) => enumerate(names, probe))
+        : new Map<string, Map<string, string[]>>(),
+      ip6 && !isExcludedOrBelow(ctx.exclusions, 'ip6.arpa.')
+        ? childrenOf(ctx, 'ip6.arpa.', ip6, report, tally, walkNibbles)
+        : new Map<string, Map<string, string[]>>(),
+    ]);
+    for (const tree of trees) for (const [zone, cns] of tree) found.set(zone, cns);
   }
-  report.questions = ctx.cuts.questions - before;
+  report.questions = tally.questions;
+  // The parents in one order, however the trees finished.
+  report.parents = Object.fromEntries(Object.entries(report.parents).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   return { found: { source: 'arpa', delegations: found }, report };
 }
 
 type Enumerate = (probe: (name: string) => Promise<Probe>) => Promise<{ cuts: Map<string, Map<string, string[]>>; failed: number }>;
 
 /** The children of `zone`: from its transfer when allowed, else by NS questions to its servers. */
-async function childrenOf(ctx: SourceContext, zone: string, ns: Map<string, string[]>, report: ArpaReport, byQuestions: Enumerate): Promise<Delegations> {
+async function childrenOf(
+  ctx: SourceContext,
+  zone: string,
+  ns: Map<string, string[]>,
+  report: ArpaReport,
+  tally: { questions: number },
+  byQuestions: Enumerate,
+): Promise<Delegations> {
   ctx.cuts.know(zone, ns);
   const t = await ctx.transferText(zone, addressesOf(ns));
   if (t) {
@@ -81,7 +95,7 @@ async function childrenOf(ctx: SourceContext, zone: string, ns: Map<string, stri
     report.parents[zone] = { via: 'none: no server address to ask', children: 0 };
     return new Map();
   }
-  const { cuts, failed } = await byQuestions((name) => ctx.cuts.probe(name));
+  const { cuts, failed } = await byQuestions((name) => ctx.cuts.probe(name, tally));
   report.parents[zone] = { via: 'ns-queries', children: cuts.size, ...(failed ? { failed } : {}) };
   return cuts;
 }
