@@ -161,6 +161,18 @@ async function readCommits(h: HistoryRepo, repo: GitPlace, range: string[]): Pro
   return commits.reverse();
 }
 
+/**
+ * A whole history as two ranges whose logs can be read at once (git's diffs of the
+ * archive's trees are most of the work, and take one core each): the ancestors of
+ * its middle commit, then the commits after. None is an ancestor of one before it.
+ */
+async function halves(h: HistoryRepo, head: string): Promise<string[][]> {
+  const all = (await h.g.raw(['rev-list', head])).split('\n').filter(Boolean);
+  if (all.length < 1000) return [[head]];
+  const middle = all[Math.floor(all.length / 2)]!;
+  return [[middle], [`${middle}..${head}`]];
+}
+
 /** What the charts show of one version of a zone. */
 interface Counts {
   records: number;
@@ -222,7 +234,7 @@ function versionsToCount(records: number): number {
  * an incremental build, as long as they fit). Reading every commit's (400 KB each
  * for 1,500 zones) would cost a build from scratch of 5,000 commits seconds.
  */
-export const SERVED_BUDGET_BYTES = 96 * 1024 * 1024;
+const SERVED_BUDGET_BYTES = 64 * 1024 * 1024;
 
 /**
  * The timelines at HEAD: read whole, or, given the timelines of an earlier build
@@ -242,7 +254,9 @@ export async function readHistory(h: HistoryRepo, repo: GitPlace, prior?: SiteHi
   if (prior && prior.archive === h.archive && prior.head === head) return prior;
   const since = prior && prior.archive === h.archive && prior.head && (await isAncestor(h.g, prior.head, head)) ? prior : undefined;
   const [commits, indexBytes] = await Promise.all([
-    readCommits(h, repo, since ? [`${since.head}..${head}`] : [head]),
+    (since ? Promise.resolve([[`${since.head}..${head}`]]) : halves(h, head)).then(async (ranges) =>
+      (await Promise.all(ranges.map((r) => readCommits(h, repo, r)))).flat(),
+    ),
     h.g
       .raw(['cat-file', '-s', `${head}:${h.archive}/${INDEX_FILE}`])
       .then((s) => Number(s.trim()) || 0)
