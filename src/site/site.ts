@@ -10,9 +10,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { openHistory } from '../history/history.js';
-import { tempPathFor } from '../fs/atomic.js';
+import { TEMP_SUFFIX } from '../fs/atomic.js';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { writeAssets } from './assets.js';
 import { readIndexAt, type CurrentZone } from './current.js';
@@ -166,13 +166,17 @@ export async function buildSite(o: SiteOptions): Promise<SiteResult> {
   return { outDir, head: hist.head, zones: hist.zones.size, transferable: current.size, zonePagesWritten, events: events.length, incremental, cacheError };
 }
 
+/** Temporary names: one random part per build (not one per file: thousands of pages), and a count. */
+const TEMP_NAME = randomBytes(6).toString('hex');
+let tempCount = 0;
+
 /**
  * A temporary file renamed over the target: a host serving the folder shows the old
  * page or the new one, never a part. Not flushed to disk: the site can be built again.
  * Written synchronously: thousands of small pages cost less so than through promises.
  */
 function writeFile(file: string, content: string | Buffer): void {
-  const tmp = tempPathFor(file);
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${TEMP_NAME}-${++tempCount}${TEMP_SUFFIX}`);
   try {
     fs.writeFileSync(tmp, content);
     fs.renameSync(tmp, file);
