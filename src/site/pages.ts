@@ -253,7 +253,7 @@ export function zonePageHtml(ctx: SiteContext, t: ZoneTimeline): string {
   const s = since(ctx, zone);
 
   const status = cur
-    ? `<p><strong>Transferable now</strong>${s ? `, since ${time(s)}` : ''}, from ${cur.servers.length} address${cur.servers.length === 1 ? '' : 'es'}: serial ${esc(cur.serial ?? '?')}, ${esc(cur.records ?? '?')} records${cur.source ? `; source: ${esc(cur.source)}` : ''}.</p>`
+    ? `<p><strong>Transferable now</strong>${s ? `, since ${time(s)}` : ''}, from ${cur.servers.length} address${cur.servers.length === 1 ? '' : 'es'}: serial ${esc(cur.serial ?? '?')}, ${esc(cur.records ?? '?')} records${cur.source ? `; source: ${esc(sourceText(cur.source))}` : ''}.</p>`
     : `<p><strong>Not transferable now.</strong>${last?.kind === 'removed' ? ` It stopped on ${time(last.date)}${last.refusal ? ` (refused by ${last.refusal.refusing} of ${last.refusal.answered} addresses)` : ''}.` : ''}</p>`;
 
   // Links at the zone's own last commit: the page stays right until the zone changes again.
