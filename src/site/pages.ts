@@ -180,7 +180,7 @@ ${
     ? chart(
         'totals',
         'Zones transferable over time',
-        `Step chart of the number of zones in the archive after each scan${perSource ? `, in all and by where their names came from (${sources.join(', ')}); a zone counts under the source its newest index.json entry names` : ''}.`,
+        `Step chart of the number of zones in the archive after each scan${perSource ? `, in all and by where their names came from (${sources.join(', ')}); a zone counts under the source named by the newest index.json entry read for it` : ''}.`,
         points.map((p) => p.date),
         [
           { label: 'zones transferable', values: points.map((p) => p.zones) },
