@@ -254,3 +254,21 @@ export function sourcesHistory(): HandRepo {
 }
 
 const zoneFileOf = (zone: string) => `${zone.slice(0, -1)}.zone`;
+
+/** One zonelog commit adding ee., whose index.json was written on one line (not as zonelog's writer lays it out). */
+export function compactIndexHistory(): HandRepo {
+  const r = newRepo();
+  write(r, 'ee.zone', zoneText('ee.', 3, []));
+  const index = {
+    ...emptyIndex(false),
+    zones: { 'ee.': { path: 'ee.zone', serial: 3, records: 2, bytes: 100, digest: DIGEST.aa, servers: [srv('192.0.2.7', 3), srv('192.0.2.8', 2, 'bb')] } },
+  };
+  fs.writeFileSync(path.join(r.dir, 'archive', 'index.json'), JSON.stringify(index));
+  commit(
+    r,
+    'e1',
+    '2026-03-01T10:00:00Z',
+    zonelogMessage([{ kind: 'added', zone: 'ee.', serial: 3, records: 2, paths: ['ee.zone'] }], [['ee.zone', { added: 2, removed: 0 }]]),
+  );
+  return r;
+}

@@ -4,7 +4,7 @@ import { openHistory } from '../../src/history/history.js';
 import { messageZones } from '../../src/archive/commit-message.js';
 import { isPresent, readHistory, totalsOverTime, transferableSpans, historyFromJson, historyToJson, type SiteHistory } from '../../src/site/timeline.js';
 import { archiveEvents, eventId, zoneEvents } from '../../src/site/events.js';
-import { commit, handHistory, newRepo, sourcesHistory, steps, zonelogMessage, type HandRepo } from './hand-history.js';
+import { commit, compactIndexHistory, handHistory, newRepo, sourcesHistory, steps, zonelogMessage, type HandRepo } from './hand-history.js';
 
 let r: HandRepo;
 let hist: SiteHistory;
@@ -209,5 +209,18 @@ describe('sources and the versions each address served, from index.json', () => 
     // The source of a zone removed inside the window is read from the index before its removal.
     expect(short.zones.get('aa.')!.source).toBe('root');
     expect(short.zones.get('bb.')!.source).toBeUndefined();
+  });
+
+  it('an index.json laid out otherwise than zonelog writes it is read whole', async () => {
+    const e = compactIndexHistory();
+    try {
+      const got = await readHistory(openHistory(e.dir, 'archive', process.env), { dir: e.dir, env: process.env });
+      expect(got.zones.get('ee.')!.entries[0]!.served?.map((v) => [v.serial, v.addresses])).toEqual([
+        [3, ['192.0.2.7']],
+        [2, ['192.0.2.8']],
+      ]);
+    } finally {
+      fs.rmSync(e.dir, { recursive: true, force: true });
+    }
   });
 });
