@@ -15,7 +15,7 @@ import { openHistory } from '../history/history.js';
 import { TEMP_SUFFIX } from '../fs/atomic.js';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { writeAssets } from './assets.js';
-import { readIndexAt, type CurrentZone } from './current.js';
+import { readIndexAt } from './current.js';
 import { archiveEvents, eventId, zoneEvents } from './events.js';
 import { atomFeed } from './feeds.js';
 import { findForge, pagesUrl } from './forge.js';
@@ -97,19 +97,13 @@ export async function buildSite(o: SiteOptions): Promise<SiteResult> {
 
   const cache = readCache(cacheFile);
   const prior = cache ? historyFromJson(cache.history) : undefined;
-  // index.json at HEAD (the zones transferable now) is read while the history is.
-  const [hist, atHead] = await Promise.all([
-    readHistory(h, { dir: o.repoDir, env: o.env }, prior),
-    readIndexAt(h.g, h.archive, 'HEAD').catch(() => new Map<string, CurrentZone>()),
-  ]);
+  const hist = await readHistory(h, { dir: o.repoDir, env: o.env }, prior);
   if (hist.commits.length === 0) throw new SiteError(`no commit of ${o.repoDir} touches ${o.archive}/: nothing to build a site from`);
   const incremental =
     prior !== undefined && hist.commits.length >= prior.commits.length && hist.commits[prior.commits.length - 1]?.commit === prior.commits.at(-1)?.commit;
   const built = cache && cache.signature === signature && incremental ? cache.pages : {};
 
-  // HEAD could have moved while it was read: then the index is read again at the history's head.
-  const headNow = (await h.g.raw(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']).catch(() => '')).trim();
-  const current = headNow === hist.head ? atHead : await readIndexAt(h.g, h.archive, hist.head);
+  const current = await readIndexAt(h.g, h.archive, hist.head);
   const servedSince = hist.servedFrom ? hist.commits.find((c) => c.commit === hist.servedFrom)?.date : undefined;
   const ctx: SiteContext = { hist, current, forge, archive: h.archive, recentDays: o.recentDays, ...(servedSince ? { servedSince } : {}) };
   const lastDate = hist.commits.at(-1)?.date ?? new Date(0).toISOString();
