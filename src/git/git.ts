@@ -26,11 +26,16 @@ export function git(repoDir: string, env: Record<string, string | undefined>, ex
 }
 
 /**
- * The lines git prints for `args`, as they come. simple-git collects a command's
- * whole output before it returns it; a patch of the whole history does not fit
- * that, so this runs git itself, with the same clean environment.
+ * Git's output for `args` as it comes, through `read` (lines, or text as it arrives).
+ * simple-git collects a command's whole output before it returns it; a patch of the
+ * whole history does not fit that, so this runs git itself, with the same clean environment.
  */
-export async function* gitLines(repoDir: string, env: Record<string, string | undefined>, args: string[]): AsyncGenerator<string> {
+async function* gitStream<T>(
+  repoDir: string,
+  env: Record<string, string | undefined>,
+  args: string[],
+  read: (stdout: NodeJS.ReadableStream) => AsyncIterable<T>,
+): AsyncGenerator<T> {
   const child = spawn('git', args, { cwd: repoDir, env: gitEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => {
@@ -43,15 +48,24 @@ export async function* gitLines(repoDir: string, env: Record<string, string | un
     });
     child.once('close', (code) => resolve(code));
   });
-  const lines = readline.createInterface({ input: child.stdout, crlfDelay: Infinity });
   try {
-    for await (const line of lines) yield line;
+    for await (const item of read(child.stdout)) yield item;
   } finally {
     // A reader that stops early: git has nothing more to say to anyone.
     if (child.exitCode === null && child.signalCode === null) child.kill();
   }
   const code = await exited;
   if (code !== 0) throw new Error(`git ${args[0]} failed: ${stderr.trim().split('\n')[0] || `exit code ${code}`}`);
+}
+
+/** The lines git prints for `args`, as they come. */
+export function gitLines(repoDir: string, env: Record<string, string | undefined>, args: string[]): AsyncGenerator<string> {
+  return gitStream(repoDir, env, args, (stdout) => readline.createInterface({ input: stdout, crlfDelay: Infinity }));
+}
+
+/** The text git prints for `args` (UTF-8), in pieces as they come: for output parsed by other marks than lines. */
+export function gitText(repoDir: string, env: Record<string, string | undefined>, args: string[]): AsyncGenerator<string> {
+  return gitStream(repoDir, env, args, (stdout) => stdout.setEncoding('utf8') as AsyncIterable<string>);
 }
 
 /** The working tree that holds `dir` (which may not exist yet). */

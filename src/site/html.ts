@@ -13,14 +13,22 @@ export function esc(s: string | number): string {
   return String(s).replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 }
 
+/** Each zone's file stem, worked out once: every page links to zones many times. */
+const stems = new Map<string, string>();
+function stemOf(zone: string): string {
+  let s = stems.get(zone);
+  if (s === undefined) stems.set(zone, (s = zoneStem(zone)));
+  return s;
+}
+
 /** A zone's page and feed, relative to the site's root: `zones/ba.html`, `zones/root.html`. */
 export function zonePage(zone: string, ext: 'html' | 'atom' = 'html'): string {
-  return `zones/${zoneStem(zone)}.${ext}`;
+  return `zones/${stemOf(zone)}.${ext}`;
 }
 
 /** The same as a URL path (a stem's `%` must reach the server as `%25`). */
 export function zoneHref(zone: string, ext: 'html' | 'atom' = 'html'): string {
-  return `zones/${encodeURIComponent(zoneStem(zone))}.${ext}`;
+  return `zones/${encodeURIComponent(stemOf(zone))}.${ext}`;
 }
 
 /** `2026-12-04 18:20 UTC` */

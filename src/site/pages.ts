@@ -4,7 +4,7 @@
  * when it was transferable, and where its servers disagree).
  */
 import { compareZoneNames, zoneFile } from '../archive/layout.js';
-import { versionsServed, type CurrentZone } from './current.js';
+import { versionsServed, type CurrentZone, type ServedVersion } from './current.js';
 import { forgeLinks, type Forge } from './forge.js';
 import { chart, esc, page, table, time, zoneHref } from './html.js';
 import { isPresent, lastStart, totalsOverTime, transferableSpans, type SiteHistory, type TimelineEntry, type ZoneTimeline } from './timeline.js';
@@ -18,6 +18,8 @@ export interface SiteContext {
   archive: string;
   /** "Newly" and "recently": this many days before the last commit. */
   recentDays: number;
+  /** The date of the first commit whose index.json was read for what each address served. */
+  servedSince?: string;
 }
 
 const DAY_MS = 86_400_000;
@@ -43,13 +45,31 @@ function counts(e: TimelineEntry): string {
 
 function serversList(z: CurrentZone): string {
   if (z.servers.length === 0) return '';
-  return `<ul class="servers">${z.servers.map((s) => `<li>${s.names.length ? `${s.names.map((n) => `<span class="zone">${esc(n)}</span>`).join(', ')} ` : ''}<code>${esc(s.address)}</code></li>`).join('')}</ul>`;
+  return `<ul class="servers">${z.servers.map((s) => `<li>${s.names?.length ? `${s.names.map((n) => `<span class="zone">${esc(n)}</span>`).join(', ')} ` : ''}<code>${esc(s.address)}</code></li>`).join('')}</ul>`;
 }
 
 /** The latest entry that changed records (not only the servers). */
 function lastChange(t: ZoneTimeline): TimelineEntry | undefined {
   for (let i = t.entries.length - 1; i >= 0; i--) if (t.entries[i]!.kind !== 'servers') return t.entries[i];
   return undefined;
+}
+
+/** What the home page calls each source of zone names (index.json's `source`). */
+const SOURCE_TEXT: Record<string, string> = {
+  root: 'root and TLDs',
+  arpa: 'arpa tree',
+  psl: 'public suffixes',
+  leaked: 'below leaked zones',
+  list: 'listed by hand',
+};
+/** Zones whose index.json entries name no source: archived before sources were recorded, or not read. */
+const UNKNOWN_SOURCE = 'source not recorded';
+
+const sourceText = (s: string | undefined) => (s ? (SOURCE_TEXT[s] ?? s) : UNKNOWN_SOURCE);
+
+/** The zone's source: the head's index.json, else the newest one read that lists it. */
+function sourceOf(ctx: SiteContext, t: ZoneTimeline): string {
+  return sourceText(ctx.current.get(t.zone)?.source ?? t.source);
 }
 
 function since(ctx: SiteContext, zone: string): string | undefined {
@@ -80,7 +100,7 @@ export function homePage(ctx: SiteContext): string {
     const s = since(ctx, z.zone);
     return [
       zoneLink(z.zone, '', ctx),
-      ...(hasSource ? [esc(z.source ?? '')] : []),
+      ...(hasSource ? [esc(sourceText(z.source))] : []),
       s ? time(s) : '',
       serversList(z),
       esc(z.serial ?? ''),
@@ -91,12 +111,16 @@ export function homePage(ctx: SiteContext): string {
   const head_ = ['zone', ...(hasSource ? ['source'] : []), 'transferable since', 'servers that allow transfer', 'serial', 'records', 'last change'];
   const numeric = hasSource ? [4, 5] : [3, 4];
 
-  const totals = totalsOverTime(ctx.hist);
-  // One point per change of the total, and the last commit, so the table stays readable.
-  const points = totals.filter((p, i) => i === 0 || i === totals.length - 1 || p.zones !== totals[i - 1]!.zones);
+  const totals = totalsOverTime(ctx.hist, (t) => sourceOf(ctx, t));
+  // One series per source when some zone has one (unknown last), and the total.
+  const sources = [...(totals.at(-1)?.bySource.keys() ?? [])].sort((a, b) => Number(a === UNKNOWN_SOURCE) - Number(b === UNKNOWN_SOURCE) || (a < b ? -1 : 1));
+  const perSource = sources.length > 1 || (sources.length === 1 && sources[0] !== UNKNOWN_SOURCE);
+  const key = (p: (typeof totals)[number]) => [p.zones, ...sources.map((x) => p.bySource.get(x) ?? 0)].join(' ');
+  // One point per change of a count, and the last commit, so the table stays readable.
+  const points = totals.filter((p, i) => i === 0 || i === totals.length - 1 || key(p) !== key(totals[i - 1]!));
   const gone = zones.filter((t) => !ctx.current.has(t.zone)).sort((a, b) => compareZoneNames(a.zone, b.zone));
   const bySource = new Map<string, number>();
-  for (const z of now) if (z.source) bySource.set(z.source, (bySource.get(z.source) ?? 0) + 1);
+  if (hasSource) for (const z of now) bySource.set(sourceText(z.source), (bySource.get(sourceText(z.source)) ?? 0) + 1);
 
   const body = `<h1>Zones that can be transferred now</h1>
 <p>${now.length} zone${now.length === 1 ? '' : 's'} allow${now.length === 1 ? 's' : ''} zone transfer (AXFR) from at least one of ${now.length === 1 ? 'its' : 'their'} name servers${head ? `, as of the last scan (${time(head)})` : ''}.
@@ -156,9 +180,12 @@ ${
     ? chart(
         'totals',
         'Zones transferable over time',
-        'Step chart of the number of zones in the archive after each scan.',
+        `Step chart of the number of zones in the archive after each scan${perSource ? `, in all and by where their names came from (${sources.join(', ')}); a zone counts under the source named by the newest index.json entry read for it` : ''}.`,
         points.map((p) => p.date),
-        [{ label: 'zones transferable', values: points.map((p) => p.zones) }],
+        [
+          { label: 'zones transferable', values: points.map((p) => p.zones) },
+          ...(perSource ? sources.map((x) => ({ label: x, values: points.map((p) => p.bySource.get(x) ?? 0) })) : []),
+        ],
       )
     : '<p class="note">The archive has no history yet.</p>'
 }
@@ -171,6 +198,39 @@ ${gone.length ? `<ul>${gone.map((t) => `<li>${zoneLink(t.zone, '')}${lastChange(
     feed: { href: 'feed.atom', title: 'zonelog: zones that start or stop allowing transfer' },
     body,
   });
+}
+
+/** `serial 3 (digest …): 192.0.2.53, 192.0.2.54` for each version served. */
+function servedText(served: ServedVersion[]): string {
+  return served
+    .map((v) => `serial ${esc(v.serial)} (<code>${esc(v.digest)}</code>) from ${v.addresses.map((a) => `<code>${esc(a)}</code>`).join(', ')}`)
+    .join('<br>');
+}
+
+/**
+ * The commits after which index.json records more than one version served by the
+ * zone's addresses, and how far back index.json was read for it.
+ */
+function disagreementsHtml(ctx: SiteContext, t: ZoneTimeline): string {
+  const read = t.entries.filter((e) => e.served);
+  const split = read.filter((e) => e.served!.length > 1).reverse();
+  const from = ctx.servedSince && ctx.servedSince !== ctx.hist.commits[0]?.date ? ctx.servedSince : undefined;
+  const reach = from
+    ? `<p class="note">What each address served is read from index.json for the commits since ${time(from)}; earlier commits are not checked.</p>`
+    : '';
+  if (read.length === 0)
+    return `<h2 id="disagreements">Disagreements over time</h2>\n<p class="note">No commit of this zone in the part of the history read.</p>\n${reach}`;
+  const body = split.length
+    ? table(
+        `Commits after which the addresses of ${t.zone} served different versions, newest first`,
+        ['date', 'versions', 'what each address served', 'commit'],
+        split.map((e) => [time(e.date), String(e.served!.length), servedText(e.served!), commitLink(ctx, e.commit)]),
+        [1],
+      )
+    : `<p>After each of the ${read.length} commit${read.length === 1 ? '' : 's'} of this zone whose index.json was read, every address served the same version.</p>`;
+  return `<h2 id="disagreements">Disagreements over time</h2>
+${split.length ? `<p><strong>The servers disagreed</strong> after ${split.length} of the ${read.length} commit${read.length === 1 ? '' : 's'} of this zone whose index.json was read.</p>\n` : ''}${body}
+${reach}`;
 }
 
 /** Links to the zone's file (or folder) at this commit: its history, and its blame when it is a file that is there. */
@@ -193,7 +253,7 @@ export function zonePageHtml(ctx: SiteContext, t: ZoneTimeline): string {
   const s = since(ctx, zone);
 
   const status = cur
-    ? `<p><strong>Transferable now</strong>${s ? `, since ${time(s)}` : ''}, from ${cur.servers.length} address${cur.servers.length === 1 ? '' : 'es'}: serial ${esc(cur.serial ?? '?')}, ${esc(cur.records ?? '?')} records${cur.source ? `; source: ${esc(cur.source)}` : ''}.</p>`
+    ? `<p><strong>Transferable now</strong>${s ? `, since ${time(s)}` : ''}, from ${cur.servers.length} address${cur.servers.length === 1 ? '' : 'es'}: serial ${esc(cur.serial ?? '?')}, ${esc(cur.records ?? '?')} records${cur.source ? `; source: ${esc(sourceText(cur.source))}` : ''}.</p>`
     : `<p><strong>Not transferable now.</strong>${last?.kind === 'removed' ? ` It stopped on ${time(last.date)}${last.refusal ? ` (refused by ${last.refusal.refusing} of ${last.refusal.answered} addresses)` : ''}.` : ''}</p>`;
 
   // Links at the zone's own last commit: the page stays right until the zone changes again.
@@ -204,7 +264,7 @@ export function zonePageHtml(ctx: SiteContext, t: ZoneTimeline): string {
       ? `<p>On the forge: ${isFile && cur ? `<a href="${esc(forgeLinks.blame(forge, at, file))}">blame of ${esc(file)}</a>, ` : ''}<a href="${esc(forgeLinks.history(forge, at, file))}">history of ${esc(file)}</a>.</p>`
       : '';
 
-  const groups = cur ? versionsServed(cur) : [];
+  const groups = cur ? versionsServed(cur.servers) : [];
   const servers = cur
     ? `<h2 id="servers">Servers that allow transfer</h2>
 ${groups.length > 1 ? `<p><strong>The servers disagree:</strong> they served ${groups.length} different versions of the zone in the last scan.</p>` : '<p>Every address served the same version in the last scan.</p>'}
@@ -213,14 +273,15 @@ ${table(
   ['address', 'name servers', 'serial', 'digest of the text served'],
   cur.servers.map((x) => [
     `<code>${esc(x.address)}</code>`,
-    x.names.map((n) => `<span class="zone">${esc(n)}</span>`).join(', '),
-    esc(x.serial ?? ''),
-    x.digest ? `<code>${esc(x.digest)}</code>` : '',
+    (x.names ?? []).map((n) => `<span class="zone">${esc(n)}</span>`).join(', '),
+    esc(x.serial),
+    `<code>${esc(x.digest)}</code>`,
   ]),
   [2],
 )}`
     : '';
   const serverChanges = t.entries.filter((e) => e.servers);
+  const disagreements = disagreementsHtml(ctx, t);
 
   // Charts: one point per commit that changed the records.
   const counted = t.entries.filter((e) => e.records !== undefined && e.kind !== 'servers');
@@ -252,6 +313,7 @@ ${table(
       esc(e.serial ?? ''),
       e.kind === 'servers' ? '' : counts(e),
       esc(e.records ?? ''),
+      e.served ? `${e.served.length}${e.served.length > 1 ? ' <span class="badge">disagree</span>' : ''}` : '',
       commitLink(ctx, e.commit) + (forge ? fileAt(forge, ctx.archive, e) : ''),
     ]);
 
@@ -261,6 +323,7 @@ ${status}
 <p>Follow this zone in its <a href="${esc(zoneHref(zone, 'atom').slice('zones/'.length))}">Atom feed</a>.${last ? ` Last change: ${time(last.date)}.` : ''}</p>
 ${fileLinks}
 ${servers}
+${disagreements}
 
 <h2 id="spans">When it could be transferred</h2>
 ${spans.length ? `<ul>${spans.map((sp) => `<li>from ${time(sp.from.date)} ${sp.to ? `to ${time(sp.to.date)}` : 'until now'}</li>`).join('\n')}</ul>` : '<p class="note">Never, in this history.</p>'}
@@ -270,6 +333,6 @@ ${serverChanges.length ? `<p>The number of addresses that allow transfer changed
 ${counted.length ? byType + '\n' + delegations : '<p class="note">No counts in this history.</p>'}
 
 <h2 id="timeline">Timeline</h2>
-${table(`Every commit that touched ${zone}, newest first`, ['date', 'what', 'serial', 'records added and removed', 'records after', 'commit'], rows, [2, 4])}`;
+${table(`Every commit that touched ${zone}, newest first`, ['date', 'what', 'serial', 'records added and removed', 'records after', 'versions served', 'commit'], rows, [2, 4, 5])}`;
   return page({ title: `zonelog: ${zone}`, root: '../', feed: { href: zoneHref(zone, 'atom').slice('zones/'.length), title: `zonelog: ${zone}` }, body });
 }

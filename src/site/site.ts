@@ -10,9 +10,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { openHistory } from '../history/history.js';
-import { tempPathFor } from '../fs/atomic.js';
+import { TEMP_SUFFIX } from '../fs/atomic.js';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { writeAssets } from './assets.js';
 import { readIndexAt } from './current.js';
@@ -24,7 +24,7 @@ import { homePage, zonePageHtml, type SiteContext } from './pages.js';
 import { historyFromJson, historyToJson, readHistory, type SiteHistory } from './timeline.js';
 
 /** Changes when the cache's shape changes. */
-const SITE_VERSION = 1;
+const SITE_VERSION = 2;
 
 /** The site's own code: a zonelog that writes other pages builds every page again. */
 function codeDigest(): string {
@@ -103,15 +103,13 @@ export async function buildSite(o: SiteOptions): Promise<SiteResult> {
     prior !== undefined && hist.commits.length >= prior.commits.length && hist.commits[prior.commits.length - 1]?.commit === prior.commits.at(-1)?.commit;
   const built = cache && cache.signature === signature && incremental ? cache.pages : {};
 
-  const current = hist.head ? await readIndexAt(h.g, h.archive, hist.head) : new Map();
-  const ctx: SiteContext = { hist, current, forge, archive: h.archive, recentDays: o.recentDays };
+  const current = await readIndexAt(h.g, h.archive, hist.head);
+  const servedSince = hist.servedFrom ? hist.commits.find((c) => c.commit === hist.servedFrom)?.date : undefined;
+  const ctx: SiteContext = { hist, current, forge, archive: h.archive, recentDays: o.recentDays, ...(servedSince ? { servedSince } : {}) };
   const lastDate = hist.commits.at(-1)?.date ?? new Date(0).toISOString();
 
   for (const dir of ['zones', 'assets']) fs.mkdirSync(path.join(outDir, dir), { recursive: true });
-  // Files are written on the thread pool while the next pages are made.
-  const writer = new Writer();
-  const write = (file: string, content: string | Buffer) => writer.write(file, content);
-  writeAssets(outDir, write);
+  writeAssets(outDir, writeFile);
 
   const pages: Record<string, string> = {};
   let zonePagesWritten = 0;
@@ -120,10 +118,9 @@ export async function buildSite(o: SiteOptions): Promise<SiteResult> {
     pages[t.zone] = last;
     if (built[t.zone] === last && fs.existsSync(path.join(outDir, zonePage(t.zone)))) continue;
     zonePagesWritten++;
-    await writer.room();
-    write(path.join(outDir, zonePage(t.zone)), zonePageHtml(ctx, t));
+    writeFile(path.join(outDir, zonePage(t.zone)), zonePageHtml(ctx, t));
     const events = zoneEvents(t, 0).reverse();
-    write(
+    writeFile(
       path.join(outDir, zonePage(t.zone, 'atom')),
       atomFeed({
         baseUrl,
@@ -137,8 +134,8 @@ export async function buildSite(o: SiteOptions): Promise<SiteResult> {
     );
   }
   const events = archiveEvents(hist.zones.values(), o.minChange);
-  write(path.join(outDir, 'index.html'), homePage(ctx));
-  write(
+  writeFile(path.join(outDir, 'index.html'), homePage(ctx));
+  writeFile(
     path.join(outDir, 'feed.atom'),
     atomFeed({
       baseUrl,
@@ -150,59 +147,36 @@ export async function buildSite(o: SiteOptions): Promise<SiteResult> {
       fallbackDate: lastDate,
     }),
   );
-  await writer.done();
   if (!incremental) removeStalePages(outDir, hist);
 
   // Without the cache the site is still whole: the next build only reads the whole history again.
   let cacheError: string | undefined;
   try {
     fs.mkdirSync(path.dirname(cacheFile), { recursive: true });
-    await writeFile(cacheFile, JSON.stringify({ version: SITE_VERSION, signature, history: historyToJson(hist), pages } satisfies Cache));
+    writeFile(cacheFile, JSON.stringify({ version: SITE_VERSION, signature, history: historyToJson(hist), pages } satisfies Cache));
   } catch (e) {
     cacheError = `${cacheFile}: ${(e as Error).message}`;
   }
   return { outDir, head: hist.head, zones: hist.zones.size, transferable: current.size, zonePagesWritten, events: events.length, incremental, cacheError };
 }
 
+/** Temporary names: one random part per build (not one per file: thousands of pages), and a count. */
+const TEMP_NAME = randomBytes(6).toString('hex');
+let tempCount = 0;
+
 /**
  * A temporary file renamed over the target: a host serving the folder shows the old
  * page or the new one, never a part. Not flushed to disk: the site can be built again.
+ * Written synchronously: thousands of small pages cost less so than through promises.
  */
-async function writeFile(file: string, content: string | Buffer): Promise<void> {
-  const tmp = tempPathFor(file);
+function writeFile(file: string, content: string | Buffer): void {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${TEMP_NAME}-${++tempCount}${TEMP_SUFFIX}`);
   try {
-    await fs.promises.writeFile(tmp, content);
-    await fs.promises.rename(tmp, file);
+    fs.writeFileSync(tmp, content);
+    fs.renameSync(tmp, file);
   } catch (e) {
-    await fs.promises.rm(tmp, { force: true });
+    fs.rmSync(tmp, { force: true });
     throw e;
-  }
-}
-
-/** Writes in the background, at most MAX_WRITES at once; the first failure is thrown by done(). */
-class Writer {
-  private static readonly MAX_WRITES = 128;
-  private pending = new Set<Promise<void>>();
-  private failure: unknown;
-
-  write(file: string, content: string | Buffer): void {
-    const p: Promise<void> = writeFile(file, content)
-      .catch((e: unknown) => {
-        this.failure ??= e;
-      })
-      .finally(() => this.pending.delete(p));
-    this.pending.add(p);
-  }
-
-  /** Waits until another write may start. */
-  async room(): Promise<void> {
-    while (this.pending.size >= Writer.MAX_WRITES) await Promise.race(this.pending);
-    if (this.failure) throw this.failure;
-  }
-
-  async done(): Promise<void> {
-    await Promise.all(this.pending);
-    if (this.failure) throw this.failure;
   }
 }
 

@@ -12,8 +12,10 @@
 import type { SimpleGit } from 'simple-git';
 import { isZonelogMessage, messageZones, type MessageZone } from '../archive/commit-message.js';
 import { spawn } from 'node:child_process';
-import { gitEnv } from '../git/git.js';
+import { gitEnv, gitText } from '../git/git.js';
 import { showZone, zoneLog, zoneOfPath, type HistoryRepo, type LogEntry } from '../history/history.js';
+import { INDEX_FILE, parseIndex, type ArchiveIndex, type IndexZone } from '../archive/writer.js';
+import { versionsServed, type ServedVersion } from './current.js';
 
 /** One commit that touched the archive. */
 interface SiteCommit {
@@ -47,12 +49,19 @@ export interface TimelineEntry {
   refusal?: { refusing: number; answered: number };
   /** The zone's file (`ba.zone`) or folder of parts (`ba/`) after the commit, relative to the archive. */
   path?: string;
+  /**
+   * The versions its addresses served, as index.json records them after the commit
+   * (more than one: the servers disagreed); absent where index.json was not read.
+   */
+  served?: ServedVersion[];
 }
 
 export interface ZoneTimeline {
   zone: string;
   /** Oldest first. */
   entries: TimelineEntry[];
+  /** Where the zone's name came from, as the newest index.json read that lists the zone says. */
+  source?: string;
 }
 
 export interface SiteHistory {
@@ -62,6 +71,8 @@ export interface SiteHistory {
   /** Every commit that touched the archive, oldest first. */
   commits: SiteCommit[];
   zones: Map<string, ZoneTimeline>;
+  /** The first commit from which on index.json was read for the versions each address served. */
+  servedFrom?: string;
 }
 
 /** Whether the zone is in the archive after its last entry. */
@@ -99,43 +110,67 @@ interface RawCommit extends SiteCommit {
   said: MessageZone[];
   /** Zones whose files the commit touched. */
   touched: string[];
-  /** Zone → its file or folder after the commit, when the commit left one there. */
-  paths: Map<string, string>;
+  /** Zone → its file or folder after the commit, when the commit left one there, and the file's blob. */
+  paths: Map<string, { path: string; blob?: string }>;
 }
 
 const MARK = '\u0001';
 
-/** Commits that touched the archive, oldest first, with what their messages say and the zones they touched. */
-async function readCommits(h: HistoryRepo, range: string[]): Promise<RawCommit[]> {
-  const out = await h.g.raw([
-    'log',
-    '--reverse',
-    '--no-color',
-    '--no-renames',
-    '--name-status',
-    `--format=${MARK}%H%x00%cI%x00%an%x00%B%x00`,
-    ...range,
-    '--',
-    h.archive,
-  ]);
+/**
+ * Commits that touched the archive, oldest first, with what their messages say and
+ * the zones they touched: one `git log --raw`, read as git writes it (newest first,
+ * so git's work and ours overlap). The raw lines name each file's blob, so the
+ * versions counted later are read by blob, without a path lookup per version.
+ */
+async function readCommits(h: HistoryRepo, repo: GitPlace, range: string[]): Promise<RawCommit[]> {
+  const args = ['log', '--no-color', '--no-renames', '--raw', '--no-abbrev', `--format=${MARK}%H%x00%cI%x00%an%x00%B%x00`, ...range, '--', h.archive];
   const commits: RawCommit[] = [];
-  for (const block of out.split(MARK).slice(1)) {
+  const parse = (block: string) => {
     const [commit, date, author, body, files] = block.split('\0') as [string, string, string, string, string];
     const said = messageZones(body);
     const touched = new Set<string>();
-    const paths = new Map<string, string>();
-    // `M\tarchive/ba.zone`: a file that is there after the commit unless its status is D.
+    const paths = new Map<string, { path: string; blob?: string }>();
+    // `:100644 100644 OLD NEW M\tarchive/ba.zone`: a file that is there after the commit unless its status is D.
     for (const line of (files ?? '').split('\n')) {
-      const [status, f] = line.split('\t');
-      const zone = f ? zoneOfPath(h, f) : undefined;
+      const tab = line.indexOf('\t');
+      if (tab < 0 || line[0] !== ':') continue;
+      const f = line.slice(tab + 1);
+      const zone = zoneOfPath(h, f);
       if (zone === undefined) continue;
       touched.add(zone);
-      const rest = f!.slice(h.archive.length + 1);
-      if (status !== 'D') paths.set(zone, rest.includes('/') ? rest.slice(0, rest.indexOf('/') + 1) : rest);
+      const meta = line.slice(1, tab).split(' ');
+      if (meta[4] === 'D') continue;
+      const rest = f.slice(h.archive.length + 1);
+      const folder = rest.includes('/');
+      paths.set(
+        zone,
+        folder ? { path: rest.slice(0, rest.indexOf('/') + 1) } : { path: rest, ...(/^[0-9a-f]{40,64}$/.test(meta[3] ?? '') ? { blob: meta[3] } : {}) },
+      );
     }
     commits.push({ commit, date: new Date(date).toISOString(), author, byZonelog: isZonelogMessage(body), said, touched: [...touched], paths });
+  };
+  let rest = '';
+  for await (const chunk of gitText(repo.dir, repo.env, args)) {
+    rest += chunk;
+    const last = rest.lastIndexOf(MARK);
+    if (last <= 0) continue;
+    for (const block of rest.slice(0, last).split(MARK)) if (block) parse(block);
+    rest = rest.slice(last);
   }
-  return commits;
+  for (const block of rest.split(MARK)) if (block) parse(block);
+  return commits.reverse();
+}
+
+/**
+ * A whole history as two ranges whose logs can be read at once (git's diffs of the
+ * archive's trees are most of the work, and take one core each): the ancestors of
+ * its middle commit, then the commits after. None is an ancestor of one before it.
+ */
+async function halves(h: HistoryRepo, head: string): Promise<string[][]> {
+  const all = (await h.g.raw(['rev-list', head])).split('\n').filter(Boolean);
+  if (all.length < 1000) return [[head]];
+  const middle = all[Math.floor(all.length / 2)]!;
+  return [[middle], [`${middle}..${head}`]];
 }
 
 /** What the charts show of one version of a zone. */
@@ -194,6 +229,14 @@ function versionsToCount(records: number): number {
 }
 
 /**
+ * How much of index.json a build reads for the versions each address served: the
+ * newest commits whose index.json add up to about this many bytes (each commit of
+ * an incremental build, as long as they fit). Reading every commit's (400 KB each
+ * for 1,500 zones) would cost a build from scratch of 5,000 commits seconds.
+ */
+const SERVED_BUDGET_BYTES = 64 * 1024 * 1024;
+
+/**
  * The timelines at HEAD: read whole, or, given the timelines of an earlier build
  * whose head is an ancestor of HEAD, only the commits since it.
  *
@@ -202,14 +245,23 @@ function versionsToCount(records: number): number {
  * by type and delegations need the zone's text: in a build from scratch they are
  * counted in a few versions of each zone spread over its history (versionsToCount)
  * (diffing every version of a large zone that changes in every commit would take
- * minutes), in an incremental build in every new version.
+ * minutes), in an incremental build in every new version. The versions each
+ * address served come from index.json at the newest commits (SERVED_BUDGET_BYTES).
  */
-export async function readHistory(h: HistoryRepo, repo: GitPlace, prior?: SiteHistory): Promise<SiteHistory> {
+export async function readHistory(h: HistoryRepo, repo: GitPlace, prior?: SiteHistory, servedBudget = SERVED_BUDGET_BYTES): Promise<SiteHistory> {
   const head = (await h.g.raw(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']).catch(() => '')).trim();
   if (!head) return { head: '', archive: h.archive, commits: [], zones: new Map() };
   if (prior && prior.archive === h.archive && prior.head === head) return prior;
   const since = prior && prior.archive === h.archive && prior.head && (await isAncestor(h.g, prior.head, head)) ? prior : undefined;
-  const commits = await readCommits(h, since ? [`${since.head}..${head}`] : [head]);
+  const [commits, indexBytes] = await Promise.all([
+    (since ? Promise.resolve([[`${since.head}..${head}`]]) : halves(h, head)).then(async (ranges) =>
+      (await Promise.all(ranges.map((r) => readCommits(h, repo, r)))).flat(),
+    ),
+    h.g
+      .raw(['cat-file', '-s', `${head}:${h.archive}/${INDEX_FILE}`])
+      .then((s) => Number(s.trim()) || 0)
+      .catch(() => 0),
+  ]);
   const zones = new Map(since ? since.zones : []);
 
   // What the messages do not say (commits zonelog did not write; a zone moved between a file
@@ -226,44 +278,114 @@ export async function readHistory(h: HistoryRepo, repo: GitPlace, prior?: SiteHi
 
   // The earlier build's timelines are not changed in place: copied before the first new entry.
   const fresh = new Map<string, number>();
+  const blobs = new Map<TimelineEntry, string>();
+  const byCommit = new Map<string, { zone: string; entry: TimelineEntry }[]>();
   for (const c of commits) {
     const names = new Set([...c.said.map((s) => s.zone), ...c.touched]);
+    const made: { zone: string; entry: TimelineEntry }[] = [];
     for (const zone of names) {
       let t = zones.get(zone);
       const entry = entryFor(c, zone, t, logs.get(zone)?.get(c.commit));
       if (!entry) continue;
-      const where = c.paths.get(zone) ?? t?.entries.at(-1)?.path;
+      const here = c.paths.get(zone);
+      const where = here?.path ?? t?.entries.at(-1)?.path;
       if (where) entry.path = where;
+      if (here?.blob) blobs.set(entry, here.blob);
       if (!fresh.has(zone)) {
-        zones.set(zone, (t = { zone, entries: [...(t?.entries ?? [])] }));
+        zones.set(zone, (t = { zone, entries: [...(t?.entries ?? [])], ...(t?.source ? { source: t.source } : {}) }));
         fresh.set(zone, t.entries.length);
       }
       t!.entries.push(entry);
+      made.push({ zone, entry });
     }
+    byCommit.set(c.commit, made);
   }
 
   // The versions to count: every new one in an incremental build, a spread of each zone's otherwise.
-  const wanted: TimelineEntry[] = [];
+  const wanted: (TimelineEntry & { zone: string })[] = [];
   for (const [zone, from] of fresh) {
     const versions = zones
       .get(zone)!
       .entries.slice(from)
       .filter((e) => e.kind !== 'removed' && e.kind !== 'servers' && e.path);
     const largest = Math.max(0, ...versions.map((e) => e.records ?? 0));
-    wanted.push(...(since ? versions : spread(versions, versionsToCount(largest))).map((e) => Object.assign(e, { zone })));
+    for (const e of since ? versions : spread(versions, versionsToCount(largest))) wanted.push(Object.assign(e, { zone }));
   }
-  const counts = await countVersions(h, repo, wanted as (TimelineEntry & { zone: string })[]);
+  // The newest commits' index.json, as many as the budget allows.
+  const window = commits.slice(-Math.max(1, Math.floor(servedBudget / Math.max(1, indexBytes))));
+  const [counts] = await Promise.all([
+    countVersions(h, repo, wanted, blobs),
+    readServed(
+      h,
+      repo,
+      window.map((c) => ({ commit: c.commit, made: byCommit.get(c.commit)! })),
+      zones,
+    ),
+  ]);
   for (const e of wanted as (TimelineEntry & { zone?: string })[]) {
     const n = counts.get(e);
     delete e.zone;
     if (n) Object.assign(e, { records: n.records, delegations: n.delegations, byType: n.byType });
   }
+  const servedFrom = since && window.length === commits.length ? since.servedFrom : window[0]?.commit;
   return {
     head,
     archive: h.archive,
     commits: [...(since?.commits ?? []), ...commits.map(({ commit, date, author, byZonelog }) => ({ commit, date, author, byZonelog }))],
     zones,
+    ...(servedFrom ? { servedFrom } : {}),
   };
+}
+
+/**
+ * The versions each address served (and the zone's source) from index.json at each
+ * of these commits, for the zones with an entry there. zonelog writes index.json
+ * with one zone's entry between `\n  "ba.": {` and `\n  }`: that part is cut out and
+ * read by the archive's parser; an index written otherwise is parsed whole. A
+ * removed zone's source is looked up in the index before its removal.
+ */
+async function readServed(
+  h: HistoryRepo,
+  repo: GitPlace,
+  window: { commit: string; made: { zone: string; entry: TimelineEntry }[] }[],
+  zones: Map<string, ZoneTimeline>,
+): Promise<void> {
+  const reads: { spec: string; made: { zone: string; entry: TimelineEntry }[]; removed: boolean }[] = [];
+  for (const w of window) {
+    const kept = w.made.filter((m) => m.entry.kind !== 'removed');
+    const removed = w.made.filter((m) => m.entry.kind === 'removed');
+    if (kept.length) reads.push({ spec: `${w.commit}:${h.archive}/${INDEX_FILE}`, made: kept, removed: false });
+    if (removed.length) reads.push({ spec: `${w.commit}^:${h.archive}/${INDEX_FILE}`, made: removed, removed: true });
+  }
+  let i = 0;
+  for await (const text of catFiles(
+    repo,
+    reads.map((r) => r.spec),
+  )) {
+    const r = reads[i++]!;
+    if (!text) continue;
+    let whole: ArchiveIndex | undefined | null = null;
+    const parsedWhole = () => (whole === null ? (whole = parseIndex(text.toString('utf8'))) : whole);
+    for (const { zone, entry } of r.made) {
+      const e = indexEntry(text, zone, parsedWhole);
+      if (!e) continue;
+      const t = zones.get(zone)!;
+      if (e.source) t.source = e.source;
+      if (!r.removed) entry.served = versionsServed(e.servers);
+    }
+  }
+}
+
+/** One zone's entry in an index.json text: its part cut out when the index is as zonelog writes it, else from the whole. */
+function indexEntry(text: Buffer, zone: string, whole: () => ArchiveIndex | undefined): IndexZone | undefined {
+  const key = `\n  ${JSON.stringify(zone)}: {\n`;
+  const at = text.indexOf(key);
+  const end = at < 0 ? -1 : text.indexOf('\n  }', at + key.length);
+  if (end > 0) {
+    const e = parseIndex(`{"format":1,"zones":{${text.toString('utf8', at + 1, end + 4)}}}`)?.zones[zone];
+    if (e) return e;
+  }
+  return whole()?.zones[zone];
 }
 
 /** At most n of the items, evenly spread, the first and the last among them. */
@@ -275,28 +397,35 @@ function spread<T>(items: T[], n: number): T[] {
 }
 
 /**
- * Counts the given versions: files through one `git cat-file --batch` (each text is
- * counted as it arrives, none is kept), folders of parts through showZone.
+ * Counts the given versions: files through one `git cat-file --batch` (by blob
+ * where the log named it; each text is counted as it arrives, none is kept),
+ * folders of parts through showZone.
  */
-async function countVersions(h: HistoryRepo, repo: GitPlace, versions: (TimelineEntry & { zone: string })[]): Promise<Map<TimelineEntry, Counts>> {
+async function countVersions(
+  h: HistoryRepo,
+  repo: GitPlace,
+  versions: (TimelineEntry & { zone: string })[],
+  blobs: Map<TimelineEntry, string>,
+): Promise<Map<TimelineEntry, Counts>> {
   const out = new Map<TimelineEntry, Counts>();
   const files = versions.filter((v) => !v.path!.endsWith('/'));
   for (const v of versions.filter((x) => x.path!.endsWith('/'))) out.set(v, countRecords(v.zone, await showZone(h, v.zone, v.commit).catch(() => '')));
   if (files.length === 0) return out;
   const texts = catFiles(
     repo,
-    files.map((v) => `${v.commit}:${h.archive}/${v.path}`),
+    files.map((v) => blobs.get(v) ?? `${v.commit}:${h.archive}/${v.path}`),
   );
   let i = 0;
   for await (const text of texts) {
     const v = files[i++]!;
-    if (text !== undefined) out.set(v, countRecords(v.zone, text));
+    if (text !== undefined) out.set(v, countRecords(v.zone, text.toString('latin1')));
   }
   return out;
 }
 
-/** The contents of `rev:path` objects, in order (undefined for one that is missing), from one `git cat-file --batch`. */
-async function* catFiles(repo: GitPlace, specs: string[]): AsyncGenerator<string | undefined> {
+/** The contents of objects (`rev:path` or blob ids), in order (undefined for one that is missing), from one `git cat-file --batch`. */
+async function* catFiles(repo: GitPlace, specs: string[]): AsyncGenerator<Buffer | undefined> {
+  if (specs.length === 0) return;
   const child = spawn('git', ['-C', repo.dir, 'cat-file', '--batch'], { stdio: ['pipe', 'pipe', 'ignore'], env: gitEnv(repo.env) });
   child.stdin.on('error', () => {});
   child.stdin.end(specs.map((s) => s + '\n').join(''));
@@ -334,7 +463,7 @@ async function* catFiles(repo: GitPlace, specs: string[]): AsyncGenerator<string
       const body = take(want);
       want = undefined;
       done++;
-      yield body.toString('latin1', 0, body.length - 1);
+      yield body.subarray(0, body.length - 1);
     }
   }
   for (; done < specs.length; done++) yield undefined;
@@ -402,34 +531,46 @@ function lastSerial(t: ZoneTimeline | undefined): number | undefined {
   return undefined;
 }
 
-/** Zones in the archive after each commit, oldest first. */
-export function totalsOverTime(hist: SiteHistory): { commit: string; date: string; zones: number }[] {
-  const delta = new Map<string, number>();
+/** Zones in the archive after each commit, oldest first: in all, and by the source `sourceOf` gives each zone. */
+export function totalsOverTime(
+  hist: SiteHistory,
+  sourceOf: (t: ZoneTimeline) => string = () => '',
+): { commit: string; date: string; zones: number; bySource: Map<string, number> }[] {
+  const delta = new Map<string, Map<string, number>>();
+  const sources = new Set<string>();
   for (const t of hist.zones.values()) {
+    const source = sourceOf(t);
     let present = false;
     for (const e of t.entries) {
-      if (e.kind === 'added' && !present) {
-        present = true;
-        delta.set(e.commit, (delta.get(e.commit) ?? 0) + 1);
-      } else if (e.kind === 'removed' && present) {
-        present = false;
-        delta.set(e.commit, (delta.get(e.commit) ?? 0) - 1);
-      }
+      const step: number = e.kind === 'added' && !present ? 1 : e.kind === 'removed' && present ? -1 : 0;
+      if (step === 0) continue;
+      present = step > 0;
+      sources.add(source);
+      let d = delta.get(e.commit);
+      if (!d) delta.set(e.commit, (d = new Map()));
+      d.set(source, (d.get(source) ?? 0) + step);
     }
   }
+  const now = new Map([...sources].sort().map((s) => [s, 0]));
   let n = 0;
-  return hist.commits.map((c) => ({ commit: c.commit, date: c.date, zones: (n += delta.get(c.commit) ?? 0) }));
+  return hist.commits.map((c) => {
+    for (const [s, k] of delta.get(c.commit) ?? []) {
+      now.set(s, now.get(s)! + k);
+      n += k;
+    }
+    return { commit: c.commit, date: c.date, zones: n, bySource: new Map(now) };
+  });
 }
 
 /** The timelines as JSON, for the build cache. */
 export function historyToJson(hist: SiteHistory): unknown {
-  return { head: hist.head, archive: hist.archive, commits: hist.commits, zones: [...hist.zones.values()] };
+  return { head: hist.head, archive: hist.archive, commits: hist.commits, zones: [...hist.zones.values()], servedFrom: hist.servedFrom };
 }
 
 /** The timelines back from historyToJson's JSON; undefined when it does not have that shape. */
 export function historyFromJson(v: unknown): SiteHistory | undefined {
   if (!v || typeof v !== 'object') return undefined;
-  const o = v as { head?: unknown; archive?: unknown; commits?: unknown; zones?: unknown };
+  const o = v as { head?: unknown; archive?: unknown; commits?: unknown; zones?: unknown; servedFrom?: unknown };
   if (typeof o.head !== 'string' || !/^[0-9a-f]{40,64}$/.test(o.head) || typeof o.archive !== 'string' || !Array.isArray(o.commits) || !Array.isArray(o.zones))
     return undefined;
   const zones = new Map<string, ZoneTimeline>();
@@ -437,5 +578,6 @@ export function historyFromJson(v: unknown): SiteHistory | undefined {
     if (!z || typeof z.zone !== 'string' || !Array.isArray(z.entries)) return undefined;
     zones.set(z.zone, z);
   }
-  return { head: o.head, archive: o.archive, commits: o.commits as SiteCommit[], zones };
+  const servedFrom = typeof o.servedFrom === 'string' ? { servedFrom: o.servedFrom } : {};
+  return { head: o.head, archive: o.archive, commits: o.commits as SiteCommit[], zones, ...servedFrom };
 }

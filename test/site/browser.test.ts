@@ -150,6 +150,12 @@ describeWithChromium("the demo's web report in Chromium", () => {
       for (const label of await page.$$eval('[role="img"]', (els) => els.map((e) => e.getAttribute('aria-label') ?? '')))
         expect(label.length).toBeGreaterThan(20);
       expect(await page.locator('figure.chart details table').count()).toBe(1);
+      // Totals: in all and one series per source the demo's index.json names, drawn and in the table alike.
+      const columns = await page.locator('#totals + figure.chart thead th').allTextContents();
+      expect(columns.slice(0, 2)).toEqual(['date', 'zones transferable']);
+      expect(columns).toContain('root and TLDs');
+      const legend = await page.locator('#totals + figure.chart .u-legend .u-series .u-label').allTextContents();
+      expect(legend).toEqual(columns);
       await page.screenshot({ path: path.join(shots, 'home.png'), fullPage: true });
 
       const links = await page.$$eval('a[href]', (as) => as.map((a) => (a as HTMLAnchorElement).href));
@@ -171,6 +177,7 @@ describeWithChromium("the demo's web report in Chromium", () => {
       expect(await page.locator('h1').textContent()).toContain(zone);
       expect(await chartsDrawn(page)).toEqual([true, true]);
       expect(await page.locator('#timeline + .scroll tbody tr').count()).toBeGreaterThan(0);
+      expect(await page.locator('h2#disagreements').count()).toBe(1);
       await page.screenshot({ path: path.join(shots, 'zone.png'), fullPage: true });
       const links = await page.$$eval('a[href]', (as) => as.map((a) => (a as HTMLAnchorElement).href));
       for (const l of new Set(links.filter((x) => x.startsWith(base)).map((x) => x.split('#')[0]!))) expect((await page.request.get(l)).status(), l).toBe(200);

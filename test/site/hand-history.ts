@@ -9,7 +9,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { commitMessage, type FileStat } from '../../src/archive/commit-message.js';
-import type { ZoneChange } from '../../src/archive/writer.js';
+import { emptyIndex, indexText, type IndexZone, type ZoneChange } from '../../src/archive/writer.js';
+import type { SourceName } from '../../src/scan/sources/source.js';
 
 export interface HandRepo {
   dir: string;
@@ -35,8 +36,8 @@ interface IndexEntry {
   path: string;
   serial: number;
   records: number;
-  servers: { address: string; serial: number; digest: string; name?: string }[];
-  source?: string;
+  servers: { address: string; serial: number; digest: string; names?: string[] }[];
+  source?: SourceName;
 }
 
 export function newRepo(): HandRepo {
@@ -48,11 +49,11 @@ export function newRepo(): HandRepo {
   return { dir, commits: new Map(), git };
 }
 
-/** Writes index.json with these zones. */
+/** Writes index.json with these zones, as zonelog's writer writes it. */
 function writeIndex(r: HandRepo, zones: Record<string, IndexEntry>): void {
-  const full: Record<string, unknown> = {};
-  for (const [z, e] of Object.entries(zones)) full[z] = { ...e, bytes: 100, digest: e.servers[0]?.digest ?? '0' };
-  fs.writeFileSync(path.join(r.dir, 'archive', 'index.json'), JSON.stringify({ format: 1, dnssec: false, omitted: [], zones: full }, null, 2) + '\n');
+  const full: Record<string, IndexZone> = {};
+  for (const [z, e] of Object.entries(zones)) full[z] = { ...e, bytes: 100, digest: e.servers[0]?.digest ?? DIGEST.aa };
+  fs.writeFileSync(path.join(r.dir, 'archive', 'index.json'), indexText({ ...emptyIndex(false), zones: full }));
 }
 
 /** Commits everything with this message at this date (the scan's time). */
@@ -77,7 +78,14 @@ const write = (r: HandRepo, file: string, text: string) => {
   fs.writeFileSync(path.join(r.dir, 'archive', file), text);
 };
 const remove = (r: HandRepo, file: string) => fs.rmSync(path.join(r.dir, 'archive', file), { recursive: true });
-const srv = (address: string, serial: number, digest = 'aa', name?: string) => ({ address, serial, digest, ...(name ? { name } : {}) });
+/** Digests as index.json has them (16 hex digits), by a short name. */
+const DIGEST = { aa: 'aaaaaaaaaaaaaaaa', bb: 'bbbbbbbbbbbbbbbb', cc: 'cccccccccccccccc', dd: 'dddddddddddddddd', ee: 'eeeeeeeeeeeeeeee' };
+const srv = (address: string, serial: number, digest: keyof typeof DIGEST = 'aa', name?: string) => ({
+  address,
+  serial,
+  digest: DIGEST[digest],
+  ...(name ? { names: [name] } : {}),
+});
 
 /**
  * The history, in steps (each a function that makes one commit), so a test can
@@ -96,7 +104,7 @@ export const steps: ((r: HandRepo) => void)[] = [
     write(r, 'kp.zone', zoneText('kp.', 10, [], ['kp.\t3600\tIN\tA\t192.0.2.1']));
     writeIndex(r, {
       'ba.': { path: 'ba.zone', serial: 1, records: 4, servers: [srv('192.0.2.53', 1)] },
-      'kp.': { path: 'kp.zone', serial: 10, records: 3, servers: [srv('198.51.100.1', 10, 'bb', 'ns1.kp.')], source: 'root/TLD' },
+      'kp.': { path: 'kp.zone', serial: 10, records: 3, servers: [srv('198.51.100.1', 10, 'bb', 'ns1.kp.')], source: 'root' },
     });
     commit(
       r,
@@ -123,7 +131,7 @@ export const steps: ((r: HandRepo) => void)[] = [
         serial: 10,
         records: 3,
         servers: [srv('198.51.100.1', 10, 'bb', 'ns1.kp.'), srv('198.51.100.2', 9, 'cc', 'ns2.kp.')],
-        source: 'root/TLD',
+        source: 'root',
       },
     });
     commit(
@@ -158,7 +166,7 @@ export const steps: ((r: HandRepo) => void)[] = [
     write(r, 'kp.zone', zoneText('kp.', 12, ['x'], ['kp.\t3600\tIN\tA\t192.0.2.1']));
     writeIndex(r, {
       'ba.': { path: 'ba.zone', serial: 2, records: 6, servers: [srv('192.0.2.53', 2)] },
-      'kp.': { path: 'kp.zone', serial: 12, records: 4, servers: [srv('198.51.100.1', 12, 'dd', 'ns1.kp.')], source: 'root/TLD' },
+      'kp.': { path: 'kp.zone', serial: 12, records: 4, servers: [srv('198.51.100.1', 12, 'dd', 'ns1.kp.')], source: 'root' },
     });
     commit(
       r,
@@ -175,7 +183,7 @@ export const steps: ((r: HandRepo) => void)[] = [
     for (const p of ['a', 'b', 'c']) write(r, `ba/${p}.zone`, text.filter((l) => l.startsWith(`${p}.ba.\t`)).join('\n') + '\n');
     writeIndex(r, {
       'ba.': { path: 'ba/', serial: 3, records: 6, servers: [srv('192.0.2.53', 3), srv('192.0.2.54', 2, 'ee')] },
-      'kp.': { path: 'kp.zone', serial: 12, records: 4, servers: [srv('198.51.100.1', 12, 'dd', 'ns1.kp.')], source: 'root/TLD' },
+      'kp.': { path: 'kp.zone', serial: 12, records: 4, servers: [srv('198.51.100.1', 12, 'dd', 'ns1.kp.')], source: 'root' },
     });
     commit(
       r,
@@ -202,5 +210,65 @@ export const steps: ((r: HandRepo) => void)[] = [
 export function handHistory(n = steps.length): HandRepo {
   const r = newRepo();
   for (const s of steps.slice(0, n)) s(r);
+  return r;
+}
+
+/**
+ * A history whose zones came from different sources, and whose servers disagree:
+ *   s1 + aa. (source root), + bb. (an index entry without a source, as older indexes wrote)
+ *   s2 + cc. (source psl; its two addresses serve serials 5 and 4)
+ *   s3 - aa. refused by 1 of 1 addresses
+ *   s4 + dd. (source leaked), * cc. 2 → 2 addresses (both serve serial 5 now)
+ */
+export function sourcesHistory(): HandRepo {
+  const r = newRepo();
+  const aa = { path: 'aa.zone', serial: 1, records: 2, servers: [srv('192.0.2.1', 1)], source: 'root' as const };
+  const bb = { path: 'bb.zone', serial: 1, records: 2, servers: [srv('192.0.2.2', 1)] };
+  const cc = { path: 'cc.zone', serial: 5, records: 2, servers: [srv('192.0.2.3', 5, 'cc'), srv('192.0.2.4', 4, 'dd')], source: 'psl' as const };
+  const dd = { path: 'dd.zone', serial: 7, records: 2, servers: [srv('192.0.2.5', 7)], source: 'leaked' as const };
+  const added = (zone: string, serial: number) => ({ kind: 'added' as const, zone, serial, records: 2, paths: [zoneFileOf(zone)] });
+  const stat = (zone: string): [string, FileStat] => [zoneFileOf(zone), { added: 2, removed: 0 }];
+
+  write(r, 'aa.zone', zoneText('aa.', 1, []));
+  write(r, 'bb.zone', zoneText('bb.', 1, []));
+  writeIndex(r, { 'aa.': aa, 'bb.': bb });
+  commit(r, 's1', '2026-02-01T10:00:00Z', zonelogMessage([added('aa.', 1), added('bb.', 1)], [stat('aa.'), stat('bb.')]));
+
+  write(r, 'cc.zone', zoneText('cc.', 5, []));
+  writeIndex(r, { 'aa.': aa, 'bb.': bb, 'cc.': cc });
+  commit(r, 's2', '2026-02-02T10:00:00Z', zonelogMessage([added('cc.', 5)], [stat('cc.')]));
+
+  remove(r, 'aa.zone');
+  writeIndex(r, { 'bb.': bb, 'cc.': cc });
+  commit(
+    r,
+    's3',
+    '2026-02-03T10:00:00Z',
+    zonelogMessage([{ kind: 'removed', zone: 'aa.', refusing: 1, answered: 1, paths: ['aa.zone'] }], [['aa.zone', { added: 0, removed: 2 }]]),
+  );
+
+  write(r, 'dd.zone', zoneText('dd.', 7, []));
+  writeIndex(r, { 'bb.': bb, 'cc.': { ...cc, servers: [srv('192.0.2.3', 5, 'cc'), srv('192.0.2.4', 5, 'cc')] }, 'dd.': dd });
+  commit(r, 's4', '2026-02-04T10:00:00Z', zonelogMessage([added('dd.', 7), { kind: 'servers', zone: 'cc.', before: 2, after: 2 }], [stat('dd.')]));
+  return r;
+}
+
+const zoneFileOf = (zone: string) => `${zone.slice(0, -1)}.zone`;
+
+/** One zonelog commit adding ee., whose index.json was written on one line (not as zonelog's writer lays it out). */
+export function compactIndexHistory(): HandRepo {
+  const r = newRepo();
+  write(r, 'ee.zone', zoneText('ee.', 3, []));
+  const index = {
+    ...emptyIndex(false),
+    zones: { 'ee.': { path: 'ee.zone', serial: 3, records: 2, bytes: 100, digest: DIGEST.aa, servers: [srv('192.0.2.7', 3), srv('192.0.2.8', 2, 'bb')] } },
+  };
+  fs.writeFileSync(path.join(r.dir, 'archive', 'index.json'), JSON.stringify(index));
+  commit(
+    r,
+    'e1',
+    '2026-03-01T10:00:00Z',
+    zonelogMessage([{ kind: 'added', zone: 'ee.', serial: 3, records: 2, paths: ['ee.zone'] }], [['ee.zone', { added: 2, removed: 0 }]]),
+  );
   return r;
 }

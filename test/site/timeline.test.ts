@@ -4,7 +4,7 @@ import { openHistory } from '../../src/history/history.js';
 import { messageZones } from '../../src/archive/commit-message.js';
 import { isPresent, readHistory, totalsOverTime, transferableSpans, historyFromJson, historyToJson, type SiteHistory } from '../../src/site/timeline.js';
 import { archiveEvents, eventId, zoneEvents } from '../../src/site/events.js';
-import { commit, handHistory, newRepo, steps, zonelogMessage, type HandRepo } from './hand-history.js';
+import { commit, compactIndexHistory, handHistory, newRepo, sourcesHistory, steps, zonelogMessage, type HandRepo } from './hand-history.js';
 
 let r: HandRepo;
 let hist: SiteHistory;
@@ -153,5 +153,74 @@ describe('timelines from a hand-made history', () => {
     expect(new Set(all.map((e) => e.id)).size).toBe(all.length);
     expect(all[0]!.id).toBe(eventId('stopped', 'kp.', c('c7')));
     expect(all[0]!.id).toMatch(/^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+});
+
+describe('sources and the versions each address served, from index.json', () => {
+  let s: HandRepo;
+  let read: SiteHistory;
+  beforeAll(async () => {
+    s = sourcesHistory();
+    read = await readHistory(openHistory(s.dir, 'archive', process.env), { dir: s.dir, env: process.env });
+  });
+  afterAll(() => fs.rmSync(s.dir, { recursive: true, force: true }));
+  const sc = (name: string) => s.commits.get(name)!;
+
+  it('totals over time per source; an entry without a source (an older index) counts as unknown', () => {
+    expect([...read.zones.values()].map((t) => [t.zone, t.source])).toEqual([
+      ['aa.', 'root'],
+      ['bb.', undefined],
+      ['cc.', 'psl'],
+      ['dd.', 'leaked'],
+    ]);
+    const totals = totalsOverTime(read, (t) => t.source ?? 'unknown');
+    expect(totals.map((p) => p.zones)).toEqual([2, 3, 2, 3]);
+    const series = (name: string) => totals.map((p) => p.bySource.get(name));
+    expect(series('root')).toEqual([1, 1, 0, 0]);
+    expect(series('unknown')).toEqual([1, 1, 1, 1]);
+    expect(series('psl')).toEqual([0, 1, 1, 1]);
+    expect(series('leaked')).toEqual([0, 0, 0, 1]);
+    expect([...totals[0]!.bySource.keys()]).toEqual(['leaked', 'psl', 'root', 'unknown']);
+  });
+
+  it('the versions served after each commit: a disagreement, then agreement', () => {
+    const cc = read.zones.get('cc.')!;
+    expect(cc.entries.map((e) => [e.commit, e.kind, e.served?.map((v) => [v.serial, v.addresses])])).toEqual([
+      [
+        sc('s2'),
+        'added',
+        [
+          [5, ['192.0.2.3']],
+          [4, ['192.0.2.4']],
+        ],
+      ],
+      [sc('s4'), 'servers', [[5, ['192.0.2.3', '192.0.2.4']]]],
+    ]);
+    expect(read.zones.get('aa.')!.entries.map((e) => e.served?.length)).toEqual([1, undefined]);
+    expect(read.servedFrom).toBe(sc('s1'));
+  });
+
+  it('index.json is read only as far back as its budget allows, and every new commit in an incremental read', async () => {
+    const h = openHistory(s.dir, 'archive', process.env);
+    const size = fs.statSync(`${s.dir}/archive/index.json`).size;
+    const short = await readHistory(h, { dir: s.dir, env: process.env }, undefined, size * 2);
+    expect(short.servedFrom).toBe(sc('s3'));
+    expect(short.zones.get('cc.')!.entries.map((e) => e.served?.length)).toEqual([undefined, 1]);
+    // The source of a zone removed inside the window is read from the index before its removal.
+    expect(short.zones.get('aa.')!.source).toBe('root');
+    expect(short.zones.get('bb.')!.source).toBeUndefined();
+  });
+
+  it('an index.json laid out otherwise than zonelog writes it is read whole', async () => {
+    const e = compactIndexHistory();
+    try {
+      const got = await readHistory(openHistory(e.dir, 'archive', process.env), { dir: e.dir, env: process.env });
+      expect(got.zones.get('ee.')!.entries[0]!.served?.map((v) => [v.serial, v.addresses])).toEqual([
+        [3, ['192.0.2.7']],
+        [2, ['192.0.2.8']],
+      ]);
+    } finally {
+      fs.rmSync(e.dir, { recursive: true, force: true });
+    }
   });
 });
