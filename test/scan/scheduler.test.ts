@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { schedule, type Attempt, type SchedulerOptions } from '../../src/scan/scheduler.js';
+import { describe, expect, it, vi } from 'vitest';
+import { schedule, startSchedule, type Attempt, type SchedulerOptions } from '../../src/scan/scheduler.js';
 
 interface Item {
   id: number;
@@ -216,5 +216,44 @@ describe('scheduler', () => {
     await schedule<Item, Res>(all, options(net, final, { concurrency: 1, perAddress: 1 }));
     expect(net.tried.slice(0, 4).map((x) => x.id)).toEqual([10, 11, 12, 13]);
     expect(final.size).toBe(9);
+  });
+
+  it('takes items while it runs, serves the ones added first before any queue, and ends only when closed', async () => {
+    const net = fakeNet(() => 'refused', { delayMs: () => 5 });
+    const final = new Map<number, [Res | undefined, number, 'done' | 'skipped']>();
+    const s = startSchedule<Item, Res>(options(net, final, { concurrency: 1, perAddress: 1 }));
+    let ended = false;
+    void s.done.then(() => (ended = true));
+    s.add(items('busy', 5, 10));
+    // Discovery waits for this one: it goes before the busy address's queue, though that is longer.
+    s.add([{ id: 1, address: 'lone' }], true);
+    await vi.waitFor(() => expect(final.size).toBe(6), { timeout: 10_000 });
+    // Everything added is done, but it is not closed: it waits for more.
+    await new Promise((r) => setImmediate(r));
+    expect(ended).toBe(false);
+    s.add(items('late', 2, 20));
+    s.close();
+    await s.done;
+    expect(final.size).toBe(8);
+    // The first busy item had already started; the urgent one came right after it.
+    expect(net.tried.slice(0, 2).map((x) => x.id)).toEqual([10, 1]);
+    expect(net.tried.slice(-2).map((x) => x.id)).toEqual([20, 21]);
+  });
+
+  it('skips at once what is added after the deadline', async () => {
+    const deadline = new AbortController();
+    const net = fakeNet(() => 'refused');
+    const final = new Map<number, [Res | undefined, number, 'done' | 'skipped']>();
+    const s = startSchedule<Item, Res>(options(net, final, { signal: deadline.signal }));
+    deadline.abort();
+    s.add(items('a', 3));
+    s.close();
+    await s.done;
+    expect(net.tried).toEqual([]);
+    expect([...final.values()]).toEqual([
+      [undefined, 0, 'skipped'],
+      [undefined, 0, 'skipped'],
+      [undefined, 0, 'skipped'],
+    ]);
   });
 });
