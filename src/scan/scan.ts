@@ -9,7 +9,7 @@ import path from 'node:path';
 import { formatAddress, type ServerAddress } from '../dns/address.js';
 import { transfer, type TransferResult } from '../axfr/transfer.js';
 import type { TransferLimits } from '../axfr/limits.js';
-import { addDelegationTargets, delegationsByQuery, delegationsFromZoneText, resolveGlueless, type Delegations, type ResolveReport } from './discovery.js';
+import { addDelegationTargets, delegationsFromZoneText, resolveGlueless, type Delegations } from './discovery.js';
 import { compareCanonical, textToName } from '../dns/name.js';
 import { describeFailure, isTransient, type Outcome } from '../axfr/outcome.js';
 import { Resolver } from './resolver.js';
@@ -22,7 +22,9 @@ import { BUDGET_ORDER, Budget, type Budgets } from './sources/budget.js';
 import { ZoneCuts } from './sources/cuts.js';
 import { LEAKED_MAX_ROUNDS, leakedChildren, type LeakedChildren } from './sources/leaked.js';
 import { pslSource } from './sources/psl.js';
-import { attribute, type Found, type SourceContext, type SourceName } from './sources/source.js';
+import { listSource } from './sources/list.js';
+import { rootSource } from './sources/root.js';
+import { attribute, untilAborted, type Found, type SourceContext, type SourceName } from './sources/source.js';
 
 export interface ScanOptions {
   /** Root server addresses to transfer "." from and to start resolution at. */
@@ -242,33 +244,23 @@ async function scanUntil(o: ScanOptions, started: Date, deadline: AbortSignal): 
   const rootText = root ? readText(root) : undefined;
   // Whether any root server said anything (a transfer, a refusal, an answer to a query).
   const rootResults = () => asked.map((t) => results.get(keyOf(t))).filter((r): r is TargetResult => r !== undefined);
-  let rootAnswered = rootResults().some((r) => (r.bytes ?? 0) > 0);
+  const rootTransferAnswered = rootResults().some((r) => (r.bytes ?? 0) > 0);
 
-  // 2. Delegations: from the root zone, else by asking the root servers.
+  // 2. Delegations: from the root zone, else by asking the root servers (src/scan/sources/root.ts).
   o.progress?.phase('discovering name servers');
-  let delegations: Delegations;
-  const discovery: Record<string, unknown> = {};
-  if (rootText !== undefined) {
-    delegations = delegationsFromZoneText(rootText, '.').delegations;
-    discovery.source = 'root-axfr';
-    discovery.rootFrom = root!.address;
-  } else if (deadline.aborted) {
-    delegations = new Map();
-    discovery.source = 'none: the deadline passed';
-  } else {
-    const found = await untilAborted(delegationsByQuery(o.fallbackZones, resolver), deadline, { delegations: new Map(), notFound: o.fallbackZones });
-    delegations = found.delegations;
-    discovery.source = 'ns-queries';
-    discovery.notFound = found.notFound;
-    // A delegation found means a root server answered a query.
-    if (delegations.size > 0) rootAnswered = true;
-  }
-  discovery.rootAnswered = rootAnswered;
-  discovery.zonesFound = delegations.size;
-  discovery.resolution = await untilAborted<ResolveReport | string>(resolveGlueless(delegations, resolver), deadline, 'cut by the deadline');
+  const rootStage = await rootSource(
+    root && rootText !== undefined ? { text: rootText, from: root.address } : undefined,
+    rootTransferAnswered,
+    o.fallbackZones,
+    resolver,
+    deadline,
+  );
+  const discovery: Record<string, unknown> = { ...rootStage.report };
+  const delegations = rootStage.found.delegations;
+  const rootAnswered = rootStage.report.rootAnswered;
 
   // The root and its TLDs are targets at once; `arpa.` waits for the arpa source, which claims it (sources/source.ts).
-  const rootFound: Found = { source: 'root', delegations };
+  const rootFound = rootStage.found;
   const all = new TargetSet();
   for (const t of asked) all.add(t.zone, t.address);
   // The root servers as the root zone names them (apex NS and their glue) are targets for "." too.
@@ -299,10 +291,9 @@ async function scanUntil(o: ScanOptions, started: Date, deadline: AbortSignal): 
   if (o.zones.length > 0) {
     stages.push(
       (async () => {
-        const wanted = o.zones.filter((z) => !delegations.has(z));
-        const extra = await untilAborted(delegationsByQuery(wanted, resolver), deadline, { delegations: new Map(), notFound: wanted });
-        found.push({ source: 'list', delegations: extra.delegations });
-        discovery.extraZonesNotFound = extra.notFound;
+        const list = await listSource(o.zones, delegations, resolver, deadline);
+        found.push(list.found);
+        discovery.extraZonesNotFound = list.notFound;
       })(),
     );
   }
@@ -555,25 +546,6 @@ export function discoveryFailure(report: Report): string | undefined {
   if (d.zonesFound === 0)
     return 'discovery found no zone: the root servers answered but delegated nothing (no root server allows transfer and no zone list was found, see --zones)';
   return undefined;
-}
-
-/** The promise's value, or `cut` once the signal aborts (the work goes on unheard). */
-function untilAborted<T>(p: Promise<T>, signal: AbortSignal, cut: T): Promise<T> {
-  if (signal.aborted) return Promise.resolve(cut);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => resolve(cut);
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
 }
 
 function cmpText(a: string, b: string): number {

@@ -87,3 +87,22 @@ export async function mapLimit<T, R>(items: readonly T[], concurrency: number, f
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
   return out;
 }
+
+/** The promise's value, or `cut` once the signal aborts (the work goes on unheard). */
+export function untilAborted<T>(p: Promise<T>, signal: AbortSignal, cut: T): Promise<T> {
+  if (signal.aborted) return Promise.resolve(cut);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => resolve(cut);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
