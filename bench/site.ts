@@ -87,7 +87,7 @@ export async function run(argv: string[]): Promise<void> {
   const tmp = makeTempDir('zonelog-bench-site-');
   if (common.keep) keepTempDir(tmp);
   log(`temporary folder ${tmp}`);
-  const command = `npx tsc -p . && node dist/bench/run.js site${argv.length ? ' ' + argv.join(' ') : ''}`;
+  const command = `npm run bench -- site${argv.length ? ' ' + argv.join(' ') : ''}`;
   const loadBefore = loadAverage();
   try {
     const zl = zonelogBuild(common.rev);
