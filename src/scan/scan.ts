@@ -130,7 +130,7 @@ async function scanUntil(o: ScanOptions, started: Date, deadline: AbortSignal): 
   const childrenOf = (zone: string, res: TargetResult): LeakedChildren => {
     let c = leakedOf.get(res.file!);
     if (!c) {
-      c = leakedChildren(readText(res), zone, src.leakedMaxDelegations);
+      c = leakedChildren(path.join(o.out, res.file!), zone, src.leakedMaxDelegations);
       leakedOf.set(res.file!, c);
       if (c.kind === 'children') for (const ns of c.delegations.values()) for (const [name, addrs] of ns) if (addrs.length === 0) prefetch.add(name);
     }
@@ -354,7 +354,7 @@ async function scanUntil(o: ScanOptions, started: Date, deadline: AbortSignal): 
         if (followed.has(zone.zone)) continue;
         followed.add(zone.zone);
         const c = childrenOf(zone.zone, zone.result);
-        if (c.kind === 'too-many') leaked.push({ zone: zone.zone, delegations: c.delegations, followed: false });
+        if (c.kind === 'too-many') leaked.push({ zone: zone.zone, delegations: `more than ${c.atLeast - 1}`, followed: false });
         if (c.kind !== 'children') continue;
         leaked.push({ zone: zone.zone, delegations: c.delegations.size, followed: true });
         for (const [child, ns] of c.delegations) if (!sourceOf.has(child) && !children.has(child)) children.set(child, ns);
