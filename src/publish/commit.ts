@@ -38,6 +38,8 @@ export interface CommitOptions {
   committer?: Identity;
   /** Environment for git (PATH, HOME …); the CLI passes its own. */
   env: Record<string, string | undefined>;
+  /** index.json at HEAD and as written now, when the caller knows them (else read from git). */
+  indexes?: { before: ArchiveIndex; after: ArchiveIndex };
 }
 
 export type CommitResult = { committed: false } | { committed: true; commit: string; subject: string; body: string };
@@ -63,9 +65,9 @@ export async function commitArchive(changes: ZoneChange[], o: CommitOptions): Pr
   const [, modified, before] = await Promise.all([
     g.raw(['add', '-A', '--', rel]),
     g.raw(['--no-optional-locks', 'diff', 'HEAD', ...PATCH_OPTIONS, '--diff-filter=M', '--', rel]).catch(() => undefined),
-    indexAt(g, `HEAD:${indexPath(rel)}`),
+    o.indexes?.before ?? indexAt(g, `HEAD:${indexPath(rel)}`),
   ]);
-  const message = await stagedMessage(g, rel, changes, { modified, before });
+  const message = await stagedMessage(g, rel, changes, { modified, before, after: o.indexes?.after });
   if (!message) return { committed: false };
   const { subject, body } = message;
   await g.raw(['commit', '-q', '--no-verify', '-m', subject, ...(body ? ['-m', body] : []), '--', rel]);
@@ -82,12 +84,12 @@ async function stagedMessage(
   g: SimpleGit,
   rel: string,
   seen: ZoneChange[],
-  known: { modified?: string; before?: ArchiveIndex } = {},
+  known: { modified?: string; before?: ArchiveIndex; after?: ArchiveIndex } = {},
 ): Promise<{ subject: string; body: string } | undefined> {
   const [stats, before, after] = await Promise.all([
     stagedStats(g, rel, known.modified),
     known.before ?? indexAt(g, `HEAD:${indexPath(rel)}`),
-    indexAt(g, `:${indexPath(rel)}`),
+    known.after ?? indexAt(g, `:${indexPath(rel)}`),
   ]);
   if (stats.size === 0) return undefined;
   return commitMessage(listEveryZone(indexChanges(before, after, seen), stats, before, after), stats);

@@ -9,9 +9,6 @@
  * written to index.json are read here, never taken from the report.
  */
 import fs from 'node:fs';
-import os from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { createHash } from 'node:crypto';
 import { isInZone, labelStarts, textToName, writeLabelsKey } from '../dns/name.js';
 import { SIGNATURE_CHURN, typeNumber } from '../dns/types.js';
@@ -32,13 +29,15 @@ export interface ZoneFileClaim {
   /** Whether RRSIG, NSEC and NSEC3 may appear (the scan's --dnssec). */
   dnssec: boolean;
   maxBytes?: number;
+  /** Where to write a copy of the bytes checked (a new file); removed again when the check fails. */
+  copyTo?: string;
 }
 
-/** Bytes allowed in canonical text: TAB, LF and printable ASCII (everything else is escaped, RFC 1035 §5.1). */
-const ALLOWED = new Uint8Array(256);
-ALLOWED[0x09] = 1;
-ALLOWED[0x0a] = 1;
-for (let b = 0x20; b <= 0x7e; b++) ALLOWED[b] = 1;
+/**
+ * Canonical text is printable ASCII, TAB and LF (everything else is escaped, RFC 1035 §5.1);
+ * a line is `owner TAB ttl TAB class TAB type TAB rdata`.
+ */
+const FIELDS = 'not owner, TTL, class, type and data separated by tabs';
 
 /**
  * How each byte of a label is written in canonical text (RFC 1035 §5.1, as
@@ -53,21 +52,111 @@ for (let b = 0; b < 256; b++) {
 }
 
 export async function checkZoneFile(c: ZoneFileClaim): Promise<CheckedZoneFile> {
-  const opened = openInside(c.dir, c.file, c.maxBytes ?? MAX_ZONE_FILE_BYTES);
+  return (await checkZoneFiles([c]))[0]!;
+}
+
+/** Bytes read at a time; each read gets a fresh buffer (the checker keeps the previous line by reference). */
+const CHUNK = 1 << 20;
+
+/**
+ * Checks the zone files one after the other, each in one pass: every byte is read
+ * once from the descriptor openInside checked, hashed, checked as canonical text
+ * and, when `copyTo` is given, written to that new file (created exclusively),
+ * which is flushed to disk before this resolves. So the copy that enters the
+ * archive is exactly the bytes that were checked, whatever happens to the
+ * results directory meanwhile. A copy whose check failed is removed. The
+ * flushes overlap on the thread pool; the results are in the order of the claims.
+ * A copy that cannot be written (a full disk …) is no fault of the results: that
+ * rejects, with the error of the file system, after every copy is removed.
+ */
+export async function checkZoneFiles(claims: ZoneFileClaim[]): Promise<CheckedZoneFile[]> {
+  const out: CheckedZoneFile[] = [];
+  const flushes: Promise<void>[] = [];
+  // Only the copies made here are removed: a file that was there is never touched.
+  const made: string[] = [];
+  const removeCopies = () => {
+    for (const p of made) fs.rmSync(p, { force: true });
+  };
+  try {
+    for (const [i, c] of claims.entries()) {
+      const copy = c.copyTo === undefined ? undefined : { path: c.copyTo, fd: -1, made };
+      out.push(checkOne(c, copy));
+      if (copy && copy.fd >= 0) {
+        const fd = copy.fd;
+        flushes.push(
+          flushAndClose(fd, copy.path).then(() => {
+            if (!out[i]!.ok) fs.rmSync(copy.path, { force: true });
+          }),
+        );
+      }
+    }
+  } catch (e) {
+    await Promise.allSettled(flushes);
+    removeCopies();
+    throw e;
+  }
+  const flushed = await Promise.allSettled(flushes);
+  const failed = flushed.find((f): f is PromiseRejectedResult => f.status === 'rejected');
+  if (failed) {
+    removeCopies();
+    throw failed.reason;
+  }
+  return out;
+}
+
+function flushAndClose(fd: number, file: string): Promise<void> {
+  return new Promise((resolve, reject) =>
+    fs.fsync(fd, (err) => {
+      fs.close(fd, (err2) => {
+        const e = err ?? err2;
+        if (e) reject(Object.assign(e, { path: e.path ?? file }));
+        else resolve();
+      });
+    }),
+  );
+}
+
+/**
+ * Reads, hashes, checks and copies one file. `copy.fd` is left open (to be flushed)
+ * once the copy exists; an error of the copy is thrown, with its path.
+ */
+function checkOne(c: ZoneFileClaim, copy: { path: string; fd: number; made: string[] } | undefined): CheckedZoneFile {
+  const maxBytes = c.maxBytes ?? MAX_ZONE_FILE_BYTES;
+  const opened = openInside(c.dir, c.file, maxBytes);
   if (!opened.ok) return opened;
   const checker = new CanonicalChecker(c.zone, c.dnssec);
   const hash = createHash('sha256');
   let bytes = 0;
   try {
-    for await (const chunk of fs.createReadStream('', { fd: opened.fd, highWaterMark: 1 << 20, autoClose: true }) as AsyncIterable<Buffer>) {
-      bytes += chunk.length;
-      if (bytes > (c.maxBytes ?? MAX_ZONE_FILE_BYTES)) return { ok: false, error: `${c.file} grew past the size limit while being read` };
-      hash.update(chunk);
-      const problem = checker.add(chunk);
+    if (copy) {
+      copy.fd = openCopy(copy.path);
+      copy.made.push(copy.path);
+    }
+    for (;;) {
+      const chunk = Buffer.allocUnsafeSlow(CHUNK);
+      let n: number;
+      try {
+        n = fs.readSync(opened.fd, chunk, 0, CHUNK, null);
+      } catch (e) {
+        return { ok: false, error: `${c.file} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` };
+      }
+      if (n === 0) break;
+      bytes += n;
+      if (bytes > maxBytes) return { ok: false, error: `${c.file} grew past the size limit while being read` };
+      const data = n === CHUNK ? chunk : chunk.subarray(0, n);
+      hash.update(data);
+      const problem = checker.add(data);
       if (problem) return { ok: false, error: `${c.file}: ${problem}` };
+      if (copy) writeAll(copy.fd, data, copy.path);
     }
   } catch (e) {
-    return { ok: false, error: `${c.file} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` };
+    if (copy && copy.fd >= 0) {
+      fs.closeSync(copy.fd);
+      copy.fd = -1;
+    }
+    throw e;
+  } finally {
+    fs.closeSync(opened.fd);
   }
   const sha = hash.digest('hex');
   if (sha !== c.sha256) return { ok: false, error: `${c.file} does not have the SHA-256 the report gives (it is ${sha.slice(0, 16)}…)` };
@@ -76,9 +165,54 @@ export async function checkZoneFile(c: ZoneFileClaim): Promise<CheckedZoneFile> 
   return { ok: true, serial: end.serial, records: end.records, bytes };
 }
 
+function openCopy(p: string): number {
+  return fs.openSync(p, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o644);
+}
+
+function writeAll(fd: number, data: Buffer, file: string): void {
+  try {
+    for (let at = 0; at < data.length; ) at += fs.writeSync(fd, data, at, data.length - at);
+  } catch (e) {
+    throw Object.assign(e as NodeJS.ErrnoException, { path: (e as NodeJS.ErrnoException).path ?? file });
+  }
+}
+
 function equalBytes(a: Buffer, as: number, b: Buffer, bs: number, n: number): boolean {
   for (let i = 0; i < n; i++) if (a[as + i] !== b[bs + i]) return false;
   return true;
+}
+
+/**
+ * Canonical order (RFC 4034 §6.1) of two plain owners (see isPlainInZone), on their
+ * text: labels compared from the right, byte by byte, a label that is a prefix of
+ * the other first, a name before its descendants. Negative when a sorts first.
+ */
+function comparePlainOwners(a: Buffer, as: number, ae: number, b: Buffer, bs: number, be: number): number {
+  // aEnd, bEnd: the dot that ends the label to compare next.
+  let aEnd = ae - 1;
+  let bEnd = be - 1;
+  for (;;) {
+    if (aEnd < as) return bEnd < bs ? 0 : -1;
+    if (bEnd < bs) return 1;
+    let aDot = aEnd - 1;
+    while (aDot >= as && a[aDot] !== 0x2e) aDot--;
+    let bDot = bEnd - 1;
+    while (bDot >= bs && b[bDot] !== 0x2e) bDot--;
+    const al = aEnd - aDot - 1;
+    const bl = bEnd - bDot - 1;
+    const n = Math.min(al, bl);
+    for (let i = 1; i <= n; i++) {
+      const d = a[aDot + i]! - b[bDot + i]!;
+      if (d !== 0) return d;
+    }
+    if (al !== bl) return al - bl;
+    aEnd = aDot;
+    bEnd = bDot;
+  }
+}
+
+function outOfOrder(buf: Buffer, s: number, e: number): string {
+  return `the owner ${buf.toString('latin1', s, Math.min(e, s + 80))} is out of canonical order`;
 }
 
 /** Byte-wise comparison of a[0..an) and b[0..bn). */
@@ -89,18 +223,24 @@ function compareBytes(a: Buffer, an: number, b: Buffer, bn: number): number {
 }
 
 /**
- * Checks canonical text line by line, fed in chunks of bytes. It works on the
- * bytes and reuses its buffers: a zone of millions of records is checked at about
- * the speed it is read.
+ * Checks canonical text line by line, fed in chunks of bytes. One loop looks at
+ * each byte once (allowed, a tab, the line feed); the fields of a line are then
+ * checked where the tabs are, and an owner is parsed and compared in canonical
+ * order only where it differs from the line before. A zone of millions of
+ * records is checked at about the speed it is read.
  */
 export class CanonicalChecker {
+  /** A line begun in an earlier chunk: its bytes so far (a fresh buffer each time). */
   private rest: Buffer = Buffer.alloc(0);
   private lines = 0;
+  /** Offset in the file of the first byte of the current chunk. */
   private offset = 0;
   private serial: number | undefined;
   private readonly apex: Buffer;
-  /** The previous line and owner (by reference), and the owner's sort key. */
-  private readonly pl: { buf: Buffer; s: number; e: number } = { buf: Buffer.alloc(0), s: 0, e: -1 };
+  /** The previous line and owner (by reference: chunks are not reused), and the owner's sort key. */
+  private pl: Buffer = Buffer.alloc(0);
+  private plS = 0;
+  private plE = -1;
   private po: Buffer = Buffer.alloc(0);
   private poS = 0;
   private poE = -1;
@@ -110,72 +250,95 @@ export class CanonicalChecker {
   private readonly wire = Buffer.alloc(256);
   private readonly starts = new Int32Array(256);
   private lastType = -1;
+  /** Whether the previous owner is plain (see isPlainInZone); if so, prevKey may not be its key. */
+  private prevPlain = false;
+  private readonly zoneText: Buffer;
 
   constructor(
     private readonly zone: string,
     private readonly dnssec: boolean,
   ) {
     this.apex = textToName(zone);
+    this.zoneText = Buffer.from(zone, 'latin1');
   }
 
   /** Adds bytes; returns what is wrong, if anything. */
   add(chunk: Buffer): string | undefined {
     let start = 0;
     if (this.rest.length) {
-      // The line that began in the previous chunk: joined on its own, the rest read in place.
+      // The line that began in an earlier chunk: joined on its own, the rest read in place.
       const nl = chunk.indexOf(0x0a);
-      if (nl < 0) {
-        this.rest = Buffer.concat([this.rest, chunk]);
-        return this.rest.length > 1 << 20 ? `line ${this.lines + 1} is longer than 1 MiB` : undefined;
-      }
-      const joined = Buffer.concat([this.rest, chunk.subarray(0, nl + 1)]);
+      const head = nl < 0 ? chunk : chunk.subarray(0, nl + 1);
+      const joined = Buffer.concat([this.rest, head]);
+      const restLength = this.rest.length;
       this.rest = Buffer.alloc(0);
-      const problem = this.lines_(joined, 0);
+      // The bytes of `rest` were scanned already; offsets count from the joined line's start.
+      const base = this.offset;
+      this.offset -= restLength;
+      const problem = this.scan(joined, 0);
+      this.offset = base;
       if (problem) return problem;
+      if (nl < 0) {
+        this.offset += chunk.length;
+        return undefined;
+      }
       start = nl + 1;
     }
-    const problem = this.lines_(chunk, start);
-    if (problem) return problem;
-    return this.rest.length > 1 << 20 ? `line ${this.lines + 1} is longer than 1 MiB` : undefined;
+    const problem = this.scan(chunk, start);
+    this.offset += chunk.length;
+    return problem;
   }
 
-  /** Every whole line of buf from start; keeps what is left after the last line feed. */
-  private lines_(buf: Buffer, from: number): string | undefined {
-    let start = from;
-    for (let nl = buf.indexOf(0x0a, start); nl >= 0; nl = buf.indexOf(0x0a, start)) {
-      this.lines++;
-      const problem = this.line(buf, start, nl);
-      if (problem) return `line ${this.lines}: ${problem}`;
-      this.offset += nl + 1 - start;
-      start = nl + 1;
+  /**
+   * Every line of buf from `from`, each byte looked at once: printable ASCII,
+   * a tab (the first four are where the fields end) or the line feed that ends a
+   * line; keeps what is left after the last line feed.
+   */
+  private scan(buf: Buffer, from: number): string | undefined {
+    let s = from;
+    let tabs = 0;
+    let t1 = -1;
+    let t2 = -1;
+    let t3 = -1;
+    let t4 = -1;
+    const n = buf.length;
+    for (let i = from; i < n; i++) {
+      const b = buf[i]!;
+      if (b >= 0x20 && b <= 0x7e) continue;
+      if (b === 0x09) {
+        if (tabs === 0) t1 = i;
+        else if (tabs === 1) t2 = i;
+        else if (tabs === 2) t3 = i;
+        else if (tabs === 3) t4 = i;
+        tabs++;
+        continue;
+      }
+      if (b === 0x0a) {
+        this.lines++;
+        const problem = tabs < 4 ? FIELDS : this.line(buf, s, i, t1, t2, t3, t4);
+        if (problem) return `line ${this.lines}: ${problem}`;
+        s = i + 1;
+        tabs = 0;
+        continue;
+      }
+      return `line ${this.lines + 1}: byte 0x${b.toString(16).padStart(2, '0')} at offset ${this.offset + i}: not canonical text`;
     }
-    if (start < buf.length) this.rest = Buffer.from(buf.subarray(start));
+    if (s < n) {
+      if (n - s > 1 << 20) return `line ${this.lines + 1} is longer than 1 MiB`;
+      this.rest = Buffer.from(buf.subarray(s));
+    }
     return undefined;
   }
 
   finish(): { ok: true; serial: number; records: number } | { ok: false; error: string } {
-    if (this.rest.length) {
-      const bad = this.badByte(this.rest, 0, this.rest.length);
-      return { ok: false, error: bad ?? 'the last line does not end with a line feed' };
-    }
+    if (this.rest.length) return { ok: false, error: 'the last line does not end with a line feed' };
     if (this.serial === undefined) return { ok: false, error: `empty: canonical text of ${this.zone} starts with its SOA` };
     return { ok: true, serial: this.serial, records: this.lines };
   }
 
-  private badByte(buf: Buffer, s: number, e: number): string | undefined {
-    for (let i = s; i < e; i++)
-      if (!ALLOWED[buf[i]!]) return `byte 0x${buf[i]!.toString(16).padStart(2, '0')} at offset ${this.offset + i - s}: not canonical text`;
-    return undefined;
-  }
-
-  private line(buf: Buffer, s: number, e: number): string | undefined {
-    const bad = this.badByte(buf, s, e);
-    if (bad) return bad;
-    const t1 = buf.indexOf(0x09, s);
-    const t2 = t1 < 0 || t1 >= e ? -1 : buf.indexOf(0x09, t1 + 1);
-    const t3 = t2 < 0 || t2 >= e ? -1 : buf.indexOf(0x09, t2 + 1);
-    const t4 = t3 < 0 || t3 >= e ? -1 : buf.indexOf(0x09, t3 + 1);
-    if (t1 <= s || t4 < 0 || t4 >= e - 1) return 'not owner, TTL, class, type and data separated by tabs';
+  /** One line, buf[s..e), its first four tabs at t1 < t2 < t3 < t4. */
+  private line(buf: Buffer, s: number, e: number, t1: number, t2: number, t3: number, t4: number): string | undefined {
+    if (t1 === s || t4 >= e - 1) return FIELDS;
     if (t2 === t1 + 1 || t2 - t1 > 11) return 'the TTL is not a number';
     for (let i = t1 + 1; i < t2; i++) if (buf[i]! < 0x30 || buf[i]! > 0x39) return 'the TTL is not a number';
     const type = this.typeOf(buf, t3 + 1, t4);
@@ -188,33 +351,95 @@ export class CanonicalChecker {
       if (serial === undefined || !/^[0-9]{1,10}$/.test(serial) || Number(serial) > 0xffffffff) return 'the SOA has no serial';
       this.serial = Number(serial);
       this.keepOwner(buf, s, t1);
+      this.keepLine(buf, s, e);
+      // The apex is the previous owner of the second line: plain, or by its key.
+      this.prevPlain = this.isPlainInZone(buf, s, t1);
+      if (!this.prevPlain) {
+        const problem = this.ownerKey(buf, s, t1);
+        if (problem) return problem;
+        this.swapKeys();
+      }
       return undefined;
     }
-    // The previous line and owner are kept by reference (chunks are not reused) and
-    // compared byte by byte here: cheaper than a native call per line.
-    const pl = this.pl;
+    // Compared byte by byte here: cheaper than a native call per line.
     const sameOwner = t1 - s === this.poE - this.poS && equalBytes(buf, s, this.po, this.poS, t1 - s);
-    // An exact duplicate is always the line right before (the sort puts them together).
-    if (sameOwner && type === this.lastType && e - s === pl.e - pl.s && equalBytes(buf, s, pl.buf, pl.s, e - s)) return 'a duplicate record';
-    pl.buf = buf;
-    pl.s = s;
-    pl.e = e;
-    if (!sameOwner || this.prevKeyLength < 0) {
-      const problem = this.ownerKey(buf, s, t1);
+    if (sameOwner) {
+      // An exact duplicate is always the line right before (the sort puts them together).
+      if (type === this.lastType && e - s === this.plE - this.plS && equalBytes(buf, s, this.pl, this.plS, e - s)) return 'a duplicate record';
+    } else {
+      const problem = this.nextOwner(buf, s, t1);
       if (problem) return problem;
-      if (!sameOwner && this.prevKeyLength >= 0 && compareBytes(this.prevKey, this.prevKeyLength, this.key, this.keyLength) >= 0) {
-        return `the owner ${buf.toString('latin1', s, Math.min(t1, s + 80))} is out of canonical order`;
-      }
-      const k = this.prevKey;
-      this.prevKey = this.key;
-      this.key = k;
-      this.prevKeyLength = this.keyLength;
-      this.keepOwner(buf, s, t1);
-      if (!sameOwner) this.lastType = -1;
+      this.lastType = -1;
     }
+    this.keepLine(buf, s, e);
     if (type < this.lastType) return `records of ${buf.toString('latin1', s, Math.min(t1, s + 80))} are out of type order`;
     this.lastType = type;
     return undefined;
+  }
+
+  /**
+   * A new owner, buf[s..e): it must be a name in canonical form inside the zone, and
+   * come after the previous owner in canonical order. Most owners are plain (no
+   * escapes): those are checked and compared on their text, label by label from the
+   * right; any other owner, or the one after it, is parsed into wire form and
+   * compared by its sort key.
+   */
+  private nextOwner(buf: Buffer, s: number, e: number): string | undefined {
+    const plain = this.isPlainInZone(buf, s, e);
+    if (plain && this.prevPlain) {
+      if (comparePlainOwners(this.po, this.poS, this.poE, buf, s, e) >= 0) return outOfOrder(buf, s, e);
+    } else {
+      if (this.prevKeyLength < 0) {
+        // The previous owner was compared on its text: its key now (it was checked then).
+        this.ownerKey(this.po, this.poS, this.poE);
+        this.swapKeys();
+      }
+      const problem = this.ownerKey(buf, s, e);
+      if (problem) return problem;
+      if (compareBytes(this.prevKey, this.prevKeyLength, this.key, this.keyLength) >= 0) return outOfOrder(buf, s, e);
+      this.swapKeys();
+    }
+    if (plain) this.prevKeyLength = -1;
+    this.prevPlain = plain;
+    this.keepOwner(buf, s, e);
+    return undefined;
+  }
+
+  private swapKeys(): void {
+    const k = this.prevKey;
+    this.prevKey = this.key;
+    this.key = k;
+    this.prevKeyLength = this.keyLength;
+  }
+
+  /**
+   * Whether buf[s..e) is a plain owner inside the zone: labels of bytes written as
+   * themselves (no escape, no uppercase), each 1 to 63 bytes, absolute, at most 255
+   * octets in wire form, and ending in the zone's name on a label boundary. False
+   * says only "not plain": ownerKey then gives the verdict.
+   */
+  private isPlainInZone(buf: Buffer, s: number, e: number): boolean {
+    if (e - s < 2 || e - s > 254) return false;
+    let label = s;
+    for (let i = s; i < e; i++) {
+      const b = buf[i]!;
+      if (b === 0x2e) {
+        if (i === label || i - label > 63) return false;
+        label = i + 1;
+      } else if (WRITTEN[b] !== 0) return false;
+    }
+    if (label !== e) return false;
+    const z = this.zoneText;
+    if (this.zone === '.') return true;
+    const from = e - z.length;
+    if (from < s || (from > s && buf[from - 1] !== 0x2e)) return false;
+    return equalBytes(buf, from, z, 0, z.length);
+  }
+
+  private keepLine(buf: Buffer, s: number, e: number): void {
+    this.pl = buf;
+    this.plS = s;
+    this.plE = e;
   }
 
   private keyLength = 0;
@@ -289,48 +514,4 @@ export class CanonicalChecker {
     void labels;
     return undefined;
   }
-}
-
-/** Below this many bytes in all, files are checked in this thread (a worker costs tens of milliseconds to start). */
-const WORKER_THRESHOLD = 8 * 1024 * 1024;
-
-/**
- * Checks many zone files, on worker threads when there is enough to check and the
- * built worker exists (running from the TypeScript sources, it does not): the
- * results in the order of the claims.
- */
-export async function checkZoneFiles(claims: (ZoneFileClaim & { size: number })[]): Promise<CheckedZoneFile[]> {
-  const total = claims.reduce((n, c) => n + c.size, 0);
-  const script = new URL('./check-worker.js', import.meta.url);
-  const threads = Math.min(os.availableParallelism(), 4, claims.length);
-  if (total < WORKER_THRESHOLD || threads < 2 || !fs.existsSync(fileURLToPath(script))) {
-    const out: CheckedZoneFile[] = [];
-    for (const c of claims) out.push(await checkZoneFile(c));
-    return out;
-  }
-  const out: CheckedZoneFile[] = new Array(claims.length);
-  // Largest first, so that no thread is left with a big file at the end.
-  const order = claims.map((c, i) => i).sort((a, b) => claims[b]!.size - claims[a]!.size);
-  let next = 0;
-  const run = (): Promise<void> =>
-    new Promise((resolve, reject) => {
-      const w = new Worker(script);
-      const send = () => {
-        const i = order[next++];
-        if (i === undefined) {
-          void w.terminate().then(() => resolve());
-          return;
-        }
-        const { size: _size, ...claim } = claims[i]!;
-        w.postMessage({ id: i, claim });
-      };
-      w.on('message', (m: { id: number; result: CheckedZoneFile }) => {
-        out[m.id] = m.result;
-        send();
-      });
-      w.on('error', reject);
-      send();
-    });
-  await Promise.all(Array.from({ length: threads }, run));
-  return out;
 }
