@@ -9,8 +9,9 @@
  * written to index.json are read here, never taken from the report.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import { createHash } from 'node:crypto';
-import { isInZone, labelStarts, textToName, writeLabelsKey } from '../dns/name.js';
+import { isInZone, labelCount, labelStarts, textToName, writeLabelsKey } from '../dns/name.js';
 import { SIGNATURE_CHURN, typeNumber } from '../dns/types.js';
 import { openInside } from '../fs/inside.js';
 
@@ -55,8 +56,8 @@ export async function checkZoneFile(c: ZoneFileClaim): Promise<CheckedZoneFile> 
   return (await checkZoneFiles([c]))[0]!;
 }
 
-/** Bytes read at a time; each read gets a fresh buffer (the checker keeps the previous line by reference). */
-const CHUNK = 1 << 20;
+/** Bytes read at a time, into one buffer: small enough to stay in the CPU's cache while it is hashed, checked and copied. */
+const CHUNK = 1 << 18;
 
 /**
  * Checks the zone files one after the other, each in one pass: every byte is read
@@ -72,6 +73,7 @@ const CHUNK = 1 << 20;
 export async function checkZoneFiles(claims: ZoneFileClaim[]): Promise<CheckedZoneFile[]> {
   const out: CheckedZoneFile[] = [];
   const flushes: Promise<void>[] = [];
+  const chunk = Buffer.allocUnsafeSlow(CHUNK);
   // Only the copies made here are removed: a file that was there is never touched.
   const made: string[] = [];
   const removeCopies = () => {
@@ -80,7 +82,7 @@ export async function checkZoneFiles(claims: ZoneFileClaim[]): Promise<CheckedZo
   try {
     for (const [i, c] of claims.entries()) {
       const copy = c.copyTo === undefined ? undefined : { path: c.copyTo, fd: -1, made };
-      out.push(checkOne(c, copy));
+      out.push(checkOne(c, copy, chunk));
       if (copy && copy.fd >= 0) {
         const fd = copy.fd;
         flushes.push(
@@ -120,7 +122,7 @@ function flushAndClose(fd: number, file: string): Promise<void> {
  * Reads, hashes, checks and copies one file. `copy.fd` is left open (to be flushed)
  * once the copy exists; an error of the copy is thrown, with its path.
  */
-function checkOne(c: ZoneFileClaim, copy: { path: string; fd: number; made: string[] } | undefined): CheckedZoneFile {
+function checkOne(c: ZoneFileClaim, copy: { path: string; fd: number; made: string[] } | undefined, chunk: Buffer): CheckedZoneFile {
   const maxBytes = c.maxBytes ?? MAX_ZONE_FILE_BYTES;
   const opened = openInside(c.dir, c.file, maxBytes);
   if (!opened.ok) return opened;
@@ -133,7 +135,6 @@ function checkOne(c: ZoneFileClaim, copy: { path: string; fd: number; made: stri
       copy.made.push(copy.path);
     }
     for (;;) {
-      const chunk = Buffer.allocUnsafeSlow(CHUNK);
       let n: number;
       try {
         n = fs.readSync(opened.fd, chunk, 0, CHUNK, null);
@@ -183,37 +184,44 @@ function equalBytes(a: Buffer, as: number, b: Buffer, bs: number, n: number): bo
 }
 
 /**
- * Canonical order (RFC 4034 §6.1) of two plain owners (see isPlainInZone), on their
- * text: labels compared from the right, byte by byte, a label that is a prefix of
- * the other first, a name before its descendants. Negative when a sorts first.
+ * Canonical order (RFC 4034 §6.1) of two plain owners (see isPlainInZone) inside one
+ * zone, on their text: a[as..] with its labels ending at aDots[0..an), b likewise.
+ * Labels are compared from the right, after the `skip` labels of the zone that both
+ * end with: byte by byte, a label that is a prefix of the other first, and a name
+ * before its descendants. Negative when a sorts first. Every operation runs for
+ * every label compared (no branch only rare names take), so the compiled code stays.
  */
-function comparePlainOwners(a: Buffer, as: number, ae: number, b: Buffer, bs: number, be: number): number {
-  // aEnd, bEnd: the dot that ends the label to compare next.
-  let aEnd = ae - 1;
-  let bEnd = be - 1;
+function comparePlainOwners(a: Buffer, as: number, aDots: Int32Array, an: number, b: Buffer, bs: number, bDots: Int32Array, bn: number, skip: number): number {
+  let ka = an - 1 - skip;
+  let kb = bn - 1 - skip;
   for (;;) {
-    if (aEnd < as) return bEnd < bs ? 0 : -1;
-    if (bEnd < bs) return 1;
-    let aDot = aEnd - 1;
-    while (aDot >= as && a[aDot] !== 0x2e) aDot--;
-    let bDot = bEnd - 1;
-    while (bDot >= bs && b[bDot] !== 0x2e) bDot--;
-    const al = aEnd - aDot - 1;
-    const bl = bEnd - bDot - 1;
+    const aMore = ka >= 0 ? 1 : 0;
+    const bMore = kb >= 0 ? 1 : 0;
+    // A name whose labels are used up is an ancestor of the other: it sorts first.
+    if (aMore + bMore < 2) return aMore - bMore;
+    const aStart = ka === 0 ? as : aDots[ka - 1]! + 1;
+    const bStart = kb === 0 ? bs : bDots[kb - 1]! + 1;
+    const al = aDots[ka]! - aStart;
+    const bl = bDots[kb]! - bStart;
     const n = Math.min(al, bl);
-    for (let i = 1; i <= n; i++) {
-      const d = a[aDot + i]! - b[bDot + i]!;
-      if (d !== 0) return d;
-    }
-    if (al !== bl) return al - bl;
-    aEnd = aDot;
-    bEnd = bDot;
+    let d = 0;
+    for (let i = 0; i < n && d === 0; i++) d = a[aStart + i]! - b[bStart + i]!;
+    // Equal bytes as far as the shorter label goes: the shorter label first.
+    d = d === 0 ? al - bl : d;
+    if (d !== 0) return d;
+    ka--;
+    kb--;
   }
 }
 
 function outOfOrder(buf: Buffer, s: number, e: number): string {
   return `the owner ${buf.toString('latin1', s, Math.min(e, s + 80))} is out of canonical order`;
 }
+
+/** The high bit of each byte of a 32-bit word. */
+const HIGH_BITS = 0x80808080 | 0;
+/** Words are read in the machine's byte order; the byte classes need the low byte first. */
+const LITTLE_ENDIAN = os.endianness() === 'LE';
 
 /** Byte-wise comparison of a[0..an) and b[0..bn). */
 function compareBytes(a: Buffer, an: number, b: Buffer, bn: number): number {
@@ -233,9 +241,14 @@ export class CanonicalChecker {
   /** A line begun in an earlier chunk: its bytes so far (a fresh buffer each time). */
   private rest: Buffer = Buffer.alloc(0);
   private lines = 0;
+  /** Where the current line starts in the buffer being scanned, and its first four tabs. */
+  private start = 0;
+  private tabs = 0;
+  private readonly tab = new Int32Array(4);
   /** Offset in the file of the first byte of the current chunk. */
   private offset = 0;
-  private serial: number | undefined;
+  /** The SOA's serial, once read (an object: a number field changing from nothing to a double would change the checker's shape). */
+  private soa: { serial: number } | undefined;
   private readonly apex: Buffer;
   /** The previous line and owner (by reference: chunks are not reused), and the owner's sort key. */
   private pl: Buffer = Buffer.alloc(0);
@@ -252,6 +265,13 @@ export class CanonicalChecker {
   private lastType = -1;
   /** Whether the previous owner is plain (see isPlainInZone); if so, prevKey may not be its key. */
   private prevPlain = false;
+  /** Where each label of the current and of the previous plain owner ends (its dot), and how many labels each has. */
+  private dots = new Int32Array(128);
+  private prevDots = new Int32Array(128);
+  private dotCount = 0;
+  private prevDotCount = 0;
+  /** Labels of the zone's name: every owner inside it ends with them, so they are not compared. */
+  private readonly zoneLabels: number;
   private readonly zoneText: Buffer;
 
   constructor(
@@ -260,9 +280,10 @@ export class CanonicalChecker {
   ) {
     this.apex = textToName(zone);
     this.zoneText = Buffer.from(zone, 'latin1');
+    this.zoneLabels = labelCount(this.apex);
   }
 
-  /** Adds bytes; returns what is wrong, if anything. */
+  /** Adds bytes; returns what is wrong, if anything. The chunk's memory may be reused once this returns. */
   add(chunk: Buffer): string | undefined {
     let start = 0;
     if (this.rest.length) {
@@ -286,54 +307,107 @@ export class CanonicalChecker {
     }
     const problem = this.scan(chunk, start);
     this.offset += chunk.length;
+    // The caller may reuse the chunk's memory: the previous line and owner are kept as copies.
+    if (this.pl === chunk) {
+      this.pl = Buffer.from(chunk.subarray(this.plS, this.plE));
+      this.plE -= this.plS;
+      this.plS = 0;
+    }
+    if (this.po === chunk) {
+      this.po = Buffer.from(chunk.subarray(this.poS, this.poE));
+      for (let k = 0; k < this.prevDotCount; k++) this.prevDots[k] -= this.poS;
+      this.poE -= this.poS;
+      this.poS = 0;
+    }
     return problem;
   }
 
   /**
-   * Every line of buf from `from`, each byte looked at once: printable ASCII,
-   * a tab (the first four are where the fields end) or the line feed that ends a
-   * line; keeps what is left after the last line feed.
+   * Every line of buf from `from`: each byte must be printable ASCII, a tab (the
+   * first four end the fields) or the line feed that ends a line; keeps what is
+   * left after the last line feed. The aligned middle of buf is read four bytes at
+   * a time (words), the ends one by one (bytes).
    */
   private scan(buf: Buffer, from: number): string | undefined {
-    let s = from;
-    let tabs = 0;
-    let t1 = -1;
-    let t2 = -1;
-    let t3 = -1;
-    let t4 = -1;
     const n = buf.length;
-    for (let i = from; i < n; i++) {
-      const b = buf[i]!;
-      if (b >= 0x20 && b <= 0x7e) continue;
-      if (b === 0x09) {
-        if (tabs === 0) t1 = i;
-        else if (tabs === 1) t2 = i;
-        else if (tabs === 2) t3 = i;
-        else if (tabs === 3) t4 = i;
-        tabs++;
-        continue;
-      }
-      if (b === 0x0a) {
-        this.lines++;
-        const problem = tabs < 4 ? FIELDS : this.line(buf, s, i, t1, t2, t3, t4);
-        if (problem) return `line ${this.lines}: ${problem}`;
-        s = i + 1;
-        tabs = 0;
-        continue;
-      }
-      return `line ${this.lines + 1}: byte 0x${b.toString(16).padStart(2, '0')} at offset ${this.offset + i}: not canonical text`;
-    }
-    if (s < n) {
-      if (n - s > 1 << 20) return `line ${this.lines + 1} is longer than 1 MiB`;
-      this.rest = Buffer.from(buf.subarray(s));
+    this.start = from;
+    this.tabs = 0;
+    const head = LITTLE_ENDIAN ? Math.min(n, from + ((4 - ((buf.byteOffset + from) & 3)) & 3)) : n;
+    const count = (n - head) >> 2;
+    const problem = this.bytes(buf, from, head) ?? this.words(buf, head, count) ?? this.bytes(buf, head + count * 4, n);
+    if (problem !== undefined) return problem;
+    if (this.start < n) {
+      if (n - this.start > 1 << 20) return `line ${this.lines + 1} is longer than 1 MiB`;
+      this.rest = Buffer.from(buf.subarray(this.start));
     }
     return undefined;
   }
 
+  /**
+   * buf[at..at + 4 * count) (at is aligned) as 32-bit words. Each byte's class is
+   * computed at its high bit with no carry from one byte into the next; only tabs,
+   * line feeds and bad bytes are then looked at one by one, in byte order.
+   */
+  private words(buf: Buffer, at: number, count: number): string | undefined {
+    if (count === 0) return undefined;
+    const words = new Int32Array(buf.buffer, buf.byteOffset + at, count);
+    for (let j = 0; j < count; j++) {
+      const x = words[j]!;
+      const low = x & 0x7f7f7f7f;
+      // 0x20 <= b <= 0x7e: low 7 bits >= 0x20, not 0x7f, high bit clear.
+      const printable = ((low + 0x60606060) | 0) & ~((low + 0x01010101) | 0) & ~x & HIGH_BITS;
+      if (printable === HIGH_BITS) continue;
+      // b is a tab, a line feed: b ^ c is zero exactly there.
+      const tx = x ^ 0x09090909;
+      const lx = x ^ 0x0a0a0a0a;
+      const notTab = ((tx & 0x7f7f7f7f) + 0x7f7f7f7f) | 0 | tx;
+      const notLf = ((lx & 0x7f7f7f7f) + 0x7f7f7f7f) | 0 | lx;
+      const special = ~(notTab & notLf) & HIGH_BITS;
+      for (let events = ~printable & HIGH_BITS; events !== 0; events &= events - 1) {
+        const bit = events & -events;
+        const i = at + j * 4 + ((31 - Math.clz32(bit)) >> 3);
+        const problem = special & bit ? this.mark(buf, i, buf[i]!) : this.badByte(i, buf[i]!);
+        if (problem !== undefined) return problem;
+      }
+    }
+    return undefined;
+  }
+
+  /** buf[i..end) one byte at a time: the unaligned ends of a chunk, and a line joined across chunks. */
+  private bytes(buf: Buffer, i: number, end: number): string | undefined {
+    for (; i < end; i++) {
+      const b = buf[i]!;
+      if (b >= 0x20 && b <= 0x7e) continue;
+      const problem = b === 0x09 || b === 0x0a ? this.mark(buf, i, b) : this.badByte(i, b);
+      if (problem !== undefined) return problem;
+    }
+    return undefined;
+  }
+
+  /** A tab or the line feed that ends the line begun at `start`. */
+  private mark(buf: Buffer, i: number, b: number): string | undefined {
+    if (b === 0x09) {
+      if (this.tabs < 4) this.tab[this.tabs] = i;
+      this.tabs++;
+      return undefined;
+    }
+    this.lines++;
+    const t = this.tab;
+    const problem = this.tabs < 4 ? FIELDS : this.line(buf, this.start, i, t[0]!, t[1]!, t[2]!, t[3]!);
+    if (problem !== undefined) return `line ${this.lines}: ${problem}`;
+    this.start = i + 1;
+    this.tabs = 0;
+    return undefined;
+  }
+
+  private badByte(i: number, b: number): string {
+    return `line ${this.lines + 1}: byte 0x${b.toString(16).padStart(2, '0')} at offset ${this.offset + i}: not canonical text`;
+  }
+
   finish(): { ok: true; serial: number; records: number } | { ok: false; error: string } {
     if (this.rest.length) return { ok: false, error: 'the last line does not end with a line feed' };
-    if (this.serial === undefined) return { ok: false, error: `empty: canonical text of ${this.zone} starts with its SOA` };
-    return { ok: true, serial: this.serial, records: this.lines };
+    if (this.soa === undefined) return { ok: false, error: `empty: canonical text of ${this.zone} starts with its SOA` };
+    return { ok: true, serial: this.soa.serial, records: this.lines };
   }
 
   /** One line, buf[s..e), its first four tabs at t1 < t2 < t3 < t4. */
@@ -341,20 +415,22 @@ export class CanonicalChecker {
     if (t1 === s || t4 >= e - 1) return FIELDS;
     if (t2 === t1 + 1 || t2 - t1 > 11) return 'the TTL is not a number';
     for (let i = t1 + 1; i < t2; i++) if (buf[i]! < 0x30 || buf[i]! > 0x39) return 'the TTL is not a number';
-    const type = this.typeOf(buf, t3 + 1, t4);
-    if (type === undefined) return `unknown type ${buf.toString('latin1', t3 + 1, Math.min(t4, t3 + 21))}`;
-    if (!this.dnssec && SIGNATURE_CHURN.has(type)) return 'a DNSSEC signature record in a scan without --dnssec';
+    const known = this.typeOf(buf, t3 + 1, t4);
+    const type = known.type;
+    if (type < 0) return `unknown type ${buf.toString('latin1', t3 + 1, Math.min(t4, t3 + 21))}`;
+    if (known.churn && !this.dnssec) return 'a DNSSEC signature record in a scan without --dnssec';
     if (this.lines === 1) {
       const owner = buf.toString('latin1', s, t1);
       if (owner !== this.zone || type !== 6) return `canonical text of ${this.zone} starts with the SOA of ${this.zone}`;
       const serial = buf.toString('latin1', t4 + 1, e).split(' ')[2];
       if (serial === undefined || !/^[0-9]{1,10}$/.test(serial) || Number(serial) > 0xffffffff) return 'the SOA has no serial';
-      this.serial = Number(serial);
+      this.soa = { serial: Number(serial) };
       this.keepOwner(buf, s, t1);
       this.keepLine(buf, s, e);
       // The apex is the previous owner of the second line: plain, or by its key.
       this.prevPlain = this.isPlainInZone(buf, s, t1);
-      if (!this.prevPlain) {
+      if (this.prevPlain) this.swapDots();
+      else {
         const problem = this.ownerKey(buf, s, t1);
         if (problem) return problem;
         this.swapKeys();
@@ -364,8 +440,9 @@ export class CanonicalChecker {
     // Compared byte by byte here: cheaper than a native call per line.
     const sameOwner = t1 - s === this.poE - this.poS && equalBytes(buf, s, this.po, this.poS, t1 - s);
     if (sameOwner) {
-      // An exact duplicate is always the line right before (the sort puts them together).
-      if (type === this.lastType && e - s === this.plE - this.plS && equalBytes(buf, s, this.pl, this.plS, e - s)) return 'a duplicate record';
+      // An exact duplicate is always the line right before (the sort puts them together);
+      // the owners are equal, so the rest of the lines is compared.
+      if (type === this.lastType && e - s === this.plE - this.plS && equalBytes(buf, t1, this.pl, this.plS + t1 - s, e - t1)) return 'a duplicate record';
     } else {
       const problem = this.nextOwner(buf, s, t1);
       if (problem) return problem;
@@ -387,7 +464,8 @@ export class CanonicalChecker {
   private nextOwner(buf: Buffer, s: number, e: number): string | undefined {
     const plain = this.isPlainInZone(buf, s, e);
     if (plain && this.prevPlain) {
-      if (comparePlainOwners(this.po, this.poS, this.poE, buf, s, e) >= 0) return outOfOrder(buf, s, e);
+      const order = comparePlainOwners(this.po, this.poS, this.prevDots, this.prevDotCount, buf, s, this.dots, this.dotCount, this.zoneLabels);
+      if (order >= 0) return outOfOrder(buf, s, e);
     } else {
       if (this.prevKeyLength < 0) {
         // The previous owner was compared on its text: its key now (it was checked then).
@@ -399,7 +477,10 @@ export class CanonicalChecker {
       if (compareBytes(this.prevKey, this.prevKeyLength, this.key, this.keyLength) >= 0) return outOfOrder(buf, s, e);
       this.swapKeys();
     }
-    if (plain) this.prevKeyLength = -1;
+    if (plain) {
+      this.prevKeyLength = -1;
+      this.swapDots();
+    }
     this.prevPlain = plain;
     this.keepOwner(buf, s, e);
     return undefined;
@@ -420,20 +501,32 @@ export class CanonicalChecker {
    */
   private isPlainInZone(buf: Buffer, s: number, e: number): boolean {
     if (e - s < 2 || e - s > 254) return false;
+    const dots = this.dots;
+    let count = 0;
     let label = s;
     for (let i = s; i < e; i++) {
       const b = buf[i]!;
       if (b === 0x2e) {
         if (i === label || i - label > 63) return false;
+        dots[count++] = i;
         label = i + 1;
       } else if (WRITTEN[b] !== 0) return false;
     }
     if (label !== e) return false;
+    this.dotCount = count;
     const z = this.zoneText;
     if (this.zone === '.') return true;
     const from = e - z.length;
     if (from < s || (from > s && buf[from - 1] !== 0x2e)) return false;
     return equalBytes(buf, from, z, 0, z.length);
+  }
+
+  /** The current plain owner's dots become the previous owner's. */
+  private swapDots(): void {
+    const d = this.prevDots;
+    this.prevDots = this.dots;
+    this.dots = d;
+    this.prevDotCount = this.dotCount;
   }
 
   private keepLine(buf: Buffer, s: number, e: number): void {
@@ -443,18 +536,26 @@ export class CanonicalChecker {
   }
 
   private keyLength = 0;
-  /** Type mnemonics seen, by a hash of their bytes; each with its bytes to confirm. */
-  private readonly typeCache = new Map<number, { text: Buffer; type: number | undefined }>();
+  /**
+   * Type mnemonics seen, in slots by their length and first and last byte; each with
+   * its bytes to confirm, its number (-1: unknown) and whether it is left out
+   * without --dnssec. (Filled with null first, so that the array's kind never changes.)
+   */
+  private readonly typeSlots: ({ text: Buffer; type: number; churn: boolean } | null)[] = new Array(1024).fill(null);
 
-  private typeOf(buf: Buffer, s: number, e: number): number | undefined {
-    let h = e - s;
-    for (let i = s; i < e; i++) h = (Math.imul(h, 31) + buf[i]!) | 0;
-    const hit = this.typeCache.get(h);
-    if (hit && hit.text.length === e - s && equalBytes(buf, s, hit.text, 0, e - s)) return hit.type;
+  private typeOf(buf: Buffer, s: number, e: number): { type: number; churn: boolean } {
+    const slot = ((e - s) * 97 + buf[s]! * 31 + buf[e - 1]!) & 1023;
+    const hit = this.typeSlots[slot];
+    if (hit !== null && hit !== undefined && hit.text.length === e - s && equalBytes(buf, s, hit.text, 0, e - s)) return hit;
+    return this.learnType(buf, s, e, slot);
+  }
+
+  private learnType(buf: Buffer, s: number, e: number, slot: number): { type: number; churn: boolean } {
     const text = Buffer.from(buf.subarray(s, e));
-    const type = typeNumber(text.toString('latin1'));
-    this.typeCache.set(h, { text, type });
-    return type;
+    const type = typeNumber(text.toString('latin1')) ?? -1;
+    const entry = { text, type, churn: SIGNATURE_CHURN.has(type) };
+    this.typeSlots[slot] = entry;
+    return entry;
   }
 
   private keepOwner(buf: Buffer, s: number, e: number): void {
