@@ -219,9 +219,8 @@ function sweepTemp(dir: string): void {
     return;
   }
   for (const e of entries) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) sweepTemp(p);
-    else if (e.name.endsWith(TEMP_SUFFIX)) fs.rmSync(p, { force: true });
+    if (e.isDirectory()) sweepTemp(path.join(dir, e.name));
+    else if (e.name.endsWith(TEMP_SUFFIX)) fs.rmSync(path.join(dir, e.name), { force: true });
   }
 }
 
@@ -343,13 +342,13 @@ function sweepUnlisted(archiveDir: string, next: ArchiveIndex, journal: StagingJ
     if (e.name.startsWith('.')) continue;
     const rel = e.isDirectory() ? `${e.name}/` : e.name;
     if (!e.isDirectory() && !e.name.endsWith('.zone')) continue;
+    if (listed.has(rel)) continue;
     let zone: string | undefined;
     try {
       zone = zoneOfArchivePath(e.isDirectory() ? `${e.name}/x` : e.name);
     } catch {
       zone = undefined;
     }
-    if (listed.has(rel)) continue;
     if (zone === undefined && e.isDirectory() && !fs.readdirSync(path.join(archiveDir, e.name)).some((f) => f.endsWith('.zone'))) continue;
     const p = path.join(archiveDir, e.name);
     if (!journal.removals.includes(p)) journal.removals.push(p);
