@@ -285,6 +285,7 @@ export class CanonicalChecker {
 
   /** Adds bytes; returns what is wrong, if anything. The chunk's memory may be reused once this returns. */
   add(chunk: Buffer): string | undefined {
+    if (this.soa === undefined) return this.addApex(chunk);
     let start = 0;
     if (this.rest.length) {
       // The line that began in an earlier chunk: joined on its own, the rest read in place.
@@ -320,6 +321,69 @@ export class CanonicalChecker {
       this.poS = 0;
     }
     return problem;
+  }
+
+  /**
+   * Bytes up to the end of the first line, the zone's SOA: read on their own, so that
+   * the code for the millions of lines after it never has a branch for the first.
+   */
+  private addApex(chunk: Buffer): string | undefined {
+    const nl = chunk.indexOf(0x0a);
+    if (nl < 0) {
+      const bad = this.firstBad(chunk, 0, chunk.length);
+      if (bad >= 0) return this.badByte(bad, chunk[bad]!);
+      this.rest = Buffer.concat([this.rest, chunk]);
+      if (this.rest.length > 1 << 20) return 'line 1 is longer than 1 MiB';
+      this.offset += chunk.length;
+      return undefined;
+    }
+    // The line (a copy: it stays the previous line and owner) and where it starts in the file.
+    const line = Buffer.concat([this.rest, chunk.subarray(0, nl + 1)]);
+    const base = this.offset;
+    this.offset -= this.rest.length;
+    this.rest = Buffer.alloc(0);
+    const problem = this.apexLine(line);
+    this.offset = base + nl + 1;
+    if (problem !== undefined) return problem;
+    if (nl + 1 === chunk.length) return undefined;
+    return this.add(chunk.subarray(nl + 1));
+  }
+
+  /** The first byte of buf[from..to) that is neither printable ASCII nor a tab, or -1. */
+  private firstBad(buf: Buffer, from: number, to: number): number {
+    for (let i = from; i < to; i++) {
+      const b = buf[i]!;
+      if ((b < 0x20 || b > 0x7e) && b !== 0x09) return i;
+    }
+    return -1;
+  }
+
+  /** The first line, buf[0..e) and its line feed: the SOA of the zone, whose serial is read. */
+  private apexLine(buf: Buffer): string | undefined {
+    const e = buf.length - 1;
+    const bad = this.firstBad(buf, 0, e);
+    if (bad >= 0) return this.badByte(bad, buf[bad]!);
+    this.lines = 1;
+    const t: number[] = [];
+    for (let i = buf.indexOf(0x09); i >= 0 && i < e && t.length < 4; i = buf.indexOf(0x09, i + 1)) t.push(i);
+    const problem = t.length < 4 ? FIELDS : this.fields(buf, 0, e, t[0]!, t[1]!, t[2]!, t[3]!);
+    if (problem !== undefined) return `line 1: ${problem}`;
+    const [t1, , , t4] = t as [number, number, number, number];
+    if (buf.toString('latin1', 0, t1) !== this.zone || this.type !== 6) return `line 1: canonical text of ${this.zone} starts with the SOA of ${this.zone}`;
+    const serial = buf.toString('latin1', t4 + 1, e).split(' ')[2];
+    if (serial === undefined || !/^[0-9]{1,10}$/.test(serial) || Number(serial) > 0xffffffff) return 'line 1: the SOA has no serial';
+    this.soa = { serial: Number(serial) };
+    this.keepOwner(buf, 0, t1);
+    this.keepLine(buf, 0, e);
+    // The apex is the previous owner of the second line: plain, or by its key.
+    this.prevPlain = this.isPlainInZone(buf, 0, t1);
+    if (this.prevPlain) this.swapDots();
+    else {
+      const problem = this.ownerKey(buf, 0, t1);
+      if (problem) return `line 1: ${problem}`;
+      this.swapKeys();
+    }
+    return undefined;
   }
 
   /**
@@ -410,33 +474,26 @@ export class CanonicalChecker {
     return { ok: true, serial: this.soa.serial, records: this.lines };
   }
 
-  /** One line, buf[s..e), its first four tabs at t1 < t2 < t3 < t4. */
-  private line(buf: Buffer, s: number, e: number, t1: number, t2: number, t3: number, t4: number): string | undefined {
+  /** The type of the line fields() last read. */
+  private type = -1;
+
+  /** The fields of one line, buf[s..e), its first four tabs at t1 < t2 < t3 < t4; leaves its type in `type`. */
+  private fields(buf: Buffer, s: number, e: number, t1: number, t2: number, t3: number, t4: number): string | undefined {
     if (t1 === s || t4 >= e - 1) return FIELDS;
     if (t2 === t1 + 1 || t2 - t1 > 11) return 'the TTL is not a number';
     for (let i = t1 + 1; i < t2; i++) if (buf[i]! < 0x30 || buf[i]! > 0x39) return 'the TTL is not a number';
     const known = this.typeOf(buf, t3 + 1, t4);
-    const type = known.type;
-    if (type < 0) return `unknown type ${buf.toString('latin1', t3 + 1, Math.min(t4, t3 + 21))}`;
+    if (known.type < 0) return `unknown type ${buf.toString('latin1', t3 + 1, Math.min(t4, t3 + 21))}`;
     if (known.churn && !this.dnssec) return 'a DNSSEC signature record in a scan without --dnssec';
-    if (this.lines === 1) {
-      const owner = buf.toString('latin1', s, t1);
-      if (owner !== this.zone || type !== 6) return `canonical text of ${this.zone} starts with the SOA of ${this.zone}`;
-      const serial = buf.toString('latin1', t4 + 1, e).split(' ')[2];
-      if (serial === undefined || !/^[0-9]{1,10}$/.test(serial) || Number(serial) > 0xffffffff) return 'the SOA has no serial';
-      this.soa = { serial: Number(serial) };
-      this.keepOwner(buf, s, t1);
-      this.keepLine(buf, s, e);
-      // The apex is the previous owner of the second line: plain, or by its key.
-      this.prevPlain = this.isPlainInZone(buf, s, t1);
-      if (this.prevPlain) this.swapDots();
-      else {
-        const problem = this.ownerKey(buf, s, t1);
-        if (problem) return problem;
-        this.swapKeys();
-      }
-      return undefined;
-    }
+    this.type = known.type;
+    return undefined;
+  }
+
+  /** A line after the first, buf[s..e), its first four tabs at t1 < t2 < t3 < t4. */
+  private line(buf: Buffer, s: number, e: number, t1: number, t2: number, t3: number, t4: number): string | undefined {
+    const problem = this.fields(buf, s, e, t1, t2, t3, t4);
+    if (problem !== undefined) return problem;
+    const type = this.type;
     // Compared byte by byte here: cheaper than a native call per line.
     const sameOwner = t1 - s === this.poE - this.poS && equalBytes(buf, s, this.po, this.poS, t1 - s);
     if (sameOwner) {
