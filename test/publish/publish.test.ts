@@ -235,6 +235,9 @@ describe('publish', () => {
     const r = await pub(repo, [await writeResults(tmp(), flap)]);
     expect(r.commit).toEqual({ committed: false });
     expect(fs.readFileSync(path.join(repo, 'archive/ba.zone'), 'latin1')).toBe(ba1);
+    // the lagging text was checked (and copied as it was read), but not taken: its copy is gone
+    expect(fs.readdirSync(path.join(repo, 'archive')).sort()).toEqual(['README.md', 'ba.zone', 'gone.zone', 'index.json', 'root.zone']);
+    expect(sh(repo, 'status', '--porcelain', '--untracked-files=all')).toBe('');
   });
 
   it('picks the highest serial (RFC 1982), then most addresses, then the lowest address, whatever the order', async () => {
