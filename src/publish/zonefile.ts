@@ -16,7 +16,7 @@ import { SIGNATURE_CHURN, typeNumber } from '../dns/types.js';
 import { openInside } from '../fs/inside.js';
 
 /** A zone text larger than this is refused (the largest zones that allow transfer are far smaller). */
-export const MAX_ZONE_FILE_BYTES = 8 * 1024 * 1024 * 1024;
+const MAX_ZONE_FILE_BYTES = 8 * 1024 * 1024 * 1024;
 
 export type CheckedZoneFile = { ok: true; serial: number; records: number; bytes: number } | { ok: false; error: string };
 
@@ -50,10 +50,6 @@ for (let b = 0; b < 256; b++) {
   if (b === 0x2e || b === 0x5c || b === 0x22) WRITTEN[b] = 1;
   else if (b <= 0x20 || b >= 0x7f || b === 0x28 || b === 0x29 || b === 0x3b || b === 0x40 || b === 0x24) WRITTEN[b] = 2;
   else if (b >= 0x41 && b <= 0x5a) WRITTEN[b] = 3;
-}
-
-export async function checkZoneFile(c: ZoneFileClaim): Promise<CheckedZoneFile> {
-  return (await checkZoneFiles([c]))[0]!;
 }
 
 /** Bytes read at a time, into one buffer: small enough to stay in the CPU's cache while it is hashed, checked and copied. */
