@@ -69,8 +69,12 @@ export interface PublishPlanOptions {
   dnssec: boolean;
   /** Zones whose archived text no longer matches index.json's digest: rewritten when this scan has them. */
   repair?: ReadonlySet<string>;
-  /** What each chosen version holds, checked against its file (serial, records). */
-  checked?: ReadonlyMap<string, { serial: number; records: number }>;
+  /**
+   * What each version holds, checked against its file (serial, records), by SHA-256;
+   * for a version to be placed, its size and the checked copy of its text, a
+   * temporary file in the archive (publish writes it as it checks the text).
+   */
+  checked?: ReadonlyMap<string, { serial: number; records: number; bytes?: number; copy?: string }>;
   /** The index before this scan, when the caller has read it already. */
   previous?: ArchiveIndex;
   /** The scan's time: a zone added now is in the archive since then. */
@@ -215,19 +219,22 @@ function sweepTemp(dir: string): void {
     return;
   }
   for (const e of entries) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) sweepTemp(p);
-    else if (e.name.endsWith(TEMP_SUFFIX)) fs.rmSync(p, { force: true });
+    if (e.isDirectory()) sweepTemp(path.join(dir, e.name));
+    else if (e.name.endsWith(TEMP_SUFFIX)) fs.rmSync(path.join(dir, e.name), { force: true });
   }
 }
 
 /**
- * Applies the zone decisions of one scan to the archive and returns what changed.
- * `previous` is the index before this scan.
+ * Applies the zone decisions of one scan to the archive and returns what changed
+ * and the index written. `previous` is the index before this scan. The caller has
+ * run recoverArchive (which would sweep the checked copies away).
  */
-export async function writeArchive(archiveDir: string, decisions: ZoneDecision[], o: PublishPlanOptions): Promise<ZoneChange[]> {
+export async function writeArchive(
+  archiveDir: string,
+  decisions: ZoneDecision[],
+  o: PublishPlanOptions,
+): Promise<{ changes: ZoneChange[]; index: ArchiveIndex }> {
   fs.mkdirSync(archiveDir, { recursive: true });
-  recoverArchive(archiveDir);
   const previous = o.previous ?? readIndex(archiveDir, o.dnssec);
   const next: ArchiveIndex = { ...emptyIndex(o.dnssec), zones: { ...previous.zones } };
   const journal: StagingJournal = { renames: [], removals: [], pending: [] };
@@ -275,9 +282,10 @@ export async function writeArchive(archiveDir: string, decisions: ZoneDecision[]
       next.zones[d.zone] = entry;
       continue;
     }
-    const placed = await placeZone(archiveDir, d.zone, d.chosen.file, o.splitBytes, journal);
+    const held = o.checked?.get(d.chosen.sha256);
+    if (!held?.copy || held.bytes === undefined) throw new Error(`${d.zone}: its text was not checked, so it is not written`);
+    const placed = await placeZone(archiveDir, d.zone, { file: held.copy, bytes: held.bytes }, o.splitBytes, journal);
     if (before && before.path !== placed.path) journal.removals.push(path.join(archiveDir, before.path));
-    const held = o.checked?.get(d.chosen.sha256) ?? d.chosen;
     const since = before ? before.since : o.scanTime ? isoSecond(o.scanTime) : undefined;
     next.zones[d.zone] = {
       path: placed.path,
@@ -319,7 +327,7 @@ export async function writeArchive(archiveDir: string, decisions: ZoneDecision[]
     applyJournal(journal);
     fs.rmSync(journalPath(archiveDir), { force: true });
   }
-  return changes;
+  return { changes, index: next };
 }
 
 /**
@@ -334,13 +342,13 @@ function sweepUnlisted(archiveDir: string, next: ArchiveIndex, journal: StagingJ
     if (e.name.startsWith('.')) continue;
     const rel = e.isDirectory() ? `${e.name}/` : e.name;
     if (!e.isDirectory() && !e.name.endsWith('.zone')) continue;
+    if (listed.has(rel)) continue;
     let zone: string | undefined;
     try {
       zone = zoneOfArchivePath(e.isDirectory() ? `${e.name}/x` : e.name);
     } catch {
       zone = undefined;
     }
-    if (listed.has(rel)) continue;
     if (zone === undefined && e.isDirectory() && !fs.readdirSync(path.join(archiveDir, e.name)).some((f) => f.endsWith('.zone'))) continue;
     const p = path.join(archiveDir, e.name);
     if (!journal.removals.includes(p)) journal.removals.push(p);
@@ -351,39 +359,33 @@ function sweepUnlisted(archiveDir: string, next: ArchiveIndex, journal: StagingJ
  * Writes a temporary file beside `target`, flushed to disk, and notes the rename
  * that the journal will make; the write runs on, in `journal.pending`.
  */
-function stage(target: string, content: { text: string } | { copyOf: string }, journal: StagingJournal): void {
+function stage(target: string, content: { text: string }, journal: StagingJournal): void {
   fs.mkdirSync(path.dirname(target), { recursive: true });
   const tmp = tempPathFor(target);
   journal.renames.push([tmp, target]);
-  const written: Promise<unknown> = 'text' in content ? writeAtomic(tmp, [content.text], false) : copyFlushed(content.copyOf, tmp);
+  const written: Promise<unknown> = writeAtomic(tmp, [content.text], false);
   // Awaited with the others later: until then, a failure must not count as an unhandled rejection (which ends the process).
   written.catch(() => {});
   journal.pending.push(written);
 }
 
-/** A byte copy (the kernel's, no text decoding), flushed to disk. */
-async function copyFlushed(source: string, target: string): Promise<void> {
-  await fs.promises.copyFile(source, target, fs.constants.COPYFILE_EXCL);
-  const fh = await fs.promises.open(target, 'r+');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
-/** Stages a zone's text as one file, or as a folder of parts past the split threshold. */
+/**
+ * Stages a zone's text as one file (its checked copy, already written and flushed
+ * beside the target, is renamed), or as a folder of parts past the split threshold
+ * (read from the copy, which publish then removes).
+ */
 async function placeZone(
   archiveDir: string,
   zone: string,
-  source: string,
+  text: { file: string; bytes: number },
   splitBytes: number,
   journal: StagingJournal,
 ): Promise<{ path: string; bytes: number }> {
-  const size = fs.statSync(source).size;
+  const size = text.bytes;
+  const source = text.file;
   if (size <= splitBytes) {
     const rel = zoneFile(zone);
-    stage(path.join(archiveDir, rel), { copyOf: source }, journal);
+    journal.renames.push([source, path.join(archiveDir, rel)]);
     return { path: rel, bytes: size };
   }
   const folder = zoneFolder(zone);

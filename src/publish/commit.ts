@@ -38,6 +38,8 @@ export interface CommitOptions {
   committer?: Identity;
   /** Environment for git (PATH, HOME …); the CLI passes its own. */
   env: Record<string, string | undefined>;
+  /** index.json at HEAD and as written now, when the caller knows them (else read from git). */
+  indexes?: { before: ArchiveIndex; after: ArchiveIndex };
 }
 
 export type CommitResult = { committed: false } | { committed: true; commit: string; subject: string; body: string };
@@ -60,15 +62,20 @@ export async function commitArchive(changes: ZoneChange[], o: CommitOptions): Pr
   });
   // The lines of the modified files, diffed against HEAD while `git add` hashes the
   // same files (the diff takes no lock): once staged, they are what the commit records.
-  const [, modified, before] = await Promise.all([
+  const [, modified, before, stagedElsewhere] = await Promise.all([
     g.raw(['add', '-A', '--', rel]),
     g.raw(['--no-optional-locks', 'diff', 'HEAD', ...PATCH_OPTIONS, '--diff-filter=M', '--', rel]).catch(() => undefined),
-    indexAt(g, `HEAD:${indexPath(rel)}`),
+    o.indexes?.before ?? indexAt(g, `HEAD:${indexPath(rel)}`),
+    rel === '.' ? '' : g.raw(['--no-optional-locks', 'diff', '--cached', '--name-only', '-z', '--', '.', `:(exclude)${rel}`]).catch(() => 'unknown'),
   ]);
-  const message = await stagedMessage(g, rel, changes, { modified, before });
+  const message = await stagedMessage(g, rel, changes, { modified, before, after: o.indexes?.after });
   if (!message) return { committed: false };
   const { subject, body } = message;
-  await g.raw(['commit', '-q', '--no-verify', '-m', subject, ...(body ? ['-m', body] : []), '--', rel]);
+  // The commit holds the archive only. With nothing staged outside it, the index is the
+  // commit: `git commit -- archive` would build a second index from HEAD and read and
+  // hash the changed files again (0.2 to 0.45 s for 60 MB of changed zone text here).
+  const only = stagedElsewhere === '' ? [] : ['--', rel];
+  await g.raw(['commit', '-q', '--no-verify', '-m', subject, ...(body ? ['-m', body] : []), ...only]);
   const commit = (await g.raw(['rev-parse', 'HEAD'])).trim();
   return { committed: true, commit, subject, body };
 }
@@ -82,12 +89,12 @@ async function stagedMessage(
   g: SimpleGit,
   rel: string,
   seen: ZoneChange[],
-  known: { modified?: string; before?: ArchiveIndex } = {},
+  known: { modified?: string; before?: ArchiveIndex; after?: ArchiveIndex } = {},
 ): Promise<{ subject: string; body: string } | undefined> {
   const [stats, before, after] = await Promise.all([
     stagedStats(g, rel, known.modified),
     known.before ?? indexAt(g, `HEAD:${indexPath(rel)}`),
-    indexAt(g, `:${indexPath(rel)}`),
+    known.after ?? indexAt(g, `:${indexPath(rel)}`),
   ]);
   if (stats.size === 0) return undefined;
   return commitMessage(listEveryZone(indexChanges(before, after, seen), stats, before, after), stats);

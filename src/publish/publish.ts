@@ -18,10 +18,10 @@ import { decideZone, mergeTargets, weighEvidence } from './merge.js';
 import type { ZoneDecision } from '../archive/decision.js';
 import { readResults, type ReadReport } from '../scan/results.js';
 import { checkShards } from './shards.js';
-import { MAX_ZONE_FILE_BYTES, checkZoneFiles } from './zonefile.js';
-import { openInside } from '../fs/inside.js';
+import { checkZoneFiles } from './zonefile.js';
 import { rememberDigests, zonesToRepair } from './repair.js';
-import { writeAtomic } from '../fs/atomic.js';
+import { tempPathFor, writeAtomic } from '../fs/atomic.js';
+import { zoneFile } from '../archive/layout.js';
 import { addedSince } from './since.js';
 
 export interface PublishOptions {
@@ -133,9 +133,10 @@ async function publishChecked(o: PublishOptions): Promise<PublishResult> {
     repo && { ...repo, env: o.env },
   );
   // Every version whose text may enter the archive is read and checked; the serial and
-  // record count come from the file. A version the archive holds already is known.
-  const checked = new Map<string, { serial: number; records: number }>();
-  const toCheck: { d: (typeof transferred)[number]; v: (typeof transferred)[number]['versions'][number]; size: number }[] = [];
+  // record count come from the file. A version the archive holds already is known. The
+  // chosen text is copied into the archive as it is read: what enters it is what was checked.
+  const checked = new Map<string, { serial: number; records: number; bytes?: number; copy?: string }>();
+  const toCheck: { d: (typeof transferred)[number]; v: (typeof transferred)[number]['versions'][number]; copy?: string }[] = [];
   for (const d of transferred) {
     const before = previous.zones[d.zone];
     for (const v of d.versions) {
@@ -145,29 +146,45 @@ async function publishChecked(o: PublishOptions): Promise<PublishResult> {
         checked.set(v.sha256, { serial: before.serial, records: before.records });
         continue;
       }
-      const opened = openInside(v.dir, v.rel, MAX_ZONE_FILE_BYTES);
-      if (!opened.ok) return refuse(`${v.dir}: ${d.zone} from ${v.addresses[0]}: ${opened.error}`);
-      fs.closeSync(opened.fd);
-      toCheck.push({ d, v, size: opened.size });
+      const copy = v.sha256 === d.chosen.sha256 ? tempPathFor(path.join(archiveDir, zoneFile(d.zone))) : undefined;
+      toCheck.push({ d, v, ...(copy ? { copy } : {}) });
     }
   }
-  const results = await checkZoneFiles(toCheck.map(({ d, v, size }) => ({ dir: v.dir, file: v.rel, zone: d.zone, sha256: v.sha256, dnssec, size })));
-  for (const [i, held] of results.entries()) {
-    const { d, v } = toCheck[i]!;
-    if (!held.ok) return refuse(`${v.dir}: ${d.zone} from ${v.addresses[0]}: ${held.error}`);
-    if (held.serial !== v.serial || held.records !== v.records) return refuse(claimError(d.zone, v, held));
-    checked.set(v.sha256, held);
+  const copies = toCheck.flatMap((t) => (t.copy ? [t.copy] : []));
+  let written: Awaited<ReturnType<typeof writeArchive>>;
+  try {
+    const results = await checkZoneFiles(
+      toCheck.map(({ d, v, copy }) => ({ dir: v.dir, file: v.rel, zone: d.zone, sha256: v.sha256, dnssec, ...(copy ? { copyTo: copy } : {}) })),
+    );
+    for (const [i, held] of results.entries()) {
+      const { d, v, copy } = toCheck[i]!;
+      if (!held.ok) return refuse(`${v.dir}: ${d.zone} from ${v.addresses[0]}: ${held.error}`);
+      if (held.serial !== v.serial || held.records !== v.records) return refuse(claimError(d.zone, v, held));
+      checked.set(v.sha256, { ...held, ...(copy ? { copy } : {}) });
+    }
+    if (repo) await writeAtomic(path.join(repo.gitDir, UNDER_WAY), [JSON.stringify({ started: new Date().toISOString() }) + '\n'], false);
+    const sinceOf = repo ? await addedSince(repo.repoDir, archiveDir, o.env, previous) : undefined;
+    written = await writeArchive(archiveDir, decisions, { splitBytes: o.splitBytes, dnssec, repair, checked, previous, scanTime, sinceOf });
+  } finally {
+    // Copies the archive did not take (a refusal, a failure, a version not placed) go before git sees the archive.
+    for (const p of copies) fs.rmSync(p, { force: true });
   }
-  if (repo) await writeAtomic(path.join(repo.gitDir, UNDER_WAY), [JSON.stringify({ started: new Date().toISOString() }) + '\n'], false);
-  const sinceOf = repo ? await addedSince(repo.repoDir, archiveDir, o.env) : undefined;
-  const changes = await writeArchive(archiveDir, decisions, { splitBytes: o.splitBytes, dnssec, repair, checked, previous, scanTime, sinceOf });
+  const changes = written.changes;
   for (const z of repair) if (transferred.some((d) => d.zone === z)) notes.push(`rewrote ${z}: its archived text no longer matched index.json`);
   if (!repo) return { ok: true, changes, decisions, scanTime, notes };
 
-  const commit = await commitArchive(changes, { repoDir: repo.repoDir, archiveDir, date: scanTime, author: o.author, env: o.env });
+  // The archive was HEAD's (checked above) and is now the index just written: git need not be asked for either.
+  const commit = await commitArchive(changes, {
+    repoDir: repo.repoDir,
+    archiveDir,
+    date: scanTime,
+    author: o.author,
+    env: o.env,
+    indexes: { before: previous, after: written.index },
+  });
   if (changes.length > 0)
     await rememberDigests(
-      readIndex(archiveDir, dnssec),
+      written.index,
       transferred.map((d) => d.zone),
       { ...repo, env: o.env },
     );

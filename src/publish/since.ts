@@ -6,14 +6,18 @@
 import path from 'node:path';
 import { git } from '../git/git.js';
 import { APEX_PART } from '../archive/layout.js';
-import { readIndex } from '../archive/writer.js';
+import { readIndex, type ArchiveIndex } from '../archive/writer.js';
 
 const MARK = '\u0001';
 
 /** Zone → ISO date (UTC, to the second) for the zones of the current index that have no `since`; empty when none lacks it. */
-export async function addedSince(repoDir: string, archiveDir: string, env: Record<string, string | undefined>): Promise<Map<string, string>> {
+export async function addedSince(
+  repoDir: string,
+  archiveDir: string,
+  env: Record<string, string | undefined>,
+  index: ArchiveIndex = readIndex(archiveDir, false),
+): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  const index = readIndex(archiveDir, false);
   // The file whose addition starts the zone's presence: its single file, or its folder's apex part.
   const wanted = new Map<string, string>();
   for (const [zone, e] of Object.entries(index.zones)) {

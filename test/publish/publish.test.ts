@@ -136,6 +136,31 @@ describe('publish', () => {
     expect(fs.existsSync(path.join(repo, 'archive/gone.zone'))).toBe(false);
   });
 
+  it('commits the archive only: a file staged outside it stays staged, out of the commit', async () => {
+    const repo = newRepo();
+    await pub(repo, [await writeResults(tmp(), world1())]);
+    fs.writeFileSync(path.join(repo, 'notes.txt'), 'mine\n');
+    // with notes.txt staged, then without: the same commit of the archive's files
+    for (const [i, [text, staged, status]] of (
+      [
+        [ba2, true, 'A  notes.txt\n'],
+        [ba1, false, '?? notes.txt\n'],
+      ] as const
+    ).entries()) {
+      if (staged) sh(repo, 'add', 'notes.txt');
+      else sh(repo, 'rm', '-q', '--cached', 'notes.txt');
+      const when = new Date(Date.parse('2026-01-01T02:00:00Z') + i * 7200_000);
+      const r = await pub(repo, [await writeResults(tmp(), [{ zone: 'ba.', address: '192.0.2.1', outcome: 'transferred', text }], when)]);
+      expect(r.commit).toMatchObject({ committed: true });
+      expect(sh(repo, 'show', '--name-only', '--format=', 'HEAD').trim().split('\n').sort()).toEqual([
+        'archive/README.md',
+        'archive/ba.zone',
+        'archive/index.json',
+      ]);
+      expect(sh(repo, 'status', '--porcelain')).toBe(status);
+    }
+  });
+
   it('an uncommitted hand edit under archive/ is refused; a committed one is repaired and named in the message', async () => {
     const repo = newRepo();
     await pub(repo, [await writeResults(tmp(), world1())]);
@@ -210,6 +235,9 @@ describe('publish', () => {
     const r = await pub(repo, [await writeResults(tmp(), flap)]);
     expect(r.commit).toEqual({ committed: false });
     expect(fs.readFileSync(path.join(repo, 'archive/ba.zone'), 'latin1')).toBe(ba1);
+    // the lagging text was checked (and copied as it was read), but not taken: its copy is gone
+    expect(fs.readdirSync(path.join(repo, 'archive')).sort()).toEqual(['README.md', 'ba.zone', 'gone.zone', 'index.json', 'root.zone']);
+    expect(sh(repo, 'status', '--porcelain', '--untracked-files=all')).toBe('');
   });
 
   it('picks the highest serial (RFC 1982), then most addresses, then the lowest address, whatever the order', async () => {
