@@ -72,6 +72,8 @@ export interface SchedulerOptions<T, R> {
 const MIN_WINDOW_MS = 250;
 /** The window is this many times the median first byte seen at the address. */
 const WINDOW_FACTOR = 3;
+/** The order of addresses is sorted again at least this often, ms. */
+const RESORT_MS = 20;
 /** First-byte times kept per address. */
 const SAMPLES = 32;
 
@@ -163,6 +165,10 @@ export function startSchedule<T, R>(o: SchedulerOptions<T, R>): Schedule<T> {
   let parked = 0;
   let remaining = 0;
   let closed = false;
+  /** Addresses with work, in the order they are served; when it was sorted, and whether it must be sorted again. */
+  let order: AddressState<T, R>[] = [];
+  let sortedAt = 0;
+  let resort = true;
   let add: Schedule<T>['add'] = () => {};
   let close: () => void = () => {};
 
@@ -202,6 +208,7 @@ export function startSchedule<T, R>(o: SchedulerOptions<T, R>): Schedule<T> {
       if (s.deferred.length > 0) s.drops = true;
       // Its short silences get the full timeout now, before anything else of the address.
       s.queue.unshift(...s.deferred.splice(0).map((p) => ({ item: p.item, attempt: p.attempt + 1, last: p.last, notBefore: 0 })));
+      resort = true;
     };
 
     /** An address that never answered and has nothing left to try: its short silences stand. */
@@ -228,11 +235,17 @@ export function startSchedule<T, R>(o: SchedulerOptions<T, R>): Schedule<T> {
       }
       const now = Date.now();
       let soonest = Infinity;
-      // Addresses with urgent items first, then the longest queue: ties keep the previous order, so equal addresses take turns.
-      const order = [...addresses.entries()]
-        .filter(([, s]) => s.queue.length > 0)
-        .sort((a, b) => Number(b[1].urgent > 0) - Number(a[1].urgent > 0) || b[1].queue.length - a[1].queue.length);
-      for (const [, s] of order) {
+      // Addresses with urgent items first, then the longest queue: ties keep the previous order, so equal
+      // addresses take turns. Sorted again when items were added or a moment has passed, not on every
+      // event (queues shrink by one at a time, and the order only has to be roughly right).
+      if (resort || now - sortedAt >= RESORT_MS) {
+        order = [...addresses.values()]
+          .filter((s) => s.queue.length > 0)
+          .sort((a, b) => Number(b.urgent > 0) - Number(a.urgent > 0) || b.queue.length - a.queue.length);
+        sortedAt = now;
+        resort = false;
+      }
+      for (const s of order) {
         if (running >= o.concurrency) break;
         while (s.queue.length > 0 && running < o.concurrency && s.active < s.limit(o.perAddress, silentParallelism)) {
           const head = s.queue[0]!;
@@ -311,11 +324,14 @@ export function startSchedule<T, R>(o: SchedulerOptions<T, R>): Schedule<T> {
           if (silent && !s.answered) s.silences++;
           if (silent && !short) s.drops = true;
           if (silent && short) {
-            if (s.answered) s.queue.unshift({ item: p.item, attempt: p.attempt + 1, last: result, notBefore: 0 });
-            else s.deferred.push({ ...p, last: result });
+            if (s.answered) {
+              s.queue.unshift({ item: p.item, attempt: p.attempt + 1, last: result, notBefore: 0 });
+              resort = true;
+            } else s.deferred.push({ ...p, last: result });
           } else if (!silent && s.answered && o.transient(result, p.item) && p.attempt < attempts) {
             const delay = backoff * 2 ** (p.attempt - 1) * (0.5 + Math.random());
             s.queue.push({ item: p.item, attempt: p.attempt + 1, last: result, notBefore: Date.now() + delay });
+            resort = true;
           } else settle(p, result, false, p.attempt);
         }
         closeIfSilent(s);
@@ -342,6 +358,7 @@ export function startSchedule<T, R>(o: SchedulerOptions<T, R>): Schedule<T> {
         } else st.queue.push(...list);
       }
       remaining += items.length;
+      resort = true;
       pump();
     };
     close = () => {
