@@ -21,6 +21,9 @@
  *   (parked, at most `parkedPerAddress` per address): a query the server drops costs it
  *   no work, and must not hold up the zones it answers. A parked attempt whose answer
  *   comes after all takes a slot back (then, for a moment, one more is answered at once).
+ * - Any attempt without a byte for that window gives back its slot of `concurrency`
+ *   (keeping its address's): a silence costs this machine a socket, and must not hold
+ *   up the other addresses' work; at most 4 × `concurrency` wait so.
  * - When `signal` aborts (the scan's deadline), nothing new starts, attempts in flight
  *   see the same signal and end, and every item not done is reported as skipped.
  * - Items may be added while it runs (`startSchedule`): the scan's sources add their
@@ -163,6 +166,8 @@ export function startSchedule<T, R>(o: SchedulerOptions<T, R>): Schedule<T> {
   const addresses = new Map<string, AddressState<T, R>>();
   let running = 0;
   let parked = 0;
+  /** Attempts past their window without a byte that hold their address's slot only. */
+  let waiting = 0;
   let remaining = 0;
   let closed = false;
   /** Addresses with work, in the order they are served; when it was sorted, and whether it must be sorted again. */
@@ -271,22 +276,28 @@ export function startSchedule<T, R>(o: SchedulerOptions<T, R>): Schedule<T> {
       if (!s.answered) s.probed = true;
       let heard = false;
       let isParked = false;
+      /** Waiting without a byte past the window: it holds its address's slot, not one of `concurrency`. */
+      let isWaiting = false;
       let over = false;
-      let parkTimer: NodeJS.Timeout | undefined;
-      // Only at an address that answers and has dropped a query before (a probe holds its slot:
-      // the address may be slow; an address that never dropped one keeps --per-address exactly).
-      if (s.answered && s.drops) {
-        parkTimer = setTimeout(() => {
-          if (heard || over || isParked) return;
-          if (s.parked >= parkedPerAddress || parked >= parkedInAll) return;
+      // After the window without a byte, an attempt gives back its slot of the global limit (a wait
+      // costs this machine a socket, nothing more); at an address that answers and has dropped a
+      // query before, its address's slot too: it parks. (A probe keeps its address's slot: the address
+      // may be slow; an address that never dropped one keeps --per-address exactly.)
+      const parkTimer = setTimeout(() => {
+        if (heard || over) return;
+        if (s.answered && s.drops && s.parked < parkedPerAddress && parked < parkedInAll) {
           isParked = true;
           s.parked++;
           parked++;
           s.active--;
           running--;
-          pump();
-        }, s.window());
-      }
+        } else if (waiting < parkedInAll) {
+          isWaiting = true;
+          waiting++;
+          running--;
+        } else return;
+        pump();
+      }, s.window());
       const attempt: Attempt = {
         number: p.attempt,
         firstByteTimeoutMs: short ? o.shortTimeoutMs : undefined,
@@ -295,7 +306,7 @@ export function startSchedule<T, R>(o: SchedulerOptions<T, R>): Schedule<T> {
           if (heard || over) return;
           heard = true;
           s.firstByte(Date.now() - began);
-          if (parkTimer) clearTimeout(parkTimer);
+          clearTimeout(parkTimer);
           if (isParked) {
             // A late answer: it is a transfer again, and holds a slot.
             isParked = false;
@@ -303,16 +314,23 @@ export function startSchedule<T, R>(o: SchedulerOptions<T, R>): Schedule<T> {
             parked--;
             s.active++;
             running++;
+          } else if (isWaiting) {
+            isWaiting = false;
+            waiting--;
+            running++;
           }
           markAnswered(s);
         },
       };
       const end = (result: R) => {
         over = true;
-        if (parkTimer) clearTimeout(parkTimer);
+        clearTimeout(parkTimer);
         if (isParked) {
           s.parked--;
           parked--;
+        } else if (isWaiting) {
+          waiting--;
+          s.active--;
         } else {
           s.active--;
           running--;

@@ -240,6 +240,22 @@ describe('scheduler', () => {
     expect(net.tried.slice(-2).map((x) => x.id)).toEqual([20, 21]);
   });
 
+  it('a wait without a byte gives back its slot of the global limit, not its address', async () => {
+    // One slot in all. The silent address has the longer queue, so its probe starts first and waits its full timeout.
+    const all = [...items('silent', 3, 1), ...items('answers', 2, 10)];
+    const net = fakeNet((t) => (t.address === 'silent' ? 'silent' : 'refused'), { fullMs: 1000 });
+    const final = new Map<number, [Res | undefined, number, 'done' | 'skipped']>();
+    const order: number[] = [];
+    const o = options(net, final, { concurrency: 1, perAddress: 1, shortTimeoutMs: 1000 });
+    const done = o.done;
+    await schedule<Item, Res>(all, { ...o, done: (t, r, n) => (order.push(t.id), done(t, r, n)) });
+    expect(net.tried[0]!.id).toBe(1);
+    // The other address's work ran while the probe waited, not after it.
+    expect(order.slice(0, 2)).toEqual([10, 11]);
+    // The silent address never had two at once.
+    expect(net.peakOpen.get('silent')).toBe(1);
+  });
+
   it('skips at once what is added after the deadline', async () => {
     const deadline = new AbortController();
     const net = fakeNet(() => 'refused');
