@@ -493,9 +493,10 @@ async function runWorld(opts: Options, zl: ZonelogBuild, tmp: string, name: Worl
       out,
       '--timeout',
       String(opts.timeoutS),
+      ...TLD_ONLY,
       '--json',
     ];
-    const scanCommand = `zonelog scan --root ${roots.length} root addresses (${roots[0]},…) --port P --out DIR --timeout ${opts.timeoutS} --json`;
+    const scanCommand = `zonelog scan --root ${roots.length} root addresses (${roots[0]},…) --port P --out DIR --timeout ${opts.timeoutS} ${TLD_ONLY.join(' ')} --json`;
     let scanNo = 0;
     const runScan = async (label: string, prefix: string[] = [], suffix: string[] = []): Promise<{ m: Measurement; check: Check }> => {
       const out = path.join(tmp, `scan-${name}-${++scanNo}`);
@@ -846,8 +847,10 @@ export async function run(argv: string[]): Promise<void> {
       '',
       `zonelog under test (scanner and lab): ${zl.describe}. zonelog runs with its defaults (\`--concurrency 128 --per-address 2\`; per address it learns: ` +
         'an address not heard from gets one probe with the full timeout, then 2 s first-byte timeouts, no retries and more attempts at once the longer it stays silent; ' +
-        'once it answers, its short silences get the full timeout and a dropped query waits without holding a slot; resets and truncations are tried once more, refusals and timeouts never) ' +
-        `and \`--timeout ${opts.timeoutS}\`.`,
+        'once it answers, its short silences get the full timeout and a dropped query waits without holding a slot; any attempt without a byte for a moment gives back its slot of --concurrency; resets and truncations are tried once more, refusals and timeouts never) ' +
+        `and \`--timeout ${opts.timeoutS}\`, the sources below the TLDs off (\`${TLD_ONLY.join(' ')}\`): the digs are given the root's and the TLDs' targets only, ` +
+        "and in the lab every NS question below a TLD's apex makes the lab index that whole TLD (up to 100,000 records) on the cores zonelog runs on, work real servers do not do; " +
+        'the section "Scan: coverage below the TLDs" measures those sources.',
       '',
       `Machine: ${facts.map((f) => `${f.label} ${f.value}`).join('; ')}.`,
       '',
@@ -890,6 +893,9 @@ interface CoverageRun {
   phasesS: Record<string, number>;
 }
 
+/** What a scan covered before the sources below the TLDs: the root, its TLDs (and a list by hand). */
+const TLD_ONLY = ['--budget', 'arpa=0', '--budget', 'psl=0', '--leaked-max', '0'];
+
 /** The internet's round trips, as in the world `latency`. */
 const COVERAGE_LATENCY = { min: 20, max: 300 };
 
@@ -923,7 +929,7 @@ async function runCoverage(opts: Options, scale: { suffixes: number; arpaZones: 
     log(`lab ready in ${fmt((ready.startMs as number) / 1000)} s: ${pairs.length} (zone, address) targets, ${tldPairs.length} of the root and the TLDs`);
     const base = ['scan', '--root', roots.join(','), '--port', String(port), '--timeout', String(opts.timeoutS), '--json'];
     const variants = {
-      tld: { label: 'TLD-only', args: ['--budget', 'arpa=0', '--budget', 'psl=0', '--leaked-max', '0'], pairs: tldPairs },
+      tld: { label: 'TLD-only', args: TLD_ONLY, pairs: tldPairs },
       all: { label: 'every source', args: ['--suffix-list', suffixFile], pairs },
     };
     let no = 0;
