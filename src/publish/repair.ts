@@ -13,7 +13,7 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import type { ArchiveIndex } from '../archive/writer.js';
 import { sortParts } from '../archive/layout.js';
-import { git } from '../git/git.js';
+import { gitRun } from '../git/git.js';
 import { writeAtomic } from '../fs/atomic.js';
 
 export interface RepoForRepair {
@@ -108,7 +108,7 @@ async function blobIds(repo: RepoForRepair): Promise<{ blobs: Map<string, string
   const prefix = repo.rel === '.' ? '' : repo.rel + '/';
   const blobs = new Map<string, string>();
   const folders = new Map<string, string[]>();
-  const listing = await git(repo.repoDir, repo.env).raw(['ls-files', '-s', '-z', '--', repo.rel]);
+  const listing = await gitRun(repo.repoDir, repo.env).raw(['ls-files', '-s', '-z', '--', repo.rel]);
   for (const rec of listing.split('\0')) {
     const m = /^\d+ ([0-9a-f]+) \d\t(.*)$/s.exec(rec);
     if (!m || !m[2]!.startsWith(prefix)) continue;
