@@ -233,7 +233,7 @@ export async function writeArchive(
   archiveDir: string,
   decisions: ZoneDecision[],
   o: PublishPlanOptions,
-): Promise<{ changes: ZoneChange[]; index: ArchiveIndex }> {
+): Promise<{ changes: ZoneChange[]; index: ArchiveIndex; wrote: boolean }> {
   fs.mkdirSync(archiveDir, { recursive: true });
   const previous = o.previous ?? readIndex(archiveDir, o.dnssec);
   const next: ArchiveIndex = { ...emptyIndex(o.dnssec), zones: { ...previous.zones } };
@@ -311,7 +311,8 @@ export async function writeArchive(
   }
   const nextIndexText = indexText(next);
   const prevIndexText = fs.existsSync(path.join(archiveDir, INDEX_FILE)) ? fs.readFileSync(path.join(archiveDir, INDEX_FILE), 'utf8') : '';
-  if (nextIndexText !== prevIndexText || journal.renames.length > 0 || journal.removals.length > 0) {
+  const wrote = nextIndexText !== prevIndexText || journal.renames.length > 0 || journal.removals.length > 0;
+  if (wrote) {
     stage(path.join(archiveDir, INDEX_FILE), { text: nextIndexText }, journal);
     stage(path.join(archiveDir, README_FILE), { text: readmeText(next) }, journal);
     // Every file is written and flushed at once (the disk overlaps them); the journal waits for all.
@@ -327,7 +328,7 @@ export async function writeArchive(
     applyJournal(journal);
     fs.rmSync(journalPath(archiveDir), { force: true });
   }
-  return { changes, index: next };
+  return { changes, index: next, wrote };
 }
 
 /**

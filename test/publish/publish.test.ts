@@ -99,6 +99,31 @@ describe('publish', () => {
     expect(sh(repo, 'log', '-1', '--format=%aI %cI').trim()).toBe('2026-01-01T00:00:00+00:00 2026-01-01T00:00:00+00:00');
   });
 
+  it('an unchanged world on a clean archive: git is not asked to stage or diff, and a commit left unpushed is still pushed', async () => {
+    const repo = newRepo();
+    const bare = tmp();
+    sh(bare, 'init', '-q', '--bare', '-b', 'main');
+    sh(repo, 'remote', 'add', 'origin', bare);
+    await pub(repo, [await writeResults(tmp(), world1())]);
+    const trace = path.join(tmp(), 'trace.txt');
+    const r = await pub(repo, [await writeResults(tmp(), world1(), new Date('2026-01-01T02:00:00Z'))], {
+      push: true,
+      env: { ...process.env, GIT_TRACE: trace },
+    });
+    expect(r.commit).toEqual({ committed: false });
+    expect(r.push).toMatchObject({ ok: true });
+    expect(sh(bare, 'rev-parse', 'main')).toBe(sh(repo, 'rev-parse', 'main'));
+    expect(commits(repo)).toHaveLength(1);
+    const commands = fs
+      .readFileSync(trace, 'utf8')
+      .split('\n')
+      .flatMap((l) => /trace: built-in: git (?:--no-optional-locks )?(\S+)/.exec(l)?.[1] ?? []);
+    expect(commands).toContain('ls-files');
+    expect(commands).toContain('push');
+    expect(commands.filter((c) => ['add', 'diff', 'commit'].includes(c))).toEqual([]);
+    expect(sh(repo, 'status', '--porcelain')).toBe('');
+  });
+
   it('a changed world makes a second commit listing exactly the zones that changed, with git numstat counts and the owners changed', async () => {
     const repo = newRepo();
     await pub(repo, [await writeResults(tmp(), world1())]);
