@@ -129,7 +129,7 @@ async function publishChecked(o: PublishOptions): Promise<PublishResult> {
     { complete: shards.complete, zoneAddresses },
   );
   const transferred = decisions.filter((d): d is Extract<ZoneDecision, { kind: 'transferred' }> => d.kind === 'transferred');
-  const repair = await zonesToRepair(
+  const { repair, digests } = await zonesToRepair(
     archiveDir,
     previous,
     transferred.map((d) => d.zone),
@@ -196,6 +196,7 @@ async function publishChecked(o: PublishOptions): Promise<PublishResult> {
       written.index,
       transferred.map((d) => d.zone),
       { ...repo, env: o.env },
+      digests,
     );
   const push = o.push ? await pushWithRetry({ repoDir: repo.repoDir, remote: o.remote, env: o.env, archiveDir, identity: o.author }) : undefined;
   fs.rmSync(path.join(repo.gitDir, UNDER_WAY), { force: true });

@@ -45,17 +45,26 @@ async function digestOfFiles(archiveDir: string, files: string[]): Promise<strin
   return hash.digest('hex').slice(0, 16);
 }
 
-export async function zonesToRepair(archiveDir: string, index: ArchiveIndex, zones: Iterable<string>, repo?: RepoForRepair): Promise<Set<string>> {
+/**
+ * The zones to rewrite, and (in a repository) the digests known by blob ids after
+ * this check, which rememberDigests then adds to without reading the cache again.
+ */
+export async function zonesToRepair(
+  archiveDir: string,
+  index: ArchiveIndex,
+  zones: Iterable<string>,
+  repo?: RepoForRepair,
+): Promise<{ repair: Set<string>; digests?: Map<string, string> }> {
   const out = new Set<string>();
   const wanted = [...zones].filter((z) => index.zones[z]);
-  if (wanted.length === 0) return out;
+  if (wanted.length === 0) return { repair: out };
   if (!repo) {
     for (const z of wanted) {
       const e = index.zones[z]!;
       const files = filesOf(e.path, (folder) => safeList(path.join(archiveDir, folder)));
       if ((await digestOfFiles(archiveDir, files)) !== e.digest) out.add(z);
     }
-    return out;
+    return { repair: out };
   }
   const { blobs, folders } = await blobIds(repo);
   const cache = readCache(repo);
@@ -83,16 +92,16 @@ export async function zonesToRepair(archiveDir: string, index: ArchiveIndex, zon
     if (digest !== e.digest) out.add(z);
   }
   if (added || used.size !== cache.size) await writeCache(repo, used);
-  return out;
+  return { repair: out, digests: used };
 }
 
 /**
  * After a commit: the files of these zones are the texts publish just wrote or
  * checked, so their digests are index.json's; noted for the next run.
  */
-export async function rememberDigests(index: ArchiveIndex, zones: Iterable<string>, repo: RepoForRepair): Promise<void> {
+export async function rememberDigests(index: ArchiveIndex, zones: Iterable<string>, repo: RepoForRepair, known?: Map<string, string>): Promise<void> {
   const { blobs, folders } = await blobIds(repo);
-  const cache = readCache(repo);
+  const cache = new Map(known ?? readCache(repo));
   for (const z of zones) {
     const e = index.zones[z];
     if (!e) continue;
