@@ -275,11 +275,10 @@ export async function writeArchive(
     const repair = o.repair?.has(d.zone) ?? false;
     const source = d.source ?? before?.source;
     if (stale || (before && before.digest === d.chosen.sha256.slice(0, 16) && !repair)) {
-      const entry = { ...before!, servers, ...(source ? { source } : {}) };
-      if (JSON.stringify(entry.servers) !== JSON.stringify(before!.servers)) {
-        changes.push({ kind: 'servers', zone: d.zone, before: before!.servers.length, after: servers.length });
-      }
-      next.zones[d.zone] = entry;
+      const sameServers = JSON.stringify(servers) === JSON.stringify(before!.servers);
+      if (!sameServers) changes.push({ kind: 'servers', zone: d.zone, before: before!.servers.length, after: servers.length });
+      // An entry this scan leaves as it was stays the same object: whoever compares the two indexes sees so at once.
+      next.zones[d.zone] = sameServers && source === before!.source ? before! : { ...before!, servers, ...(source ? { source } : {}) };
       continue;
     }
     const held = o.checked?.get(d.chosen.sha256);

@@ -178,6 +178,7 @@ function indexChanges(before: ArchiveIndex | undefined, after: ArchiveIndex | un
   const out: ZoneChange[] = [];
   for (const [zone, e] of Object.entries(a)) {
     const old = b[zone];
+    if (old === e) continue; // the entry publish left as it was
     if (!old) out.push({ kind: 'added', zone, serial: e.serial, records: e.records, paths: [e.path] });
     else if (old.digest !== e.digest || old.path !== e.path)
       out.push({ kind: 'changed', zone, from: old.serial, to: e.serial, paths: [...new Set([old.path, e.path])] });

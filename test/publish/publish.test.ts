@@ -124,6 +124,19 @@ describe('publish', () => {
     expect(sh(repo, 'status', '--porcelain')).toBe('');
   });
 
+  it('a new address serving the same text: a commit naming that zone alone, its index entry the only one changed', async () => {
+    const repo = newRepo();
+    await pub(repo, [await writeResults(tmp(), world1())]);
+    const before = JSON.parse(fs.readFileSync(path.join(repo, 'archive/index.json'), 'utf8'));
+    const w2 = [...world1(), { zone: 'ba.', address: '192.0.2.3', outcome: 'transferred' as const, text: ba1 }];
+    const r = await pub(repo, [await writeResults(tmp(), w2, new Date('2026-01-01T02:00:00Z'))]);
+    expect(r.commit).toMatchObject({ committed: true, subject: 'archive: * ba.', body: '* ba. 2 → 3 addresses allow transfer' });
+    const after = JSON.parse(fs.readFileSync(path.join(repo, 'archive/index.json'), 'utf8'));
+    expect(after.zones['ba.'].servers.map((s: { address: string }) => s.address)).toEqual(['192.0.2.1', '192.0.2.3', '2001:db8::1']);
+    expect({ ...after.zones, 'ba.': undefined }).toEqual({ ...before.zones, 'ba.': undefined });
+    expect(sh(repo, 'show', '--name-only', '--format=', 'HEAD').trim().split('\n').sort()).toEqual(['archive/README.md', 'archive/index.json']);
+  });
+
   it('a changed world makes a second commit listing exactly the zones that changed, with git numstat counts and the owners changed', async () => {
     const repo = newRepo();
     await pub(repo, [await writeResults(tmp(), world1())]);
