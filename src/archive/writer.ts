@@ -233,7 +233,7 @@ export async function writeArchive(
   archiveDir: string,
   decisions: ZoneDecision[],
   o: PublishPlanOptions,
-): Promise<{ changes: ZoneChange[]; index: ArchiveIndex }> {
+): Promise<{ changes: ZoneChange[]; index: ArchiveIndex; wrote: boolean }> {
   fs.mkdirSync(archiveDir, { recursive: true });
   const previous = o.previous ?? readIndex(archiveDir, o.dnssec);
   const next: ArchiveIndex = { ...emptyIndex(o.dnssec), zones: { ...previous.zones } };
@@ -275,11 +275,10 @@ export async function writeArchive(
     const repair = o.repair?.has(d.zone) ?? false;
     const source = d.source ?? before?.source;
     if (stale || (before && before.digest === d.chosen.sha256.slice(0, 16) && !repair)) {
-      const entry = { ...before!, servers, ...(source ? { source } : {}) };
-      if (JSON.stringify(entry.servers) !== JSON.stringify(before!.servers)) {
-        changes.push({ kind: 'servers', zone: d.zone, before: before!.servers.length, after: servers.length });
-      }
-      next.zones[d.zone] = entry;
+      const sameServers = JSON.stringify(servers) === JSON.stringify(before!.servers);
+      if (!sameServers) changes.push({ kind: 'servers', zone: d.zone, before: before!.servers.length, after: servers.length });
+      // An entry this scan leaves as it was stays the same object: whoever compares the two indexes sees so at once.
+      next.zones[d.zone] = sameServers && source === before!.source ? before! : { ...before!, servers, ...(source ? { source } : {}) };
       continue;
     }
     const held = o.checked?.get(d.chosen.sha256);
@@ -311,7 +310,8 @@ export async function writeArchive(
   }
   const nextIndexText = indexText(next);
   const prevIndexText = fs.existsSync(path.join(archiveDir, INDEX_FILE)) ? fs.readFileSync(path.join(archiveDir, INDEX_FILE), 'utf8') : '';
-  if (nextIndexText !== prevIndexText || journal.renames.length > 0 || journal.removals.length > 0) {
+  const wrote = nextIndexText !== prevIndexText || journal.renames.length > 0 || journal.removals.length > 0;
+  if (wrote) {
     stage(path.join(archiveDir, INDEX_FILE), { text: nextIndexText }, journal);
     stage(path.join(archiveDir, README_FILE), { text: readmeText(next) }, journal);
     // Every file is written and flushed at once (the disk overlaps them); the journal waits for all.
@@ -327,7 +327,7 @@ export async function writeArchive(
     applyJournal(journal);
     fs.rmSync(journalPath(archiveDir), { force: true });
   }
-  return { changes, index: next };
+  return { changes, index: next, wrote };
 }
 
 /**

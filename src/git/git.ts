@@ -5,9 +5,35 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import readline from 'node:readline';
-import { simpleGit, type SimpleGit } from 'simple-git';
+import type { SimpleGit } from 'simple-git';
+
+/**
+ * simple-git, loaded when a command first needs it: loading it takes longer than
+ * most of what `zonelog --help` or a publish without --push does (they run git
+ * through `gitRun`).
+ */
+let simpleGitModule: typeof import('simple-git') | undefined;
+function loadSimpleGit(): typeof import('simple-git') {
+  simpleGitModule ??= createRequire(import.meta.url)('simple-git') as typeof import('simple-git');
+  return simpleGitModule;
+}
+
+/** What the publish path asks of git: a command's output, or a rejection with git's own message. */
+export interface GitRunner {
+  raw(args: string[]): Promise<string>;
+}
+
+/**
+ * A git runner with the same clean environment as `git`, without simple-git: one
+ * process per command, nothing queued or parsed. For commands whose arguments are
+ * our own (no remote names or URLs a user gave: those go through simple-git's checks).
+ */
+export function gitRun(repoDir: string, env: Record<string, string | undefined>, extra: Record<string, string> = {}): GitRunner {
+  return { raw: (args) => gitWithInput(repoDir, env, args, '', extra) };
+}
 
 const PASSED_ENV = new Set(['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TMPDIR', 'TZ', 'SSH_AUTH_SOCK', 'XDG_CONFIG_HOME']);
 
@@ -22,7 +48,9 @@ export function git(repoDir: string, env: Record<string, string | undefined>, ex
   // theirs to make (as when they run git themselves); simple-git asks for each by name.
   const unsafe: Record<string, boolean> = { allowUnsafeEditor: all.GIT_EDITOR === 'true' };
   for (const [key, flag] of Object.entries(USER_GIT_SETTINGS)) if (all[key] !== undefined) unsafe[flag] = true;
-  return simpleGit({ baseDir: repoDir, maxConcurrentProcesses: 4, allowEnvironment, unsafe } as Parameters<typeof simpleGit>[0]).env(all);
+  return loadSimpleGit()
+    .simpleGit({ baseDir: repoDir, maxConcurrentProcesses: 4, allowEnvironment, unsafe } as Parameters<typeof import('simple-git').simpleGit>[0])
+    .env(all);
 }
 
 /**
@@ -97,6 +125,9 @@ export function gitWithInput(
       if (err) reject(new Error(gitMessage(stderr || err.message)));
       else resolve(stdout);
     });
+    // git may exit before it reads its input (a failure, or a command that takes none): that is
+    // told by its exit status, so a closed pipe here is no error of its own.
+    child.stdin?.on('error', () => {});
     child.stdin?.end(input);
   });
 }

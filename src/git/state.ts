@@ -136,8 +136,12 @@ export function checkRepoState(repoDir: string): StateCheck {
   return { ok: true, gitDir, branch, recovered };
 }
 
-/** Uncommitted changes under the archive (a publish's own temporary files aside), or undefined when clean. */
-export async function uncommittedChanges(repoDir: string, rel: string): Promise<string | undefined> {
+/**
+ * Uncommitted changes under the archive (a publish's own temporary files aside):
+ * `dirty` says what to do, and is undefined when the archive is clean or git could
+ * not tell (`known` false: git status failed).
+ */
+export async function uncommittedChanges(repoDir: string, rel: string): Promise<{ dirty?: string; known: boolean }> {
   const out = await new Promise<string | undefined>((resolve) => {
     execFile(
       'git',
@@ -146,13 +150,16 @@ export async function uncommittedChanges(repoDir: string, rel: string): Promise<
       (err, stdout) => resolve(err ? undefined : stdout),
     );
   });
-  if (out === undefined) return undefined;
+  if (out === undefined) return { known: false };
   const files = out
     .split('\0')
     .filter(Boolean)
     .map((l) => l.slice(3))
     .filter((f) => !f.endsWith(TEMP_SUFFIX));
-  if (files.length === 0) return undefined;
+  if (files.length === 0) return { known: true };
   const shown = files.slice(0, 2).join(', ') + (files.length > 2 ? ` and ${files.length - 2} more` : '');
-  return `${rel}/ has uncommitted changes in ${repoDir} (${shown}); commit them, or discard them (git checkout -- ${rel} && git clean -fd -- ${rel}), then run again`;
+  return {
+    known: true,
+    dirty: `${rel}/ has uncommitted changes in ${repoDir} (${shown}); commit them, or discard them (git checkout -- ${rel} && git clean -fd -- ${rel}), then run again`,
+  };
 }

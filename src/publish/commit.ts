@@ -6,8 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { SimpleGit } from 'simple-git';
-import { git, gitMessage, gitWithInput } from '../git/git.js';
+import { git, gitMessage, gitRun, gitWithInput, type GitRunner } from '../git/git.js';
 import { zoneFile, zoneFolder, zoneOfArchivePath } from '../archive/layout.js';
 import {
   INDEX_FILE,
@@ -52,7 +51,7 @@ export async function commitArchive(changes: ZoneChange[], o: CommitOptions): Pr
   const author = o.author ?? DEFAULT_IDENTITY;
   const committer = o.committer ?? author;
   const iso = o.date.toISOString();
-  const g = git(o.repoDir, o.env, {
+  const g = gitRun(o.repoDir, o.env, {
     GIT_AUTHOR_NAME: author.name,
     GIT_AUTHOR_EMAIL: author.email,
     GIT_AUTHOR_DATE: iso,
@@ -86,7 +85,7 @@ export async function commitArchive(changes: ZoneChange[], o: CommitOptions): Pr
  * message is right even when an earlier run wrote the archive and did not commit.
  */
 async function stagedMessage(
-  g: SimpleGit,
+  g: GitRunner,
   rel: string,
   seen: ZoneChange[],
   known: { modified?: string; before?: ArchiveIndex; after?: ArchiveIndex } = {},
@@ -139,7 +138,7 @@ function indexPath(rel: string): string {
  * that were modified (not added or deleted) the owners of those lines. One record
  * is one line, so the owner is the line's first field.
  */
-async function stagedStats(g: SimpleGit, rel: string, modified?: string): Promise<Map<string, FileStat>> {
+async function stagedStats(g: GitRunner, rel: string, modified?: string): Promise<Map<string, FileStat>> {
   const [patch, whole] = await Promise.all([
     modified ?? g.raw(['diff', '--cached', ...PATCH_OPTIONS, '--diff-filter=M', '--', rel]),
     g.raw(['diff', '--cached', '--numstat', '--no-renames', '--diff-filter=ADT', '--', rel]),
@@ -164,7 +163,7 @@ function fileStat(f: FilePatch): FileStat {
   return stat;
 }
 
-async function indexAt(g: SimpleGit, spec: string): Promise<ArchiveIndex | undefined> {
+async function indexAt(g: GitRunner, spec: string): Promise<ArchiveIndex | undefined> {
   try {
     return parseIndex(await g.raw(['show', spec]));
   } catch {
@@ -179,6 +178,7 @@ function indexChanges(before: ArchiveIndex | undefined, after: ArchiveIndex | un
   const out: ZoneChange[] = [];
   for (const [zone, e] of Object.entries(a)) {
     const old = b[zone];
+    if (old === e) continue; // the entry publish left as it was
     if (!old) out.push({ kind: 'added', zone, serial: e.serial, records: e.records, paths: [e.path] });
     else if (old.digest !== e.digest || old.path !== e.path)
       out.push({ kind: 'changed', zone, from: old.serial, to: e.serial, paths: [...new Set([old.path, e.path])] });
@@ -352,7 +352,7 @@ async function rebuildOnto(upstream: string, o: PushOptions & { rel: string; bra
  * When the last scan in the archive at `rev` began (ms): the date of the newest
  * commit under the archive that zonelog wrote (a hand edit is no scan); 0 if none.
  */
-export async function lastScanTime(g: SimpleGit, rev: string, rel: string): Promise<number> {
+export async function lastScanTime(g: GitRunner, rev: string, rel: string): Promise<number> {
   const log = await g.raw(['log', '-n', '200', '--format=%at%x00%B%x01', rev, '--', rel]).catch(() => '');
   for (const entry of log.split('\x01')) {
     const [at, body] = entry.replace(/^\n/, '').split('\0') as [string, string | undefined];

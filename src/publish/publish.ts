@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { readIndex, recoverArchive, journalPath, writeArchive, type ZoneChange } from '../archive/writer.js';
 import { commitArchive, lastScanTime, pushWithRetry, type CommitResult, type Identity, type PushResult } from './commit.js';
-import { findRepo, git, gitMessage } from '../git/git.js';
+import { findRepo, gitMessage, gitRun } from '../git/git.js';
 import { checkRepoState, uncommittedChanges } from '../git/state.js';
 import { decideZone, mergeTargets, weighEvidence } from './merge.js';
 import type { ZoneDecision } from '../archive/decision.js';
@@ -91,6 +91,8 @@ async function publishChecked(o: PublishOptions): Promise<PublishResult> {
   const archiveDir = path.resolve(o.archiveDir);
 
   let repo: { repoDir: string; gitDir: string; rel: string } | undefined;
+  /** git status said the archive is HEAD's (before this run wrote anything). */
+  let cleanAtStart = false;
   if (o.commit || o.push) {
     const repoDir = findRepo(archiveDir);
     if (!repoDir) return { ok: false, usage: true, error: `${o.archiveDir} is not inside a git repository; run git init, or publish without --commit` };
@@ -103,8 +105,9 @@ async function publishChecked(o: PublishOptions): Promise<PublishResult> {
       await restoreArchive(repoDir, rel, archiveDir, o.env);
       notes.push(`restored ${rel}/ to the last commit: an earlier publish was interrupted`);
     }
-    const [dirty, last] = await Promise.all([uncommittedChanges(repoDir, rel), lastScanTime(git(repoDir, o.env), 'HEAD', rel)]);
-    if (dirty) return { ok: false, usage: false, error: dirty };
+    const [dirty, last] = await Promise.all([uncommittedChanges(repoDir, rel), lastScanTime(gitRun(repoDir, o.env), 'HEAD', rel)]);
+    if (dirty.dirty) return { ok: false, usage: false, error: dirty.dirty };
+    cleanAtStart = dirty.known;
     if (scanTime.getTime() < last) {
       return {
         ok: false,
@@ -126,7 +129,7 @@ async function publishChecked(o: PublishOptions): Promise<PublishResult> {
     { complete: shards.complete, zoneAddresses },
   );
   const transferred = decisions.filter((d): d is Extract<ZoneDecision, { kind: 'transferred' }> => d.kind === 'transferred');
-  const repair = await zonesToRepair(
+  const { repair, digests } = await zonesToRepair(
     archiveDir,
     previous,
     transferred.map((d) => d.zone),
@@ -173,20 +176,27 @@ async function publishChecked(o: PublishOptions): Promise<PublishResult> {
   for (const z of repair) if (transferred.some((d) => d.zone === z)) notes.push(`rewrote ${z}: its archived text no longer matched index.json`);
   if (!repo) return { ok: true, changes, decisions, scanTime, notes };
 
-  // The archive was HEAD's (checked above) and is now the index just written: git need not be asked for either.
-  const commit = await commitArchive(changes, {
-    repoDir: repo.repoDir,
-    archiveDir,
-    date: scanTime,
-    author: o.author,
-    env: o.env,
-    indexes: { before: previous, after: written.index },
-  });
+  // When the archive was HEAD's (git status said so) and this run wrote nothing into it,
+  // there is nothing to stage: git is not asked to add and diff to find that out.
+  // Otherwise the archive was HEAD's (checked above) and is now the index just written:
+  // git need not be asked for either.
+  const commit: CommitResult =
+    cleanAtStart && !written.wrote
+      ? { committed: false }
+      : await commitArchive(changes, {
+          repoDir: repo.repoDir,
+          archiveDir,
+          date: scanTime,
+          author: o.author,
+          env: o.env,
+          indexes: { before: previous, after: written.index },
+        });
   if (changes.length > 0)
     await rememberDigests(
       written.index,
       transferred.map((d) => d.zone),
       { ...repo, env: o.env },
+      digests,
     );
   const push = o.push ? await pushWithRetry({ repoDir: repo.repoDir, remote: o.remote, env: o.env, archiveDir, identity: o.author }) : undefined;
   fs.rmSync(path.join(repo.gitDir, UNDER_WAY), { force: true });
@@ -222,7 +232,7 @@ function unionAddresses(reports: ReadReport[]): Map<string, Set<string>> | undef
 
 /** Undoes what an interrupted publish left: the archive goes back to HEAD (or away, before the first commit). */
 async function restoreArchive(repoDir: string, rel: string, archiveDir: string, env: Record<string, string | undefined>): Promise<void> {
-  const g = git(repoDir, env);
+  const g = gitRun(repoDir, env);
   fs.rmSync(journalPath(archiveDir), { force: true });
   const hasHead = await g.raw(['rev-parse', '-q', '--verify', 'HEAD']).then(
     () => true,

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import type { ArchiveIndex } from '../archive/writer.js';
 import { sortParts } from '../archive/layout.js';
-import { git } from '../git/git.js';
+import { gitRun } from '../git/git.js';
 import { writeAtomic } from '../fs/atomic.js';
 
 export interface RepoForRepair {
@@ -45,17 +45,26 @@ async function digestOfFiles(archiveDir: string, files: string[]): Promise<strin
   return hash.digest('hex').slice(0, 16);
 }
 
-export async function zonesToRepair(archiveDir: string, index: ArchiveIndex, zones: Iterable<string>, repo?: RepoForRepair): Promise<Set<string>> {
+/**
+ * The zones to rewrite, and (in a repository) the digests known by blob ids after
+ * this check, which rememberDigests then adds to without reading the cache again.
+ */
+export async function zonesToRepair(
+  archiveDir: string,
+  index: ArchiveIndex,
+  zones: Iterable<string>,
+  repo?: RepoForRepair,
+): Promise<{ repair: Set<string>; digests?: Map<string, string> }> {
   const out = new Set<string>();
   const wanted = [...zones].filter((z) => index.zones[z]);
-  if (wanted.length === 0) return out;
+  if (wanted.length === 0) return { repair: out };
   if (!repo) {
     for (const z of wanted) {
       const e = index.zones[z]!;
       const files = filesOf(e.path, (folder) => safeList(path.join(archiveDir, folder)));
       if ((await digestOfFiles(archiveDir, files)) !== e.digest) out.add(z);
     }
-    return out;
+    return { repair: out };
   }
   const { blobs, folders } = await blobIds(repo);
   const cache = readCache(repo);
@@ -83,16 +92,16 @@ export async function zonesToRepair(archiveDir: string, index: ArchiveIndex, zon
     if (digest !== e.digest) out.add(z);
   }
   if (added || used.size !== cache.size) await writeCache(repo, used);
-  return out;
+  return { repair: out, digests: used };
 }
 
 /**
  * After a commit: the files of these zones are the texts publish just wrote or
  * checked, so their digests are index.json's; noted for the next run.
  */
-export async function rememberDigests(index: ArchiveIndex, zones: Iterable<string>, repo: RepoForRepair): Promise<void> {
+export async function rememberDigests(index: ArchiveIndex, zones: Iterable<string>, repo: RepoForRepair, known?: Map<string, string>): Promise<void> {
   const { blobs, folders } = await blobIds(repo);
-  const cache = readCache(repo);
+  const cache = new Map(known ?? readCache(repo));
   for (const z of zones) {
     const e = index.zones[z];
     if (!e) continue;
@@ -108,7 +117,7 @@ async function blobIds(repo: RepoForRepair): Promise<{ blobs: Map<string, string
   const prefix = repo.rel === '.' ? '' : repo.rel + '/';
   const blobs = new Map<string, string>();
   const folders = new Map<string, string[]>();
-  const listing = await git(repo.repoDir, repo.env).raw(['ls-files', '-s', '-z', '--', repo.rel]);
+  const listing = await gitRun(repo.repoDir, repo.env).raw(['ls-files', '-s', '-z', '--', repo.rel]);
   for (const rec of listing.split('\0')) {
     const m = /^\d+ ([0-9a-f]+) \d\t(.*)$/s.exec(rec);
     if (!m || !m[2]!.startsWith(prefix)) continue;

@@ -4,7 +4,7 @@
  * zone's current file (or the apex part of its folder), read from git once.
  */
 import path from 'node:path';
-import { git } from '../git/git.js';
+import { gitRun } from '../git/git.js';
 import { APEX_PART } from '../archive/layout.js';
 import { readIndex, type ArchiveIndex } from '../archive/writer.js';
 
@@ -28,7 +28,7 @@ export async function addedSince(
   const prefix = rel === '.' ? '' : `${rel.split(path.sep).join('/')}/`;
   let log: string;
   try {
-    log = await git(repoDir, env).raw(['log', '--diff-filter=A', '--no-renames', `--format=${MARK}%cI`, '--name-only', '--', rel]);
+    log = await gitRun(repoDir, env).raw(['log', '--diff-filter=A', '--no-renames', `--format=${MARK}%cI`, '--name-only', '--', rel]);
   } catch {
     return out; // no commits yet: every zone is new
   }

@@ -99,6 +99,44 @@ describe('publish', () => {
     expect(sh(repo, 'log', '-1', '--format=%aI %cI').trim()).toBe('2026-01-01T00:00:00+00:00 2026-01-01T00:00:00+00:00');
   });
 
+  it('an unchanged world on a clean archive: git is not asked to stage or diff, and a commit left unpushed is still pushed', async () => {
+    const repo = newRepo();
+    const bare = tmp();
+    sh(bare, 'init', '-q', '--bare', '-b', 'main');
+    sh(repo, 'remote', 'add', 'origin', bare);
+    await pub(repo, [await writeResults(tmp(), world1())]);
+    const trace = path.join(tmp(), 'trace.txt');
+    const r = await pub(repo, [await writeResults(tmp(), world1(), new Date('2026-01-01T02:00:00Z'))], {
+      push: true,
+      env: { ...process.env, GIT_TRACE: trace },
+    });
+    expect(r.commit).toEqual({ committed: false });
+    expect(r.push).toMatchObject({ ok: true });
+    expect(sh(bare, 'rev-parse', 'main')).toBe(sh(repo, 'rev-parse', 'main'));
+    expect(commits(repo)).toHaveLength(1);
+    const commands = fs
+      .readFileSync(trace, 'utf8')
+      .split('\n')
+      .flatMap((l) => /trace: built-in: git (?:--no-optional-locks )?(\S+)/.exec(l)?.[1] ?? []);
+    expect(commands).toContain('ls-files');
+    expect(commands).toContain('push');
+    expect(commands.filter((c) => ['add', 'diff', 'commit'].includes(c))).toEqual([]);
+    expect(sh(repo, 'status', '--porcelain')).toBe('');
+  });
+
+  it('a new address serving the same text: a commit naming that zone alone, its index entry the only one changed', async () => {
+    const repo = newRepo();
+    await pub(repo, [await writeResults(tmp(), world1())]);
+    const before = JSON.parse(fs.readFileSync(path.join(repo, 'archive/index.json'), 'utf8'));
+    const w2 = [...world1(), { zone: 'ba.', address: '192.0.2.3', outcome: 'transferred' as const, text: ba1 }];
+    const r = await pub(repo, [await writeResults(tmp(), w2, new Date('2026-01-01T02:00:00Z'))]);
+    expect(r.commit).toMatchObject({ committed: true, subject: 'archive: * ba.', body: '* ba. 2 → 3 addresses allow transfer' });
+    const after = JSON.parse(fs.readFileSync(path.join(repo, 'archive/index.json'), 'utf8'));
+    expect(after.zones['ba.'].servers.map((s: { address: string }) => s.address)).toEqual(['192.0.2.1', '192.0.2.3', '2001:db8::1']);
+    expect({ ...after.zones, 'ba.': undefined }).toEqual({ ...before.zones, 'ba.': undefined });
+    expect(sh(repo, 'show', '--name-only', '--format=', 'HEAD').trim().split('\n').sort()).toEqual(['archive/README.md', 'archive/index.json']);
+  });
+
   it('a changed world makes a second commit listing exactly the zones that changed, with git numstat counts and the owners changed', async () => {
     const repo = newRepo();
     await pub(repo, [await writeResults(tmp(), world1())]);
