@@ -248,7 +248,11 @@ describe('scheduler', () => {
     const order: number[] = [];
     const o = options(net, final, { concurrency: 1, perAddress: 1, shortTimeoutMs: 1000 });
     const done = o.done;
-    await schedule<Item, Res>(all, { ...o, done: (t, r, n) => (order.push(t.id), done(t, r, n)) });
+    const recordOrder: SchedulerOptions<Item, Res>['done'] = (t, r, n) => {
+      order.push(t.id);
+      return done(t, r, n);
+    };
+    await schedule<Item, Res>(all, { ...o, done: recordOrder });
     expect(net.tried[0]!.id).toBe(1);
     // The other address's work ran while the probe waited, not after it.
     expect(order.slice(0, 2)).toEqual([10, 11]);
