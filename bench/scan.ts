@@ -455,21 +455,8 @@ async function runWorld(opts: Options, zl: ZonelogBuild, tmp: string, name: Worl
   const loadBefore = loadAverage();
   const zones = WORLDS[name].zones ?? opts.zones;
   const expectedFile = path.join(tmp, `expected-${name}.json`);
-  const labOptions = {
-    zones,
-    seed: opts.seed,
-    port: 0,
-    addresses: opts.addresses,
-    mix: MIX,
-    sizes: SIZES,
-    serversPerTld: SERVERS_PER_TLD,
-    ...WORLDS[name].lab,
-  };
-  const limits = { idleTimeoutMs: opts.timeoutS * 1000, deadlineMs: TRANSFER_DEADLINE_MS };
-  const server = path.join(path.dirname(fileURLToPath(import.meta.url)), 'lab-server.js');
-  const labModule = path.join(path.dirname(zl.bin), '..', 'lab', 'lab.js');
   log(`world ${name} (${zones} TLDs): starting the lab`);
-  const lab = new LabProcess([process.execPath, server, labModule, JSON.stringify({ lab: labOptions, limits }), expectedFile], { stdin: true });
+  const lab = startLab(opts, zl, expectedFile, { zones, sizes: SIZES, ...WORLDS[name].lab });
   try {
     const ready = JSON.parse(await lab.nextLine(300_000)) as Record<string, unknown>;
     if (!ready.ready) throw new Error(`the lab said ${JSON.stringify(ready)}`);
@@ -893,6 +880,19 @@ interface CoverageRun {
   phasesS: Record<string, number>;
 }
 
+/**
+ * The lab in its own process (bench/lab-server.ts, the build under test), with the benchmark's
+ * mix, addresses and servers per TLD and the world's own options; it writes the expected targets
+ * to `expectedFile`.
+ */
+function startLab(opts: Options, zl: ZonelogBuild, expectedFile: string, world: Record<string, unknown>): LabProcess {
+  const lab = { seed: opts.seed, port: 0, addresses: opts.addresses, mix: MIX, serversPerTld: SERVERS_PER_TLD, ...world };
+  const limits = { idleTimeoutMs: opts.timeoutS * 1000, deadlineMs: TRANSFER_DEADLINE_MS };
+  const server = path.join(path.dirname(fileURLToPath(import.meta.url)), 'lab-server.js');
+  const labModule = path.join(path.dirname(zl.bin), '..', 'lab', 'lab.js');
+  return new LabProcess([process.execPath, server, labModule, JSON.stringify({ lab, limits }), expectedFile], { stdin: true });
+}
+
 /** What a scan covered before the sources below the TLDs: the root, its TLDs (and a list by hand). */
 const TLD_ONLY = ['--budget', 'arpa=0', '--budget', 'psl=0', '--leaked-max', '0'];
 
@@ -902,22 +902,8 @@ const COVERAGE_LATENCY = { min: 20, max: 300 };
 async function runCoverage(opts: Options, scale: { suffixes: number; arpaZones: number }, zl: ZonelogBuild, tmp: string, argv: string[]): Promise<void> {
   const zones = opts.zones;
   const expectedFile = path.join(tmp, 'expected-coverage.json');
-  const labOptions = {
-    zones,
-    seed: opts.seed,
-    port: 0,
-    addresses: opts.addresses,
-    mix: MIX,
-    sizes: COVERAGE_SIZES,
-    serversPerTld: SERVERS_PER_TLD,
-    below: { scale },
-    latency: COVERAGE_LATENCY,
-  };
-  const limits = { idleTimeoutMs: opts.timeoutS * 1000, deadlineMs: TRANSFER_DEADLINE_MS };
-  const server = path.join(path.dirname(fileURLToPath(import.meta.url)), 'lab-server.js');
-  const labModule = path.join(path.dirname(zl.bin), '..', 'lab', 'lab.js');
   log(`coverage world of ${zones} TLDs, ${scale.suffixes} suffixes, ${scale.arpaZones} arpa zones: starting the lab`);
-  const lab = new LabProcess([process.execPath, server, labModule, JSON.stringify({ lab: labOptions, limits }), expectedFile], { stdin: true });
+  const lab = startLab(opts, zl, expectedFile, { zones, sizes: COVERAGE_SIZES, below: { scale }, latency: COVERAGE_LATENCY });
   try {
     const ready = JSON.parse(await lab.nextLine(600_000)) as Record<string, unknown>;
     if (!ready.ready) throw new Error(`the lab said ${JSON.stringify(ready)}`);
