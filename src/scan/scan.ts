@@ -185,7 +185,7 @@ async function scanUntil(o: ScanOptions, started: Date, deadline: AbortSignal): 
   const submit = (list: readonly Target[], first = false) => {
     const fresh = list.filter((t) => {
       const key = keyOf(t);
-      if (scheduled.has(key) || results.has(key)) return false;
+      if (scheduled.has(key)) return false;
       scheduled.add(key);
       return true;
     });
@@ -363,7 +363,11 @@ async function scanUntil(o: ScanOptions, started: Date, deadline: AbortSignal): 
       o.progress?.phase(`trying ${children.size} zones delegated by leaked zones`);
       for (const z of children.keys()) sourceOf.set(z, 'leaked');
       // Not sliced by --shard: only a shard that saw the leak knows these; publish counts each target once.
-      phase = await leakedWithinBudget(children, resolver, deadline, (list) => withinBudget(list, sourceOf, budget, o, false), budget);
+      // Their glue-less names were resolved ahead while transfers ran (the resolver keeps each lookup).
+      await untilAborted(resolveGlueless(children, resolver, PREFETCH_AT_ONCE), deadline, undefined);
+      const set = new TargetSet();
+      addDelegationTargets(set, children);
+      phase = withinBudget(set.list(), sourceOf, budget, o, false);
       targets.push(...phase);
       submit(phase);
       await Promise.all(phase.map(resultOf));
@@ -503,33 +507,6 @@ class Prefetch {
         });
     }
   }
-}
-
-/** Children of leaked zones resolved per batch, so names are resolved only while the budgets have room. */
-const LEAKED_BATCH = 256;
-
-/**
- * The targets of leaked zones' children within the budgets, in canonical order: their
- * glue-less name servers are resolved a batch at a time, and once the budgets are
- * used up the rest are counted as cut from what their glue names, without a question.
- */
-async function leakedWithinBudget(
-  children: Delegations,
-  resolver: Resolver,
-  deadline: AbortSignal,
-  take: (list: Target[]) => Target[],
-  budget: Budget,
-): Promise<Target[]> {
-  const zones = [...children.keys()].map((z) => ({ z, name: textToName(z) })).sort((a, b) => compareCanonical(a.name, b.name));
-  const kept: Target[] = [];
-  for (let i = 0; i < zones.length; i += LEAKED_BATCH) {
-    const batch: Delegations = new Map(zones.slice(i, i + LEAKED_BATCH).map(({ z }) => [z, children.get(z)!]));
-    if (budget.room('leaked') > 0 && !deadline.aborted) await untilAborted(resolveGlueless(batch, resolver, LEAKED_BATCH), deadline, undefined);
-    const set = new TargetSet();
-    addDelegationTargets(set, batch);
-    kept.push(...take(set.list()));
-  }
-  return kept;
 }
 
 /** Outcomes in which the server said nothing (a DNS message or a TCP answer is something). */

@@ -57,11 +57,6 @@ export class Budget {
     return true;
   }
 
-  /** Targets `source` may still take (the run's budget included). */
-  room(source: SourceName): number {
-    return Math.min(this.limits[source] - this.useOf(source).targets, this.limits.run - this.runUsed);
-  }
-
   useOf(source: SourceName): SourceUse {
     let u = this.use.get(source);
     if (!u) this.use.set(source, (u = { zones: 0, targets: 0, cutZones: 0, cutTargets: 0, cut: [] }));
